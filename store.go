@@ -1,0 +1,125 @@
+package driveway
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the one storage contract. The sqlite and postgres packages
+// implement it and the storetest suite holds both to it.
+//
+// Every method that takes a projectID returns only that project's records:
+// a record of another project is ENOTFOUND, never an error that tells it
+// exists. Methods return *Error with ENOTFOUND, ECONFLICT or EINVALID where
+// the doc says so, and wrapped driver errors (EINTERNAL) otherwise.
+type Store interface {
+	Queries
+
+	// WithTx runs fn in one transaction: committed when fn returns nil,
+	// rolled back otherwise. Jobs inserted through tx.Driver() (see package
+	// jobs) commit or vanish with it.
+	WithTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// Ping reports whether the database answers and its migrations are all
+	// applied (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is a Store inside a transaction.
+type Tx interface {
+	Queries
+	// Driver returns the engine's transaction (*sql.Tx for SQLite, pgx.Tx for
+	// Postgres) so that the job queue can insert jobs in it.
+	Driver() any
+}
+
+// Queries are the record operations, the same inside and outside a
+// transaction.
+type Queries interface {
+	// CreateProject inserts p; ECONFLICT if the id exists.
+	CreateProject(ctx context.Context, p *Project) error
+	GetProject(ctx context.Context, id string) (*Project, error)
+	// ListProjects lists every project, oldest first.
+	ListProjects(ctx context.Context) ([]*Project, error)
+	// UpdateProject replaces the name and allowed origins.
+	UpdateProject(ctx context.Context, p *Project) error
+	// DeleteProject deletes the project and everything that belongs to it.
+	DeleteProject(ctx context.Context, id string) error
+
+	// GetIntegration returns the project's OneDrive settings, ENOTFOUND when
+	// none were saved yet.
+	GetIntegration(ctx context.Context, projectID string) (*Integration, error)
+	// PutIntegration creates or replaces the settings, client secrets and
+	// certificate included.
+	PutIntegration(ctx context.Context, in *Integration) error
+
+	// CreateSigningKey inserts k; ECONFLICT if the project has that kid.
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	GetSigningKey(ctx context.Context, projectID, id string) (*SigningKey, error)
+	ListSigningKeys(ctx context.Context, projectID string) ([]*SigningKey, error)
+	DeleteSigningKey(ctx context.Context, projectID, id string) error
+
+	// CreateAPIKey inserts k; ECONFLICT if the id exists.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// GetAPIKey finds a key by id across projects (the id is the public
+	// prefix of a presented secret); revoked keys are returned too.
+	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
+	// ListAPIKeys lists a project's keys; projectID "" lists instance keys.
+	ListAPIKeys(ctx context.Context, projectID string) ([]*APIKey, error)
+	RevokeAPIKey(ctx context.Context, projectID, id string, at time.Time) error
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+
+	// UpsertConnectedUser creates the user or replaces its metadata.
+	UpsertConnectedUser(ctx context.Context, u *ConnectedUser) error
+	GetConnectedUser(ctx context.Context, projectID, id string) (*ConnectedUser, error)
+	// ListConnectedUsers pages through a project's users ordered by id,
+	// starting after the id "after".
+	ListConnectedUsers(ctx context.Context, projectID, after string, limit int) ([]*ConnectedUser, error)
+	// DeleteConnectedUser deletes the user and its credentials.
+	DeleteConnectedUser(ctx context.Context, projectID, id string) error
+
+	// CreateCredential inserts c with Version 1; the user must exist.
+	CreateCredential(ctx context.Context, c *Credential) error
+	GetCredential(ctx context.Context, projectID, id string) (*Credential, error)
+	// ListCredentials lists a user's credentials, oldest first; userID ""
+	// lists the whole project's.
+	ListCredentials(ctx context.Context, projectID, userID string) ([]*Credential, error)
+	// UpdateCredential writes every field of c if the stored version is
+	// still c.Version, then sets c.Version to the new version; ECONFLICT
+	// otherwise (the caller re-reads and decides).
+	UpdateCredential(ctx context.Context, c *Credential) error
+	DeleteCredential(ctx context.Context, projectID, id string) error
+
+	// ListSealed returns up to limit sealed values, in a stable order after
+	// the cursor "after" (the Ref of the last value seen, zero to start).
+	ListSealed(ctx context.Context, after SealedRef, limit int) ([]SealedValue, error)
+	// ReplaceSealed swaps a sealed value for another sealing of the same
+	// plain text, only if it still holds old; it reports whether it did.
+	ReplaceSealed(ctx context.Context, v SealedValue, newCiphertext string) (bool, error)
+}
+
+// Sealer seals secrets at rest. Associated data binds each ciphertext to
+// where it is stored, so that a ciphertext copied elsewhere does not open.
+// Implementations must be safe for concurrent use.
+type Sealer interface {
+	Seal(plaintext []byte, at SealedRef) (string, error)
+	// Open returns an error, never wrong plain text, for a ciphertext that
+	// was tampered with, moved, or sealed under an unknown key.
+	Open(ciphertext string, at SealedRef) ([]byte, error)
+	// Current reports whether ciphertext is sealed under the newest key.
+	Current(ciphertext string) bool
+}
+
+// SealedRef names where a sealed value lives: its table, column and row.
+type SealedRef struct {
+	Table  string
+	Column string
+	Row    string // the row's primary key; composite keys joined with "/"
+}
+
+// SealedValue is a sealed value and where it lives.
+type SealedValue struct {
+	Ref        SealedRef
+	Ciphertext string
+}
