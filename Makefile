@@ -1,0 +1,25 @@
+# The one command that runs every test in the repository: `make test`.
+# Postgres tests run when DRIVEWAY_TEST_POSTGRES_URL is set (.ci/run sets it);
+# browser tests need /usr/bin/chromium (.ci/run installs it).
+
+GO ?= go
+
+.PHONY: test vet gotest conformance bench run
+
+test: vet gotest conformance
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -count=1 -timeout 20m ./...
+
+conformance:
+	bash conformance/run.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+run:
+	$(GO) run ./cmd/driveway dev
