@@ -1,0 +1,128 @@
+// Package dashboard serves the operators' web pages under /dashboard/:
+// server-rendered html/template pages over admin.Service, with embedded
+// assets and no JavaScript build step.
+//
+// The flow of a request:
+//
+//	securityHeaders (CSP, frame-ancestors, no-referrer, nosniff, no-store)
+//	  └─ ServeMux route
+//	       ├─ /dashboard/static/…        embedded CSS and JS, no login
+//	       ├─ /dashboard/login, logout   anonymous session cookie + CSRF token
+//	       ├─ GET  page → requireLogin → handler: parse, call admin, render
+//	       └─ POST form → requireLogin → checkCSRF (Sec-Fetch-Site/Origin and
+//	                      the session's token in the form) → handler → redirect
+//	                      or re-render with field errors
+//
+// The session lives in one cookie sealed with the Sealer (SealedRef
+// {Table: "cookie", Column: "dashboard_session"}): it carries the expiry,
+// the CSRF token and a fingerprint of the admin password, so it works on any
+// node, survives a key rotation (every key of the keyring opens), and ends
+// when it expires or the password changes. Nothing of a session is kept in
+// memory; only failed login attempts are counted in memory, per client
+// address, per node.
+//
+// Secrets are write-only: a client secret is never rendered back, not even
+// into the form after a validation error; generated private keys and API key
+// secrets are shown once, in the response to the POST that made them.
+package dashboard
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/admin"
+)
+
+// Prefix is the path the dashboard is served under; mount the handler of New
+// on "/dashboard/" without stripping it.
+const Prefix = "/dashboard"
+
+// SessionTTL is how long a login lasts.
+const SessionTTL = 12 * time.Hour
+
+// Options configure the dashboard.
+type Options struct {
+	// Admin runs every operation; required.
+	Admin *admin.Service
+	// AdminPassword is DRIVEWAY_ADMIN_PASSWORD. When empty, nobody can log in.
+	AdminPassword string
+	// Sealer seals the session cookie; required.
+	Sealer driveway.Sealer
+	// Secure sets the cookie's Secure flag; true when the public URL is https.
+	Secure bool
+	// Logger receives internal errors and failed logins, never a secret;
+	// slog.Default() when nil.
+	Logger *slog.Logger
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+type handler struct {
+	opts    Options
+	pages   map[string]*pageTemplate
+	limiter *limiter
+	cop     *http.CrossOriginProtection
+	log     *slog.Logger
+}
+
+// New returns the handler for every path under /dashboard/. It panics when
+// Admin or Sealer is nil, or when an embedded template does not parse (a
+// programming error caught by any test).
+func New(opts Options) http.Handler {
+	if opts.Admin == nil || opts.Sealer == nil {
+		panic("dashboard: Options.Admin and Options.Sealer are required")
+	}
+	h := &handler{opts: opts, pages: mustParsePages(), cop: http.NewCrossOriginProtection(), log: opts.Logger}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.limiter = newLimiter(maxFailedLogins, failedLoginWindow, h.now)
+	return securityHeaders(h.routes())
+}
+
+func (h *handler) now() time.Time {
+	if h.opts.Now != nil {
+		return h.opts.Now()
+	}
+	return time.Now()
+}
+
+func (h *handler) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+Prefix+"/static/", staticHandler())
+	mux.HandleFunc("GET "+Prefix+"/login", h.loginPage)
+	mux.HandleFunc("POST "+Prefix+"/login", h.withCSRF(h.login))
+	mux.HandleFunc("POST "+Prefix+"/logout", h.withCSRF(h.logout))
+
+	mux.HandleFunc("GET "+Prefix+"/{$}", h.page(h.projectsPage))
+	mux.HandleFunc("POST "+Prefix+"/projects", h.action(h.createProject))
+	mux.HandleFunc("GET "+Prefix+"/projects/{pid}", h.page(h.projectPage))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}", h.action(h.updateProject))
+	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/onedrive", h.page(h.oneDrivePage))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/onedrive", h.action(h.saveOneDrive))
+	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/signing-keys", h.page(h.signingKeysPage))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/signing-keys", h.action(h.addSigningKey))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/signing-keys/generate", h.action(h.generateSigningKey))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/signing-keys/{kid}/delete", h.action(h.deleteSigningKey))
+	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/api-keys", h.page(h.apiKeysPage))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys", h.action(h.createAPIKey))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys/{kid}/revoke", h.action(h.revokeAPIKey))
+	mux.HandleFunc(Prefix+"/", h.notFound)
+	return mux
+}
+
+// page wraps a GET handler: it requires a login.
+func (h *handler) page(fn http.HandlerFunc) http.HandlerFunc {
+	return h.requireLogin(fn)
+}
+
+// action wraps a POST handler: it requires a login and a valid CSRF check.
+func (h *handler) action(fn http.HandlerFunc) http.HandlerFunc {
+	return h.requireLogin(h.withCSRF(fn))
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusNotFound, "Page not found", "There is no dashboard page at this address.")
+}

@@ -1,0 +1,44 @@
+package dashboard
+
+import (
+	"net/http"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/admin"
+)
+
+type projectsData struct {
+	Projects []*driveway.Project
+	Name     string // the create form's input after an error
+}
+
+// projectsPage lists every project, with a form to create one.
+func (h *handler) projectsPage(w http.ResponseWriter, r *http.Request) {
+	h.renderProjects(w, r, http.StatusOK, &view{}, "")
+}
+
+func (h *handler) createProject(w http.ResponseWriter, r *http.Request) {
+	name := r.PostForm.Get("name")
+	p, err := h.opts.Admin.CreateProject(r.Context(), admin.ProjectInput{Name: name})
+	if errs, ok := fieldErrors(err, func(string) string { return "name" }); ok {
+		v := &view{}
+		v.setFieldErrors(errs)
+		h.renderProjects(w, r, http.StatusBadRequest, v, name)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, projectPath(p.ID, "/onedrive"))
+}
+
+func (h *handler) renderProjects(w http.ResponseWriter, r *http.Request, status int, v *view, name string) {
+	list, err := h.opts.Admin.Store.ListProjects(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Title, v.Data = "Projects", projectsData{Projects: list, Name: name}
+	h.render(w, r, status, "projects", v)
+}
