@@ -1,0 +1,76 @@
+package emulator
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// principal is the caller of a Graph request.
+type principal struct {
+	UserID   string // empty for app-only tokens
+	ClientID string
+	TenantID string
+	Scopes   []string
+}
+
+// authenticate checks the bearer token. It writes a 401 and returns nil on failure.
+func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *principal {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		e.unauthenticated(w, r, "Access token is empty.")
+		return nil
+	}
+	e.mu.Lock()
+	at := e.st.AccessTokens[tok]
+	now := e.Now()
+	var p *principal
+	msg := ""
+	switch {
+	case at == nil:
+		msg = "IDX14100: JWT is not well formed, there are no dots (.)."
+	case !now.Before(at.Expires) || now.Before(at.Issued.Add(-5*time.Minute)):
+		msg = "Access token has expired or is not yet valid."
+	case at.Cloud != e.cloudOf(r.Host):
+		msg = "Access token validation failure. Invalid audience."
+	default:
+		p = &principal{UserID: at.UserID, ClientID: at.ClientID, TenantID: at.TenantID, Scopes: at.Scopes}
+	}
+	e.mu.Unlock()
+	if p == nil {
+		e.unauthenticated(w, r, msg)
+	}
+	return p
+}
+
+func (e *Emulator) unauthenticated(w http.ResponseWriter, r *http.Request, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+	e.writeGraphError(w, r, gerr(401, "InvalidAuthenticationToken", msg))
+}
+
+// cloudOf maps a request host to a cloud name.
+func (e *Emulator) cloudOf(hostport string) string {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if c, ok := e.opts.CloudHosts[strings.ToLower(host)]; ok {
+		return c
+	}
+	return e.opts.Cloud
+}
+
+// canAccess reports whether p may use drive d. Lock held.
+func (e *Emulator) canAccess(p *principal, d *Drive) bool {
+	owner := e.st.Users[d.OwnerID]
+	if owner == nil {
+		return false
+	}
+	if p.UserID == owner.ID {
+		return true
+	}
+	// Delegated or app-only access inside the same business tenant.
+	return owner.TenantID == p.TenantID && owner.TenantID != ConsumersTenantID
+}

@@ -1,0 +1,224 @@
+package emulator
+
+import (
+	"strings"
+	"time"
+)
+
+// Conflict behaviours.
+const (
+	conflictFail    = "fail"
+	conflictReplace = "replace"
+	conflictRename  = "rename"
+)
+
+// validName checks a file or folder name against OneDrive's rules.
+func validName(mode, name string) *graphError {
+	bad := `/\*<>?:|"`
+	if mode == ModeBusiness {
+		bad += "#%"
+	}
+	switch {
+	case name == "" || strings.TrimSpace(name) == "" || strings.ContainsAny(name, bad):
+		return gerr(400, "invalidRequest", "The provided name contains invalid characters.", "invalidPath")
+	case strings.HasSuffix(name, ".") || strings.HasSuffix(name, " "):
+		return gerr(400, "invalidRequest", "The provided name cannot end with a period or a space.", "invalidPath")
+	case mode == ModeBusiness && strings.HasPrefix(name, "~"):
+		return gerr(400, "invalidRequest", "The provided name cannot start with a tilde.", "invalidPath")
+	}
+	return nil
+}
+
+// writeFile stores content as the file name in parent, honouring conflict.
+// It returns the item and whether it was created. Lock held.
+func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, conflict, by string) (*Item, bool, *graphError) {
+	if g := validName(d.Mode, name); g != nil {
+		return nil, false, g
+	}
+	if conflict == "" {
+		conflict = conflictReplace
+	}
+	existing := d.child(parent, name)
+	if existing != nil {
+		switch {
+		case conflict == conflictFail:
+			return nil, false, errNameExists()
+		case conflict == conflictRename:
+			name = d.uniqueName(parent, name, false)
+			existing = nil
+		case existing.Folder:
+			return nil, false, errNameExists()
+		}
+	}
+	if existing != nil {
+		e.setContent(d, existing, b, qx, by)
+		return existing, false, nil
+	}
+	it := e.newItem(d, parent, name, false, by)
+	it.Mime = mimeOf(name)
+	it.Content, it.Size, it.QuickXor = b, b.size, qx
+	d.addSize(it, b.size)
+	return it, true, nil
+}
+
+// setContent replaces a file's content. Lock held.
+func (e *Emulator) setContent(d *Drive, it *Item, b *blob, qx, by string) {
+	d.addSize(it, b.size-it.Size)
+	it.Content, it.Size, it.QuickXor = b, b.size, qx
+	it.FSModified = e.Now()
+	e.bump(d, it, by, true)
+}
+
+// mkdir creates a folder. status is 201, or 200 for the personal quirk. Lock held.
+func (e *Emulator) mkdir(d *Drive, parent *Item, name, conflict, by string) (*Item, int, *graphError) {
+	if g := validName(d.Mode, name); g != nil {
+		return nil, 0, g
+	}
+	if existing := d.child(parent, name); existing != nil {
+		switch {
+		case conflict == "" && e.opts.CreateFolderQuirk && d.Mode == ModePersonal && existing.Folder:
+			return existing, 200, nil
+		case conflict == conflictRename:
+			name = d.uniqueName(parent, name, true)
+		case conflict == conflictReplace:
+			e.remove(d, existing, by)
+		default:
+			return nil, 0, errNameExists()
+		}
+	}
+	return e.newItem(d, parent, name, true, by), 201, nil
+}
+
+// itemPatch is the writable subset of a driveItem.
+type itemPatch struct {
+	Name            *string `json:"name"`
+	Description     *string `json:"description"`
+	ParentReference *struct {
+		ID      string `json:"id"`
+		DriveID string `json:"driveId"`
+		Path    string `json:"path"`
+	} `json:"parentReference"`
+	FileSystemInfo *struct {
+		CreatedDateTime      string `json:"createdDateTime"`
+		LastModifiedDateTime string `json:"lastModifiedDateTime"`
+	} `json:"fileSystemInfo"`
+	Conflict string `json:"@microsoft.graph.conflictBehavior"`
+}
+
+// update applies a rename, move, description or fileSystemInfo change. Lock held.
+func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) *graphError {
+	if p.Conflict != "" {
+		conflict = p.Conflict
+	}
+	newParent := d.Items[it.ParentID]
+	if ref := p.ParentReference; ref != nil && (ref.ID != "" || ref.Path != "") {
+		if ref.DriveID != "" && !strings.EqualFold(ref.DriveID, d.ID) {
+			return gerr(400, "invalidRequest", "Cross-drive moves are not supported; use copy.")
+		}
+		np := d.live(ref.ID)
+		if ref.ID == "" {
+			np = e.lookupPath(d, ref.Path)
+		}
+		if np == nil || !np.Folder {
+			return gerr(400, "invalidRequest", "The parent item does not exist or is not a folder.")
+		}
+		if it.ParentID == "" || d.isAncestor(it, np) {
+			return gerr(400, "invalidRequest", "An item cannot be moved into itself or its children.")
+		}
+		newParent = np
+	}
+	name := it.Name
+	if p.Name != nil {
+		if g := validName(d.Mode, *p.Name); g != nil {
+			return g
+		}
+		name = *p.Name
+	}
+	moved := newParent != nil && newParent.ID != it.ParentID
+	renamed := name != it.Name
+	if (moved || renamed) && newParent != nil {
+		if other := d.child(newParent, name); other != nil && other.ID != it.ID {
+			switch conflict {
+			case conflictReplace:
+				e.remove(d, other, by)
+			case conflictRename:
+				name = d.uniqueName(newParent, name, it.Folder)
+			default:
+				return errNameExists()
+			}
+		}
+		old := d.Items[it.ParentID]
+		delete(old.children, strings.ToLower(it.Name))
+		d.addSize(it, -it.Size)
+		it.ParentID, it.Name = newParent.ID, name
+		newParent.children[strings.ToLower(name)] = it.ID
+		d.addSize(it, it.Size)
+		if moved {
+			old.CTagV++
+		}
+	}
+	if p.Description != nil {
+		it.Description = *p.Description
+	}
+	if fs := p.FileSystemInfo; fs != nil {
+		if t, ok := parseTime(fs.CreatedDateTime); ok {
+			it.FSCreated = t.Truncate(time.Second)
+		}
+		if t, ok := parseTime(fs.LastModifiedDateTime); ok {
+			it.FSModified = t.Truncate(time.Second)
+		}
+	}
+	e.bump(d, it, by, false)
+	return nil
+}
+
+// lookupPath resolves "/drive/root:/a/b" or "/a/b". Lock held.
+func (e *Emulator) lookupPath(d *Drive, p string) *Item {
+	if i := strings.Index(p, ":"); i >= 0 {
+		p = p[i+1:]
+	}
+	cur := d.Items[d.RootID]
+	for _, s := range strings.Split(strings.Trim(p, "/"), "/") {
+		if s == "" {
+			continue
+		}
+		if cur = d.child(cur, s); cur == nil {
+			return nil
+		}
+	}
+	return cur
+}
+
+// remove moves an item and its subtree to the recycle bin. Lock held.
+func (e *Emulator) remove(d *Drive, it *Item, by string) {
+	if parent := d.Items[it.ParentID]; parent != nil {
+		delete(parent.children, strings.ToLower(it.Name))
+	}
+	d.addSize(it, -it.Size)
+	e.markDeleted(d, it, by)
+}
+
+func (e *Emulator) markDeleted(d *Drive, it *Item, by string) {
+	for _, id := range it.children {
+		e.markDeleted(d, d.Items[id], by)
+	}
+	it.Deleted = true
+	for k, v := range d.Special {
+		if v == it.ID {
+			delete(d.Special, k)
+		}
+	}
+	e.bump(d, it, by, false)
+}
+
+// purge removes deleted items from the recycle bin for good. Lock held.
+func (e *Emulator) purge(d *Drive, it *Item) {
+	it.Purged = true
+	it.Content = nil
+	for _, c := range d.Items {
+		if c.Deleted && !c.Purged && d.isAncestor(it, c) {
+			c.Purged, c.Content = true, nil
+		}
+	}
+	e.changed()
+}

@@ -1,0 +1,262 @@
+package emulator
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	fragmentUnit = 320 << 10 // non-final fragments must be multiples of 320 KiB
+	fragmentMax  = 60 << 20  // each fragment must be smaller than 60 MiB
+)
+
+// uploadSession is a resumable upload in progress.
+type uploadSession struct {
+	mu       sync.Mutex // serialises fragments
+	id       string
+	driveID  string
+	parentID string
+	name     string
+	itemID   string // existing file being replaced, if addressed by id
+	conflict string
+	deferred bool
+	by       string
+	total    int64 // -1 until the first fragment
+	bb       *blobBuilder
+	expires  time.Time
+	ready    bool // all bytes in, waiting for an explicit commit
+}
+
+func (s *uploadSession) received() int64 { return s.bb.b.size }
+
+func (e *Emulator) createUploadSession(w http.ResponseWriter, r *http.Request, p *principal, t *target) {
+	var body struct {
+		Item struct {
+			Conflict string `json:"@microsoft.graph.conflictBehavior"`
+			Name     string `json:"name"`
+			FileSize int64  `json:"fileSize"`
+		} `json:"item"`
+		DeferCommit bool `json:"deferCommit"`
+	}
+	if g := decodeJSON(r, &body); g != nil {
+		e.writeGraphError(w, r, g)
+		return
+	}
+	e.mu.Lock()
+	it, parent, name, g := t.resolve()
+	if g == nil {
+		g = e.checkMatch(r, t.d, it)
+	}
+	if g == nil && it != nil && it.Folder {
+		g = errInvalid("Cannot create an upload session on a folder.")
+	}
+	if g == nil && body.Item.Name != "" && it == nil && !strings.EqualFold(body.Item.Name, name) {
+		g = errInvalid("The name in the request body does not match the name in the URL.")
+	}
+	if g == nil && it != nil && body.Item.Conflict == conflictFail && len(t.path) > 0 {
+		g = errNameExists()
+	}
+	if g == nil && body.Item.FileSize > t.d.Quota-t.d.Items[t.d.RootID].Size {
+		g = gerr(507, "quotaLimitReached", "Insufficient Space Available", "quota")
+	}
+	if g != nil {
+		e.fail(w, r, g)
+		return
+	}
+	s := &uploadSession{id: e.token(24), driveID: t.d.ID, conflict: body.Item.Conflict, deferred: body.DeferCommit,
+		by: p.UserID, total: -1, bb: newBlobBuilder(), expires: e.Now().Add(e.opts.UploadSessionLifetime)}
+	if it != nil {
+		s.itemID, s.parentID, s.name = it.ID, it.ParentID, it.Name
+	} else {
+		s.parentID, s.name = parent.ID, name
+	}
+	e.rt.uploads[s.id] = s
+	e.mu.Unlock()
+	writeJSON(w, 200, map[string]any{
+		"@odata.context":     e.GraphURL() + "/$metadata#microsoft.graph.uploadSession",
+		"uploadUrl":          e.uploadURL(s.id),
+		"expirationDateTime": isoTime(s.expires, ModePersonal),
+		"nextExpectedRanges": []string{"0-"},
+	})
+}
+
+func (e *Emulator) uploadURL(id string) string {
+	return e.preauth.String() + "/_preauth/upload/" + url.PathEscape(id)
+}
+
+// session returns a live upload session. Lock not held.
+func (e *Emulator) session(id string) *uploadSession {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.rt.uploads[id]
+	if s != nil && !e.Now().Before(s.expires) {
+		delete(e.rt.uploads, id)
+		return nil
+	}
+	return s
+}
+
+func (e *Emulator) serveUploadURL(w http.ResponseWriter, r *http.Request, id string) {
+	s := e.session(id)
+	if s == nil {
+		e.writeGraphError(w, r, gerr(404, "itemNotFound", "The upload session was not found.", "uploadSessionNotFound"))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch r.Method {
+	case "PUT":
+		e.putFragment(w, r, s)
+	case "GET":
+		writeJSON(w, 200, e.sessionStatus(s))
+	case "DELETE":
+		e.mu.Lock()
+		delete(e.rt.uploads, s.id)
+		e.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	case "POST":
+		if !s.ready {
+			e.writeGraphError(w, r, gerr(400, "invalidRequest", "The upload session is incomplete.", "uploadSessionIncomplete"))
+			return
+		}
+		e.commitSession(w, r, s, "")
+	default:
+		e.writeGraphError(w, r, gerr(405, "notAllowed", "Method not allowed."))
+	}
+}
+
+func (e *Emulator) sessionStatus(s *uploadSession) map[string]any {
+	ranges := []string{strconv.FormatInt(s.received(), 10) + "-"}
+	if s.ready {
+		ranges = []string{}
+	}
+	return map[string]any{"expirationDateTime": isoTime(s.expires, ModePersonal), "nextExpectedRanges": ranges}
+}
+
+var contentRangeRE = regexp.MustCompile(`^bytes (\d+)-(\d+)/(\d+|\*)$`)
+
+// putFragment appends one fragment. s.mu held.
+func (e *Emulator) putFragment(w http.ResponseWriter, r *http.Request, s *uploadSession) {
+	m := contentRangeRE.FindStringSubmatch(strings.TrimSpace(r.Header.Get("Content-Range")))
+	if m == nil {
+		e.writeGraphError(w, r, errInvalid("Invalid Content-Range header value."))
+		return
+	}
+	start, _ := strconv.ParseInt(m[1], 10, 64)
+	end, _ := strconv.ParseInt(m[2], 10, 64)
+	total := int64(-1)
+	if m[3] != "*" {
+		total, _ = strconv.ParseInt(m[3], 10, 64)
+	}
+	n := end - start + 1
+	switch {
+	case end < start || total == 0 || (total > 0 && end >= total):
+		e.writeGraphError(w, r, errInvalid("Invalid Content-Range header value."))
+		return
+	case r.ContentLength >= 0 && r.ContentLength != n:
+		e.writeGraphError(w, r, errInvalid("The Content-Range and Content-Length headers do not agree."))
+		return
+	case n >= fragmentMax:
+		e.writeGraphError(w, r, gerr(413, "requestTooLarge", "Fragments must be smaller than 60 MiB.", "maxFragmentLengthExceeded"))
+		return
+	case s.total >= 0 && total >= 0 && total != s.total:
+		e.writeGraphError(w, r, gerr(400, "invalidRequest", "The declared total size changed.", "fragmentLengthMismatch"))
+		return
+	case start < s.received() || s.ready:
+		e.writeGraphError(w, r, gerr(416, "invalidRange", "The uploaded fragment overlaps with data that has already been received.", "fragmentOverlap"))
+		return
+	case start > s.received():
+		e.writeGraphError(w, r, gerr(416, "invalidRange", "The fragment is out of order.", "fragmentOutOfOrder"))
+		return
+	case total >= 0 && end+1 < total && n%fragmentUnit != 0:
+		e.writeGraphError(w, r, errInvalid("Non-final fragments must be a multiple of 320 KiB (327,680 bytes)."))
+		return
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r.Body, buf); err != nil {
+		e.writeGraphError(w, r, errInvalid("The request body is shorter than Content-Range says."))
+		return
+	}
+	if total >= 0 {
+		s.total = total
+	}
+	s.bb.add(buf)
+	if s.total < 0 || s.received() < s.total {
+		writeJSON(w, 202, e.sessionStatus(s))
+		return
+	}
+	if s.deferred {
+		s.ready = true
+		writeJSON(w, 202, e.sessionStatus(s))
+		return
+	}
+	e.commitSession(w, r, s, "")
+}
+
+// commitSession turns a complete session into a file. s.mu held.
+func (e *Emulator) commitSession(w http.ResponseWriter, r *http.Request, s *uploadSession, conflict string) {
+	b, qx := s.bb.done()
+	if conflict == "" {
+		conflict = s.conflict
+	}
+	e.mu.Lock()
+	d := e.st.Drives[s.driveID]
+	delete(e.rt.uploads, s.id)
+	var parent *Item
+	if d != nil {
+		parent = d.live(s.parentID)
+	}
+	if parent == nil {
+		e.fail(w, r, gerr(404, "itemNotFound", "The parent folder no longer exists.", "uploadSessionFailed"))
+		return
+	}
+	if conflict == "" && s.itemID != "" {
+		conflict = conflictReplace
+	}
+	it, created, g := e.writeFile(d, parent, s.name, b, qx, conflict, s.by)
+	if g != nil {
+		e.fail(w, r, g)
+		return
+	}
+	status := 200
+	if created {
+		status = 201
+	}
+	e.writeItem(w, &target{d: d}, it, status)
+}
+
+// commitBySourceURL is the personal-style explicit commit: PUT to the item
+// path with "@microsoft.graph.sourceUrl" naming the upload URL.
+func (e *Emulator) commitBySourceURL(w http.ResponseWriter, r *http.Request, p *principal, t *target) {
+	var body struct {
+		Source   string `json:"@microsoft.graph.sourceUrl"`
+		Conflict string `json:"@microsoft.graph.conflictBehavior"`
+	}
+	if g := decodeJSON(r, &body); g != nil {
+		e.writeGraphError(w, r, g)
+		return
+	}
+	_, id, ok := strings.Cut(body.Source, "/_preauth/upload/")
+	if !ok {
+		e.writeGraphError(w, r, errInvalid("@microsoft.graph.sourceUrl must name an upload session."))
+		return
+	}
+	s := e.session(unescape(id))
+	if s == nil {
+		e.writeGraphError(w, r, gerr(404, "itemNotFound", "The upload session was not found.", "uploadSessionNotFound"))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ready {
+		e.writeGraphError(w, r, gerr(400, "invalidRequest", "The upload session is incomplete.", "uploadSessionIncomplete"))
+		return
+	}
+	e.commitSession(w, r, s, body.Conflict)
+}
