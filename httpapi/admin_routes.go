@@ -1,0 +1,42 @@
+package httpapi
+
+import "net/http"
+
+// adminRoutes is the admin API's route table. Every entry must appear in
+// openapi.json (TestOpenAPICoversRoutes holds the two together).
+func (s *Server) adminRoutes() []route {
+	h := func(f func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := f(w, r); err != nil {
+				s.logError(r, err)
+				writeError(w, r, err)
+			}
+		})
+	}
+	return []route{
+		{"GET", "/api/v1/projects", h(s.listProjects)},
+		{"POST", "/api/v1/projects", h(s.createProject)},
+		{"GET", "/api/v1/projects/{pid}", h(s.getProject)},
+		{"PATCH", "/api/v1/projects/{pid}", h(s.updateProject)},
+		{"DELETE", "/api/v1/projects/{pid}", h(s.deleteProject)},
+		{"GET", "/api/v1/projects/{pid}/allowed-origins", h(s.getOrigins)},
+		{"PUT", "/api/v1/projects/{pid}/allowed-origins", h(s.putOrigins)},
+		{"GET", "/api/v1/projects/{pid}/integrations/onedrive", h(s.getIntegration)},
+		{"PUT", "/api/v1/projects/{pid}/integrations/onedrive", h(s.putIntegration)},
+		{"GET", "/api/v1/projects/{pid}/signing-keys", h(s.listSigningKeys)},
+		{"POST", "/api/v1/projects/{pid}/signing-keys", h(s.addSigningKey)},
+		{"POST", "/api/v1/projects/{pid}/signing-keys/generate", h(s.generateSigningKey)},
+		{"DELETE", "/api/v1/projects/{pid}/signing-keys/{kid}", h(s.deleteSigningKey)},
+		{"GET", "/api/v1/projects/{pid}/api-keys", h(s.listAPIKeys)},
+		{"POST", "/api/v1/projects/{pid}/api-keys", h(s.createAPIKey)},
+		{"DELETE", "/api/v1/projects/{pid}/api-keys/{keyId}", h(s.revokeAPIKey)},
+	}
+}
+
+// logError logs internal errors for operators; caller errors are not worth
+// a line of their own (the access log has the status).
+func (s *Server) logError(r *http.Request, err error) {
+	if StatusFor(codeOf(err)) >= 500 {
+		s.Logger.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "route", r.Pattern, "err", err)
+	}
+}

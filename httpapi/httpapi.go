@@ -1,0 +1,110 @@
+// Package httpapi serves Driveway over HTTP: one route table per surface
+// (operations, admin API, and the mounted dashboard and emulator), the
+// middleware every request passes (request id, recovery, JSON access log,
+// Prometheus metrics), and the one table that maps domain error codes to
+// HTTP statuses.
+//
+// A request flows: Handler → middleware → the surface's route table → a
+// small handler that decodes, calls a service (package admin), and encodes.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/drivewayhq/driveway/admin"
+)
+
+// Server holds what the handlers need. Build it in cmd/driveway, then call
+// Handler once.
+type Server struct {
+	Admin  *admin.Service
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics; /metrics serves Gatherer.
+	Registry prometheus.Registerer
+	Gatherer prometheus.Gatherer
+	// Ready reports whether the node can take traffic (database reachable,
+	// migrations applied); /readyz answers 503 while it fails.
+	Ready func(ctx context.Context) error
+	// Dashboard, when set, is mounted at /dashboard/.
+	Dashboard http.Handler
+	// Mounts are extra handlers by path prefix (for example the emulator in
+	// `driveway dev`), each given the full request path.
+	Mounts map[string]http.Handler
+	// ServeMetrics is false when /metrics is served on its own address.
+	ServeMetrics bool
+
+	metrics *httpMetrics
+}
+
+// Handler returns the root handler with every surface mounted.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.metrics = newHTTPMetrics(s.Registry)
+	mux := http.NewServeMux()
+	for _, r := range s.opsRoutes() {
+		mux.Handle(r.Method+" "+r.Pattern, r.Handler)
+	}
+	for _, r := range s.adminRoutes() {
+		mux.Handle(r.Method+" "+r.Pattern, s.requireAPIKey(r.Handler))
+	}
+	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "not_found", Message: "no such route"}})
+	})
+	if s.Dashboard != nil {
+		mux.Handle("/dashboard/", s.Dashboard)
+		mux.Handle("GET /dashboard", http.RedirectHandler("/dashboard/", http.StatusFound))
+	}
+	for prefix, h := range s.Mounts {
+		mux.Handle(prefix, h)
+	}
+	if s.Dashboard != nil {
+		mux.Handle("GET /{$}", http.RedirectHandler("/dashboard/", http.StatusFound))
+	}
+	return s.middleware(mux)
+}
+
+// route is one entry of a surface's route table.
+type route struct {
+	Method  string
+	Pattern string
+	Handler http.Handler
+}
+
+func (s *Server) opsRoutes() []route {
+	rs := []route{
+		{"GET", "/healthz", http.HandlerFunc(s.healthz)},
+		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
+	}
+	if s.ServeMetrics {
+		rs = append(rs, route{"GET", "/metrics", s.MetricsHandler()})
+	}
+	return rs
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			s.Logger.WarnContext(ctx, "not ready", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
