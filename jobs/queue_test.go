@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -358,6 +359,62 @@ func TestConfig(t *testing.T) {
 		err := tc.cfg.Validate()
 		if !errors.As(err, &e) || e.Code != driveway.EINVALID || e.Field != tc.field {
 			t.Errorf("Validate(%+v) = %v, want EINVALID naming %s", tc.cfg, err, tc.field)
+		}
+	}
+}
+
+// TestTwoNodesShareWork runs two queues on one Postgres database, as two
+// nodes would: every job runs exactly once.
+func TestTwoNodesShareWork(t *testing.T) {
+	t.Parallel()
+	env := postgresEnv(t)
+	const n = 40
+	var mu sync.Mutex
+	runs := map[int64]int{}
+	all := make(chan struct{})
+	for range 2 {
+		q := migrated(t, env, testConfig(t))
+		err := Register(q, river.WorkFunc(func(ctx context.Context, job *river.Job[noteArgs]) error {
+			mu.Lock()
+			defer mu.Unlock()
+			runs[job.ID]++
+			if len(runs) == n && runs[job.ID] == 1 {
+				close(all)
+			}
+			return nil
+		}))
+		if err != nil {
+			t.Fatalf("Register: %v", err)
+		}
+		start(t, q)
+		for i := range n / 2 { // half the jobs through each node
+			if _, err := q.Insert(t.Context(), noteArgs{Note: fmt.Sprint(i)}, nil); err != nil {
+				t.Fatalf("Insert: %v", err)
+			}
+		}
+	}
+	receive(t, "every job to run", all, 30*time.Second)
+	// Let any duplicate surface: wait until the database says every job
+	// completed, then count.
+	waitFor(t, "every job completed", 10*time.Second, func() bool {
+		mu.Lock()
+		ids := make([]int64, 0, len(runs))
+		for id := range runs {
+			ids = append(ids, id)
+		}
+		mu.Unlock()
+		for _, id := range ids {
+			if env.state(t, id) != "completed" {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for id, k := range runs {
+		if k != 1 {
+			t.Errorf("job %d ran %d times, want once", id, k)
 		}
 	}
 }
