@@ -237,7 +237,9 @@ func wrapIf(context string, err error) error {
 }
 
 // Insert inserts a job on its own. opts may be nil. On a queue with
-// workers, args' kind must be registered.
+// workers, args' kind must be registered. Inside a store transaction use
+// InsertTx: on SQLite, Insert would wait forever for the one writer
+// connection that the transaction holds.
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	res, err := q.eng.insert(ctx, args, opts)
 	if err != nil {
