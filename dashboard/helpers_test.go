@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -115,7 +116,7 @@ func (b *bundle) serve(password string, sealer driveway.Sealer) *httptest.Server
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/dashboard/", h)
+	mux.Handle("/dashboard/", b.record(h))
 	srv := httptest.NewServer(mux)
 	b.t.Cleanup(srv.Close)
 	return srv
@@ -150,9 +151,6 @@ func (b *bundle) do(srv *httptest.Server, method, path string, form url.Values, 
 	if err != nil {
 		b.t.Fatalf("read body: %v", err)
 	}
-	b.mu.Lock()
-	b.bodies = append(b.bodies, string(data))
-	b.mu.Unlock()
 	return resp, string(data)
 }
 
@@ -191,6 +189,28 @@ func (b *bundle) login() {
 
 func (b *bundle) projectPath(sub string) string {
 	return "/dashboard/projects/" + b.project.ID + sub
+}
+
+// record keeps a copy of every response body the server writes, whoever
+// the client is (this test's client or a browser).
+func (b *bundle) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tw := &teeWriter{ResponseWriter: w}
+		next.ServeHTTP(tw, r)
+		b.mu.Lock()
+		b.bodies = append(b.bodies, tw.buf.String())
+		b.mu.Unlock()
+	})
+}
+
+type teeWriter struct {
+	http.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (w *teeWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	return w.ResponseWriter.Write(p)
 }
 
 // seen reports whether any response body so far contained s.

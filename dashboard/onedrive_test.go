@@ -226,8 +226,8 @@ func fieldMessage(t *testing.T, body, field string) string {
 	if at < 0 {
 		t.Fatalf("no field %s in the page", field)
 	}
-	start := strings.LastIndex(body[:at], `class="field invalid"`)
-	if start < 0 || strings.Contains(body[start:at], `class="field"`) {
+	start := strings.LastIndex(body[:at], `class="field`)
+	if start < 0 || !strings.Contains(strings.SplitN(body[start:], `"`, 3)[1], "invalid") {
 		t.Fatalf("field %s is not marked invalid:\n%s", field, body)
 	}
 	j := strings.Index(body[at:], `<p class="field-error">`)
