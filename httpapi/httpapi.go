@@ -47,7 +47,11 @@ func (s *Server) Handler() http.Handler {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
 	if s.Registry == nil {
-		s.Registry = prometheus.NewRegistry()
+		reg := prometheus.NewRegistry()
+		s.Registry = reg
+		if s.Gatherer == nil {
+			s.Gatherer = reg
+		}
 	}
 	s.metrics = newHTTPMetrics(s.Registry)
 	mux := http.NewServeMux()

@@ -3,11 +3,11 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/drivewayhq/driveway"
 )
@@ -93,7 +93,10 @@ func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
+	var badTime *time.ParseError
 	switch {
+	case errors.As(err, &badTime):
+		return driveway.Invalid("body", "a date is not in RFC 3339 form, like 2027-06-30T00:00:00Z")
 	case errors.Is(err, io.EOF):
 		return driveway.Invalid("body", "the body is empty; send a JSON object")
 	case errors.As(err, &syn):
@@ -108,5 +111,5 @@ func jsonError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return driveway.Invalid("body", "the JSON ends early")
 	}
-	return driveway.Invalid("body", "%s", fmt.Sprint("the body is not valid JSON"))
+	return driveway.Invalid("body", "the body is not valid JSON")
 }
