@@ -74,6 +74,8 @@ func sqliteStoreEnv(t *testing.T, cfg Config) *storeEnv {
 // projectArgs is a job about a project, enqueued with the project's write.
 type projectArgs struct {
 	ProjectID string `json:"projectId"`
+	// Rollback asks the completer to roll its transaction back.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 func (projectArgs) Kind() string { return "test_project" }
@@ -162,6 +164,85 @@ func TestJobCommitsWithStoreWrite(t *testing.T) {
 		})
 		if err := q.Ping(ctx); err != nil {
 			t.Fatalf("Ping: %v", err)
+		}
+	})
+}
+
+// completer completes its job in a store transaction that renames the
+// project, and then fails anyway; when the job asks, it rolls the
+// transaction back instead. It retries in an hour.
+type completer struct {
+	river.WorkerDefaults[projectArgs]
+	store driveway.Store
+	done  chan int64
+}
+
+func (w *completer) NextRetry(*river.Job[projectArgs]) time.Time { return time.Now().Add(time.Hour) }
+
+func (w *completer) Work(ctx context.Context, job *river.Job[projectArgs]) error {
+	defer func() { w.done <- job.ID }()
+	errAbort := errors.New("abort")
+	err := w.store.WithTx(ctx, func(tx driveway.Tx) error {
+		p, err := tx.GetProject(ctx, job.Args.ProjectID)
+		if err != nil {
+			return err
+		}
+		p.Name = "done"
+		if err := tx.UpdateProject(ctx, p); err != nil {
+			return err
+		}
+		if err := CompleteTx(ctx, tx, job); err != nil {
+			return err
+		}
+		if job.Args.Rollback {
+			return errAbort
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errAbort) {
+		return err
+	}
+	return errors.New("failing after the transaction")
+}
+
+// TestCompleteTx: a job completed in a committed store transaction stays
+// completed though its worker then fails; completed in a rolled-back one,
+// it is not completed and will be retried.
+func TestCompleteTx(t *testing.T) {
+	t.Parallel()
+	storeEngines(t, testConfig(t), func(t *testing.T, env *storeEnv) {
+		ctx := t.Context()
+		w := &completer{store: env.store, done: make(chan int64, 10)}
+		if err := Register(env.queue, river.Worker[projectArgs](w)); err != nil {
+			t.Fatalf("Register: %v", err)
+		}
+		if err := env.store.CreateProject(ctx, &driveway.Project{ID: "prj_1", Name: "new"}); err != nil {
+			t.Fatalf("CreateProject: %v", err)
+		}
+		start(t, env.queue)
+		for _, tc := range []struct {
+			rollback  bool
+			wantState string
+			wantName  string
+		}{
+			{rollback: true, wantState: "retryable", wantName: "new"},
+			{rollback: false, wantState: "completed", wantName: "done"},
+		} {
+			res, err := env.queue.Insert(ctx, projectArgs{ProjectID: "prj_1", Rollback: tc.rollback}, nil)
+			if err != nil {
+				t.Fatalf("Insert: %v", err)
+			}
+			receive(t, "the job to run", w.done, 10*time.Second)
+			waitFor(t, "the job to be "+tc.wantState, 10*time.Second, func() bool {
+				return env.state(t, res.Job.ID) == tc.wantState
+			})
+			p, err := env.store.GetProject(ctx, "prj_1")
+			if err != nil {
+				t.Fatalf("GetProject: %v", err)
+			}
+			if p.Name != tc.wantName {
+				t.Fatalf("rollback=%v: project name %q, want %q", tc.rollback, p.Name, tc.wantName)
+			}
 		}
 	})
 }
