@@ -215,3 +215,25 @@ func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *p
 		e.writeGraphError(w, r, gerr(400, "BadRequest", "Unsupported request: "+r.Method+" "+a))
 	}
 }
+
+// resolveForWrite is resolve, creating missing intermediate folders (the
+// service does so for path-addressed uploads). Lock held.
+func (e *Emulator) resolveForWrite(t *target, by string) (it, parent *Item, name string, g *graphError) {
+	cur := t.base
+	for i, seg := range t.path {
+		next := t.d.child(cur, seg)
+		if next == nil {
+			if i == len(t.path)-1 {
+				return nil, cur, seg, nil
+			}
+			if next, _, g = e.mkdir(t.d, cur, seg, conflictFail, by); g != nil {
+				return nil, nil, "", g
+			}
+		}
+		if i < len(t.path)-1 && !next.Folder {
+			return nil, nil, "", errNotFound()
+		}
+		cur = next
+	}
+	return cur, nil, "", nil
+}

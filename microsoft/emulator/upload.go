@@ -49,7 +49,7 @@ func (e *Emulator) createUploadSession(w http.ResponseWriter, r *http.Request, p
 		return
 	}
 	e.mu.Lock()
-	it, parent, name, g := t.resolve()
+	it, parent, name, g := e.resolveForWrite(t, p.UserID)
 	if g == nil {
 		g = e.checkMatch(r, t.d, it)
 	}

@@ -155,7 +155,7 @@ func (e *Emulator) putContent(w http.ResponseWriter, r *http.Request, p *princip
 	b, qx := bb.done()
 	conflict := qp(r, "@microsoft.graph.conflictBehavior")
 	e.mu.Lock()
-	it, parent, name, g := t.resolve()
+	it, parent, name, g := e.resolveForWrite(t, p.UserID)
 	if g == nil {
 		g = e.checkMatch(r, t.d, it)
 	}
