@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// sealedColumn is one column that holds sealed values, with the SQL
+// expression of its row key and the key columns that expression joins.
+type sealedColumn struct {
+	table, column string
+	rowExpr       string
+	keys          []string
+}
+
+// sealedColumns lists every sealed column, in (table, column) order.
+var sealedColumns = []sealedColumn{
+	{"credentials", "access_token", "project_id || '/' || id", []string{"project_id", "id"}},
+	{"credentials", "refresh_token", "project_id || '/' || id", []string{"project_id", "id"}},
+	{"integration_client_secrets", "value", "project_id || '/' || id", []string{"project_id", "id"}},
+	{"integrations", "cert_private_key", "project_id", []string{"project_id"}},
+}
+
+func findSealedColumn(ref driveway.SealedRef) (sealedColumn, bool) {
+	for _, c := range sealedColumns {
+		if c.table == ref.Table && c.column == ref.Column {
+			return c, true
+		}
+	}
+	return sealedColumn{}, false
+}
+
+// ListSealed returns up to limit sealed values after the cursor, ordered by
+// table, column and row (byte order).
+func (q *queries) ListSealed(ctx context.Context, after driveway.SealedRef, limit int) ([]driveway.SealedValue, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	var out []driveway.SealedValue
+	for _, c := range sealedColumns {
+		order := cmp.Or(cmp.Compare(c.table, after.Table), cmp.Compare(c.column, after.Column))
+		if order < 0 {
+			continue
+		}
+		rowAfter := ""
+		if order == 0 {
+			rowAfter = after.Row
+		}
+		page, err := q.listSealedColumn(ctx, c, rowAfter, limit-len(out))
+		if err != nil {
+			return nil, mapErr(err, "list sealed values")
+		}
+		out = append(out, page...)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// listSealedColumn lists one column's values with row keys after rowAfter
+// (all of them for "", which no row key equals).
+func (q *queries) listSealedColumn(ctx context.Context, c sealedColumn, rowAfter string, limit int) ([]driveway.SealedValue, error) {
+	// COLLATE "C": byte order, as on SQLite and in Go, whatever the
+	// database's collation.
+	key := `(` + c.rowExpr + `) COLLATE "C"`
+	rows, err := q.db.Query(ctx, `SELECT `+key+`, `+c.column+` FROM `+c.table+`
+		WHERE `+c.column+` IS NOT NULL AND `+key+` > $1 ORDER BY 1 LIMIT $2`, rowAfter, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []driveway.SealedValue
+	for rows.Next() {
+		v := driveway.SealedValue{Ref: driveway.SealedRef{Table: c.table, Column: c.column}}
+		if err := rows.Scan(&v.Ref.Row, &v.Ciphertext); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceSealed sets the value at v.Ref to next if it still holds
+// v.Ciphertext, and reports whether it did. EINVALID if v.Ref names no
+// sealed column.
+func (q *queries) ReplaceSealed(ctx context.Context, v driveway.SealedValue, next string) (bool, error) {
+	c, ok := findSealedColumn(v.Ref)
+	if !ok {
+		return false, driveway.Invalid("ref", "%s.%s is not a sealed column", v.Ref.Table, v.Ref.Column)
+	}
+	keys := strings.SplitN(v.Ref.Row, "/", len(c.keys))
+	if len(keys) != len(c.keys) {
+		return false, nil
+	}
+	where := make([]string, len(c.keys))
+	args := []any{next}
+	for i, k := range c.keys {
+		where[i] = fmt.Sprintf("%s = $%d", k, i+2)
+		args = append(args, keys[i])
+	}
+	args = append(args, v.Ciphertext)
+	res, err := q.db.Exec(ctx, `UPDATE `+c.table+` SET `+c.column+` = $1 WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` AND %s = $%d`, c.column, len(args)), args...)
+	if err != nil {
+		return false, mapErr(err, "replace sealed value")
+	}
+	return res.RowsAffected() == 1, nil
+}
