@@ -104,6 +104,11 @@ func TestBrowserOneDriveSettings(t *testing.T) {
 	if b.seen(canarySecret) {
 		t.Fatal("a response to the browser contained the client secret")
 	}
+	// The copy button's script loads under the CSP and runs.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-copy=redirect_url]`))); err != nil {
+		t.Fatalf("click copy: %v", err)
+	}
+	run(t, ctx, chromedp.Poll[bool](`document.querySelector('button[data-copy=redirect_url]').textContent === 'Copied'`, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(10*time.Second)))
 	if path := os.Getenv("DRIVEWAY_DASHBOARD_SCREENSHOT"); path != "" {
 		png := run(t, ctx, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(path, png, 0o644); err != nil {
