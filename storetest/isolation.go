@@ -10,13 +10,13 @@ import (
 
 // world is one project with one of every record.
 type world struct {
-	p    *driveway.Project
-	u    *driveway.ConnectedUser
-	c    *driveway.Credential
-	in   *driveway.Integration
-	sk   *driveway.SigningKey
-	ak   *driveway.APIKey
-	tag  string
+	p   *driveway.Project
+	u   *driveway.ConnectedUser
+	c   *driveway.Credential
+	in  *driveway.Integration
+	sk  *driveway.SigningKey
+	ak  *driveway.APIKey
+	tag string
 }
 
 func newWorld(t *testing.T, q driveway.Queries, projectID, tag string) *world {

@@ -87,7 +87,9 @@ func setup(t *testing.T, newStore NewStore) *bundle {
 
 // SwapSealer is a driveway.Sealer whose keyring can be replaced while a store
 // uses it, to test rotation.
-type SwapSealer struct{ p atomic.Pointer[secret.Keyring] }
+type SwapSealer struct {
+	p atomic.Pointer[secret.Keyring]
+}
 
 // NewSwapSealer returns a SwapSealer using ring.
 func NewSwapSealer(ring *secret.Keyring) *SwapSealer {
