@@ -173,3 +173,24 @@ func TestSessionAcrossNodesAndRotation(t *testing.T) {
 	resp, body = b.do(changed, http.MethodGet, "/dashboard/", nil, nil)
 	wantStatus(t, resp, http.StatusSeeOther, body)
 }
+
+func TestNoAdminPassword(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.srv = b.serve("", parseRing(t, b.keySpec))
+	resp, body := b.post("/dashboard/login", "/dashboard/login", url.Values{"password": {""}})
+	wantStatus(t, resp, http.StatusForbidden, body)
+	wantContains(t, body, "DRIVEWAY_ADMIN_PASSWORD")
+	resp, body = b.get("/dashboard/")
+	wantStatus(t, resp, http.StatusSeeOther, body)
+}
+
+func TestStaticAssets(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp, body := b.get("/dashboard/static/app.js")
+	wantStatus(t, resp, http.StatusOK, body)
+	wantContains(t, body, "data-copy")
+	resp, body = b.get("/dashboard/static/")
+	wantStatus(t, resp, http.StatusNotFound, body)
+}
