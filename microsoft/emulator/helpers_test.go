@@ -31,6 +31,12 @@ var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func setup(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	t.Parallel()
+	return newFixture(t, opts)
+}
+
+// newFixture is setup without t.Parallel, for tests that need several.
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
 	f := &fixture{t: t, clock: NewManualClock(epoch)}
 	if opts.Clock == nil {
 		opts.Clock = f.clock
