@@ -116,6 +116,7 @@ func TestProjects(t *testing.T) {
 	resp, body := b.get("/dashboard/")
 	wantStatus(t, resp, http.StatusOK, body)
 	wantContains(t, body, "Acme Docs")
+	wantContains(t, body, `<span class="badge">not configured</span>`)
 
 	resp, body = b.post("/dashboard/", "/dashboard/projects", url.Values{"name": {"  "}})
 	wantStatus(t, resp, http.StatusBadRequest, body)

@@ -77,6 +77,8 @@ func TestOneDriveSettingsSavedAndRendered(t *testing.T) {
 	if len(got.ClientSecrets) != 1 || got.ClientSecrets[0].Value != canarySecret {
 		t.Fatalf("stored %d client secrets, want the one posted", len(got.ClientSecrets))
 	}
+	_, body = b.get("/dashboard/")
+	wantContains(t, body, `<span class="badge warn">secret expiring</span>`)
 	if b.seen(canarySecret) {
 		t.Fatal("a response body contains the client secret")
 	}

@@ -8,8 +8,14 @@ import (
 )
 
 type projectsData struct {
-	Projects []*driveway.Project
+	Projects []projectRow
 	Name     string // the create form's input after an error
+}
+
+// projectRow is a project with the state of its OneDrive settings.
+type projectRow struct {
+	*driveway.Project
+	OneDrive *admin.IntegrationView
 }
 
 // projectsPage lists every project, with a form to create one.
@@ -39,6 +45,15 @@ func (h *handler) renderProjects(w http.ResponseWriter, r *http.Request, status 
 		h.fail(w, r, err)
 		return
 	}
-	v.Title, v.Data = "Projects", projectsData{Projects: list, Name: name}
+	rows := make([]projectRow, 0, len(list))
+	for _, p := range list {
+		od, err := h.opts.Admin.GetIntegration(r.Context(), p.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		rows = append(rows, projectRow{Project: p, OneDrive: od})
+	}
+	v.Title, v.Data = "Projects", projectsData{Projects: rows, Name: name}
 	h.render(w, r, status, "projects", v)
 }
