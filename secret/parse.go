@@ -8,19 +8,21 @@ import (
 	"strings"
 )
 
-// ParseKeyring parses the value of DRIVEWAY_SECRET_KEYS: comma-separated
-// "kid:base64key" entries, newest first, each key 32 bytes in standard or
-// URL-safe base64, padded or not. Spaces around entries are ignored. Errors
-// name the entry by position and key id, never its key material.
+// ParseKeyring parses the value of DRIVEWAY_SECRET_KEYS (or the contents of
+// DRIVEWAY_SECRET_KEYS_FILE): "kid:base64key" entries separated by commas or
+// newlines, newest first, each key 32 bytes in standard or URL-safe base64,
+// padded or not. Spaces around entries are ignored. Errors name the entry by
+// position and key id, never its key material.
 func ParseKeyring(spec string) (*Keyring, error) {
 	var ids []string
 	keys := map[string][]byte{}
-	for i, entry := range strings.Split(spec, ",") {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, errors.New("secret keys: empty; want kid:base64key[,kid:base64key...]")
+	}
+	for i, entry := range strings.Split(strings.ReplaceAll(spec, "\n", ","), ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
-			if strings.TrimSpace(spec) == "" {
-				return nil, errors.New("secret keys: empty; want kid:base64key[,kid:base64key...]")
-			}
 			return nil, fmt.Errorf("secret keys: entry %d is empty", i+1)
 		}
 		kid, enc, ok := strings.Cut(entry, ":")

@@ -29,6 +29,18 @@ func TestParseKeyringEncodings(t *testing.T) {
 	}
 }
 
+func TestParseKeyringLines(t *testing.T) {
+	t.Parallel()
+	a, b := newKey(t), newKey(t)
+	r, err := secret.ParseKeyring(a + "\r\n" + b + "\n")
+	if err != nil {
+		t.Fatalf("ParseKeyring of lines: %v", err)
+	}
+	if got := r.KeyIDs(); len(got) != 2 || !strings.HasPrefix(a, got[0]+":") || !strings.HasPrefix(b, got[1]+":") {
+		t.Fatalf("KeyIDs = %v", got)
+	}
+}
+
 func TestParseKeyringErrors(t *testing.T) {
 	t.Parallel()
 	const material = "c2VjcmV0LWtleS1tYXRlcmlhbC10aGF0LWlzLXRvby1zaG9ydA" // 37 bytes
@@ -40,6 +52,7 @@ func TestParseKeyringErrors(t *testing.T) {
 		{"", "empty"},
 		{"   ", "empty"},
 		{"k1:" + good + ",", "entry 2 is empty"},
+		{"k1:" + good + ",,k2:" + good, "entry 2 is empty"},
 		{good, "no \"kid:\" prefix"},
 		{":" + good, "key id must be"},
 		{"k.1:" + good, "may hold only"},

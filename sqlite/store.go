@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strings"
 
 	"github.com/drivewayhq/driveway"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -81,7 +82,7 @@ func openDB(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", "file:"+uriPath.Replace(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -91,6 +92,10 @@ func openDB(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
 	}
 	return db, nil
 }
+
+// uriPath escapes what a "file:" URI gives a meaning to, so that any path
+// works.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // WriterDB returns the one writer connection pool, for the job queue (River's
 // riversqlite driver) to share the database and its write lock.
