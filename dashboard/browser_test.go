@@ -8,40 +8,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/drivewayhq/driveway/internal/browsertest"
 	"github.com/google/go-cmp/cmp"
 )
 
-// chromiumPath is where the Debian package chromium installs the browser;
-// .ci/run installs it when missing.
-const chromiumPath = "/usr/bin/chromium"
-
-// newBrowser starts headless Chromium with a fresh profile and no background
-// networking, and returns a tab's context. It skips the test when Chromium is
-// not installed.
+// newBrowser starts headless Chromium (see internal/browsertest).
 func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("Chromium is not installed at %s (apt-get install chromium): skipping the dashboard browser test", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	quiet := func(string, ...any) {}
-	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(quiet), chromedp.WithErrorf(quiet))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
-	return ctx
+	return browsertest.New(t, 90*time.Second)
 }
 
 // The operator logs in, fills the OneDrive settings, saves, reloads, and
