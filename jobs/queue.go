@@ -208,8 +208,9 @@ func (q *Queue) Start(ctx context.Context) error {
 
 // Stop stops fetching and waits for running jobs to finish. When ctx ends
 // first, it cancels the jobs' contexts, waits a few seconds more for them
-// to return, and reports ctx's error (the cancelled jobs are retried
-// later). Stop on a queue that is not started returns nil.
+// to return, and reports ctx's error; River puts the interrupted jobs back
+// as available without counting the attempt. Stop on a queue that is not
+// started returns nil.
 func (q *Queue) Stop(ctx context.Context) error {
 	q.mu.Lock()
 	started := q.started
@@ -229,11 +230,11 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return fmt.Errorf("stop jobs: running jobs cancelled at the deadline: %w", ctx.Err())
 }
 
-func wrapIf(context string, err error) error {
+func wrapIf(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s: %w", context, err)
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // Insert inserts a job on its own. opts may be nil. On a queue with
