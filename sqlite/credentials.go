@@ -11,6 +11,8 @@ const credentialColumns = `project_id, id, user_id, integration, status, health_
 	drive_id, drive_type, access_token, refresh_token, access_token_expires_at, scopes,
 	version, last_refresh_at, refresh_failures, created_at, updated_at`
 
+const getCredentialSQL = `SELECT ` + credentialColumns + ` FROM credentials WHERE project_id = ? AND id = ?`
+
 // credentialRow is the sealed row key of a credential: "project/id".
 func credentialRow(c *driveway.Credential) string { return c.ProjectID + "/" + c.ID }
 
@@ -71,8 +73,7 @@ func (q *queries) CreateCredential(ctx context.Context, c *driveway.Credential) 
 // GetCredential returns the project's credential, tokens opened; ENOTFOUND
 // if there is none.
 func (q *queries) GetCredential(ctx context.Context, projectID, id string) (*driveway.Credential, error) {
-	c, err := q.scanCredential(q.r.QueryRowContext(ctx,
-		`SELECT `+credentialColumns+` FROM credentials WHERE project_id = ? AND id = ?`, projectID, id))
+	c, err := q.scanCredential(q.cachedQueryRow(ctx, getCredentialSQL, projectID, id))
 	if err != nil {
 		return nil, mapErr(err, "credential")
 	}
@@ -100,7 +101,7 @@ func (q *queries) UpdateCredential(ctx context.Context, c *driveway.Credential) 
 	if err != nil {
 		return err
 	}
-	res, err := q.w.ExecContext(ctx, `UPDATE credentials SET integration = ?, status = ?, health_reason = ?,
+	res, err := q.cachedExec(ctx, `UPDATE credentials SET integration = ?, status = ?, health_reason = ?,
 		account_tenant_id = ?, account_object_id = ?, account_upn = ?, account_display_name = ?, account_email = ?,
 		drive_id = ?, drive_type = ?, access_token = ?, refresh_token = ?, access_token_expires_at = ?, scopes = ?,
 		version = version + 1, last_refresh_at = ?, refresh_failures = ?, updated_at = ?

@@ -28,6 +28,8 @@ type queries struct {
 	tx       *sql.Tx // set inside a transaction
 	writerDB *sql.DB // set outside one
 	readerDB *sql.DB
+	rstmts   *stmtCache // on readerDB; nil in a transaction
+	wstmts   *stmtCache // on writerDB; nil in a transaction
 }
 
 // write runs fn in a write transaction, or in the current one.

@@ -65,7 +65,8 @@ func Open(ctx context.Context, path string, sealer driveway.Sealer) (*Store, err
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	s := &Store{writer: writer, reader: reader}
-	s.queries = queries{r: reader, w: writer, sealer: sealer, writerDB: writer, readerDB: reader}
+	s.queries = queries{r: reader, w: writer, sealer: sealer, writerDB: writer, readerDB: reader,
+		rstmts: newStmtCache(reader), wstmts: newStmtCache(writer)}
 	return s, nil
 }
 
@@ -103,7 +104,7 @@ func (s *Store) WriterDB() *sql.DB { return s.writer }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.rstmts.close(), s.wstmts.close(), s.reader.Close(), s.writer.Close())
 }
 
 // WithTx runs fn in one write transaction (BEGIN IMMEDIATE) on the writer
