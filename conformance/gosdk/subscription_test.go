@@ -1,0 +1,137 @@
+package gosdk_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+
+	"github.com/drivewayhq/driveway/microsoft/emulator"
+)
+
+// receiver is a notification URL on loopback.
+type receiver struct {
+	srv          *httptest.Server
+	answer       func(token string) string
+	mu           sync.Mutex
+	validations  []*http.Request
+	notification []notification
+}
+
+type notification struct {
+	Value []struct {
+		SubscriptionID string `json:"subscriptionId"`
+		ChangeType     string `json:"changeType"`
+		ClientState    string `json:"clientState"`
+		Resource       string `json:"resource"`
+	} `json:"value"`
+}
+
+func newReceiver(t *testing.T, answer func(string) string) *receiver {
+	r := &receiver{answer: answer}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if token := req.URL.Query().Get("validationToken"); token != "" {
+		r.validations = append(r.validations, req)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, r.answer(token))
+		return
+	}
+	var n notification
+	if json.Unmarshal(body, &n) == nil {
+		r.notification = append(r.notification, n)
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (r *receiver) sawNotification(subID, clientState string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.notification {
+		for _, v := range n.Value {
+			if v.SubscriptionID == subID && v.ClientState == clientState && v.ChangeType == "updated" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func newSubscription(url string, expires time.Time) models.Subscriptionable {
+	s := models.NewSubscription()
+	s.SetChangeType(ptr("updated"))
+	s.SetNotificationUrl(ptr(url))
+	s.SetResource(ptr("/me/drive/root"))
+	s.SetExpirationDateTime(&expires)
+	s.SetClientState(ptr("conformance-state"))
+	return s
+}
+
+func TestSubscription(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	rec := newReceiver(t, func(token string) string { return token })
+
+	sub, err := e.client.Subscriptions().Post(e.ctx, newSubscription(rec.srv.URL+"/hook?tenant=abc", time.Now().Add(time.Hour)), nil)
+	if err != nil {
+		t.Fatalf("create subscription: %v", describe(err))
+	}
+	rec.mu.Lock()
+	validations := len(rec.validations)
+	var auth, query string
+	if validations > 0 {
+		auth, query = rec.validations[0].Header.Get("Authorization"), rec.validations[0].URL.Query().Get("tenant")
+	}
+	rec.mu.Unlock()
+	if validations != 1 || auth != "" || query != "abc" {
+		t.Fatalf("validations=%d auth=%q tenant=%q; want one, unauthenticated, keeping the URL's query", validations, auth, query)
+	}
+
+	e.mustPut(e.rootID, "notify.txt", "ping")
+	eventually(t, "a change notification", func() bool { return rec.sawNotification(*sub.GetId(), "conformance-state") })
+
+	renew := models.NewSubscription()
+	later := time.Now().Add(2 * time.Hour)
+	renew.SetExpirationDateTime(&later)
+	renewed, err := e.client.Subscriptions().BySubscriptionId(*sub.GetId()).Patch(e.ctx, renew, nil)
+	if err != nil {
+		t.Fatalf("renew: %v", describe(err))
+	}
+	if !renewed.GetExpirationDateTime().After(*sub.GetExpirationDateTime()) {
+		t.Fatalf("renewed expiry %v is not after %v", renewed.GetExpirationDateTime(), sub.GetExpirationDateTime())
+	}
+	if err := e.client.Subscriptions().BySubscriptionId(*sub.GetId()).Delete(e.ctx, nil); err != nil {
+		t.Fatalf("delete subscription: %v", describe(err))
+	}
+	_, err = e.client.Subscriptions().BySubscriptionId(*sub.GetId()).Get(e.ctx, nil)
+	if status, _ := graphError(t, err); status != 404 {
+		t.Fatalf("get deleted subscription: %d, want 404", status)
+	}
+}
+
+func TestSubscriptionValidationFailure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	bad := newReceiver(t, func(string) string { return "not-the-token" })
+	_, err := e.client.Subscriptions().Post(e.ctx, newSubscription(bad.srv.URL, time.Now().Add(time.Hour)), nil)
+	if status, _ := graphError(t, err); status != 400 {
+		t.Fatalf("wrong validation answer: %d, want 400", status)
+	}
+	good := newReceiver(t, func(token string) string { return token })
+	_, err = e.client.Subscriptions().Post(e.ctx, newSubscription(good.srv.URL, time.Now().Add(42_300*time.Minute+time.Hour)), nil)
+	if status, _ := graphError(t, err); status != 400 {
+		t.Fatalf("expiry beyond 42,300 minutes: %d, want 400", status)
+	}
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the conformance suites: Microsoft's own Graph clients against the
+# Driveway emulator. Exits non-zero if either suite fails.
+#
+#   conformance/run.sh          both suites
+#   conformance/run.sh js       only @microsoft/microsoft-graph-client (node --test)
+#   conformance/run.sh go       only github.com/microsoftgraph/msgraph-sdk-go (go test)
+set -uo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+which="${1:-all}"
+status=0
+
+run_js() {
+	echo "== conformance/js: @microsoft/microsoft-graph-client (node --test)"
+	local bin
+	bin="$(mktemp -d)/emulatorserver"
+	(cd "$root" && go build -o "$bin" ./conformance/cmd/emulatorserver) || return 1
+	(cd "$root/conformance/js" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+	(cd "$root/conformance/js" && DRIVEWAY_EMULATOR_SERVER="$bin" node --test --test-reporter=spec)
+}
+
+run_go() {
+	echo "== conformance/gosdk: github.com/microsoftgraph/msgraph-sdk-go (go test)"
+	(cd "$root/conformance/gosdk" && go test -count=1 ./...)
+}
+
+if [[ "$which" == all || "$which" == js ]]; then
+	start=$SECONDS
+	run_js || status=1
+	echo "== conformance/js finished in $((SECONDS - start))s (exit status so far: $status)"
+fi
+if [[ "$which" == all || "$which" == go ]]; then
+	start=$SECONDS
+	run_go || status=1
+	echo "== conformance/gosdk finished in $((SECONDS - start))s (exit status so far: $status)"
+fi
+exit $status
