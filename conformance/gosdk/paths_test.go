@@ -17,7 +17,7 @@ func TestSDKPathAddressing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("put root:/a.txt: %v", describe(err))
 	}
-	got, err := e.item(e.rootID + ":/A.TXT:").Get(e.ctx, nil)
+	got, err := e.item(e.rootID+":/A.TXT:").Get(e.ctx, nil)
 	if err != nil {
 		t.Fatalf("get {rootID}:/A.TXT: %v", describe(err))
 	}
