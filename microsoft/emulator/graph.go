@@ -98,6 +98,7 @@ func (e *Emulator) driveByID(id string) *Drive {
 // parseItemPath parses "root", "items/{id}", "special/{name}", optional
 // ":/path:" and an action, from the escaped rest of the URL. Lock held.
 func (e *Emulator) parseItemPath(t *target, p *principal, rest string) *graphError {
+	p0 := p
 	d := t.d
 	var after string
 	switch {
@@ -109,6 +110,10 @@ func (e *Emulator) parseItemPath(t *target, p *principal, rest string) *graphErr
 	case strings.HasPrefix(rest, "items/"):
 		id, tail := splitID(rest[len("items/"):])
 		id = unescape(id)
+		if base, p, ok := strings.Cut(id, ":"); ok {
+			// Kiota SDKs percent-encode "root:/path:" as one item id.
+			return e.parseItemPath(t, p0, reencode(base, p)+tail)
+		}
 		if id == "root" {
 			t.base = d.Items[d.RootID]
 		} else if t.base = d.live(id); t.base == nil {
@@ -236,4 +241,23 @@ func (e *Emulator) resolveForWrite(t *target, by string) (it, parent *Item, name
 		cur = next
 	}
 	return cur, nil, "", nil
+}
+
+// reencode rebuilds "root:/a/b:" or "items/{id}:/a/b:" from a decoded item
+// id, escaping each path segment again.
+func reencode(base, p string) string {
+	prefix := "items/" + url.PathEscape(base)
+	if base == "root" {
+		prefix = "root"
+	}
+	p, closed := strings.CutSuffix(p, ":")
+	segs := strings.Split(p, "/")
+	for i := range segs {
+		segs[i] = url.PathEscape(segs[i])
+	}
+	out := prefix + ":" + strings.Join(segs, "/")
+	if closed {
+		out += ":"
+	}
+	return out
 }

@@ -168,3 +168,21 @@ func TestMustHave04_DownloadRedirectRangeExpiry(t *testing.T) {
 	resp.Body.Close()
 	want(t, "expired status", resp.StatusCode, 401)
 }
+
+// TestKiotaEncodedItemID: SDKs built with Kiota send "root:/path:" as one
+// percent-encoded item id.
+func TestKiotaEncodedItemID(t *testing.T) {
+	f := setup(t, Options{})
+	info, _ := f.s.WriteFile(f.biz.ID, "/k/a b.txt", []byte("1"))
+	code, m := f.call("GET", "/drives/"+url.PathEscape(info.DriveID)+"/items/root%3A%2Fk%2Fa%20b.txt%3A", f.tokB, nil)
+	want(t, "status", code, 200)
+	want(t, "id", str(m, "id"), info.ID)
+	k, _ := f.s.Stat(f.biz.ID, "/k")
+	code, m = f.call("POST", "/drives/"+url.PathEscape(info.DriveID)+"/items/"+k.ID+"%3A%2Fnew.bin%3A/createUploadSession", f.tokB, nil)
+	want(t, "upload session status", code, 200)
+	code, m = f.call("GET", "/drives/"+url.PathEscape(info.DriveID)+"/items/root/delta()", f.tokB, nil)
+	want(t, "delta() status", code, 200)
+	if !strings.Contains(str(m, "@odata.deltaLink"), "/delta?") {
+		t.Fatalf("deltaLink %q", str(m, "@odata.deltaLink"))
+	}
+}
