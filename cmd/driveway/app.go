@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/dashboard"
+	"github.com/drivewayhq/driveway/httpapi"
+	"github.com/drivewayhq/driveway/jobs"
+	"github.com/drivewayhq/driveway/postgres"
+	"github.com/drivewayhq/driveway/secret"
+	"github.com/drivewayhq/driveway/sqlite"
+)
+
+// database is an opened store with its job queue on the same database.
+type database struct {
+	driveway.Store
+	kind    string
+	migrate func(context.Context) error
+	queue   *jobs.Queue
+}
+
+// openDatabase opens the store and the queue named by cfg.Database. It does
+// not migrate.
+func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logger *slog.Logger) (*database, error) {
+	kind, addr, err := databaseKind(cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	jcfg := jobs.Config{RescueStuckJobsAfter: cfg.JobRescueAfter, Logger: logger}
+	switch kind {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, addr, sealer)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		q, err := jobs.NewSQLite(s.WriterDB(), jcfg)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("job queue: %w", err)
+		}
+		return &database{Store: s, kind: kind, migrate: s.Migrate, queue: q}, nil
+	default:
+		s, err := postgres.Open(ctx, addr, sealer)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		q, err := jobs.NewPostgres(s.Pool(), jcfg)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("job queue: %w", err)
+		}
+		return &database{Store: s, kind: kind, migrate: s.Migrate, queue: q}, nil
+	}
+}
+
+// Migrate applies the store's and the job queue's migrations.
+func (db *database) Migrate(ctx context.Context) error {
+	if err := db.migrate(ctx); err != nil {
+		return fmt.Errorf("store migrations: %w", err)
+	}
+	if err := db.queue.Migrate(ctx); err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	return nil
+}
+
+// ready is /readyz: the store answers with its migrations applied, and so
+// does the queue.
+func (db *database) ready(ctx context.Context) error {
+	if err := db.Store.Ping(ctx); err != nil {
+		return err
+	}
+	return db.queue.Ping(ctx)
+}
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func keyringFrom(spec string) (*secret.Keyring, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, badConfig("DRIVEWAY_SECRET_KEYS", "required: generate one with `openssl rand -base64 32` and set DRIVEWAY_SECRET_KEYS=k1:<that> (see docs/configuration.md)")
+	}
+	ring, err := secret.ParseKeyring(spec)
+	if err != nil {
+		return nil, badConfig("DRIVEWAY_SECRET_KEYS", "%v", err)
+	}
+	return ring, nil
+}
+
+// server is a running Driveway: its database, queue and HTTP listeners.
+type server struct {
+	cfg    *Config
+	logger *slog.Logger
+	db     *database
+	ring   *secret.Keyring
+	admin  *admin.Service
+	// mounts are extra handlers (the emulator, in dev).
+	mounts map[string]http.Handler
+
+	// workers counts the job workers registered on db.queue. River refuses
+	// to start without one, and there is nothing to run then anyway.
+	workers int
+
+	metricsHandler func() http.Handler
+}
+
+func (s *server) handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(s.db.queue.Collector())
+	api := &httpapi.Server{
+		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
+		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "",
+		Dashboard: dashboard.New(dashboard.Options{
+			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
+			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
+		}),
+	}
+	s.metricsHandler = api.MetricsHandler
+	return api.Handler()
+}
+
+// listen opens the main listener; dev opens it before building the server
+// so that the emulator knows the port.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// run serves until ctx is done, then stops gracefully: the listeners stop
+// accepting, in-flight requests and running jobs get ShutdownTimeout.
+func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) error {
+	h := s.handler()
+	defer ln.Close()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	var msrv *http.Server
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on %s: %w", s.cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metricsHandler())
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- msrv.Serve(mln) }()
+	}
+	if s.workers > 0 {
+		if err := s.db.queue.Start(ctx); err != nil {
+			srv.Close()
+			return fmt.Errorf("start job queue: %w", err)
+		}
+	}
+	s.logger.Info("listening", "addr", ln.Addr().String(), "public_url", s.cfg.PublicURL, "database", s.db.kind)
+	if ready != nil {
+		ready("http://" + ln.Addr().String())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("server stopped", "err", err)
+		}
+	}
+	return s.shutdown(srv, msrv)
+}
+
+func (s *server) shutdown(srv, msrv *http.Server) error {
+	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := srv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if msrv != nil {
+		_ = msrv.Shutdown(ctx)
+	}
+	if err := s.db.queue.Stop(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("job queue stop: %w", err))
+	}
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	s.logger.Info("stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drivewayhq/driveway/microsoft"
+)
+
+// Config is everything `driveway serve` and `driveway dev` read from the
+// environment and flags. Defaults are in defaultConfig; validate names the
+// variable of the first wrong value.
+type Config struct {
+	// Addr is where the server listens (DRIVEWAY_ADDR, --addr).
+	Addr string
+	// PublicURL is the origin users and Microsoft reach Driveway at
+	// (DRIVEWAY_PUBLIC_URL); default http://<Addr>.
+	PublicURL string
+	// DataDir holds the SQLite database and, for dev, generated keys
+	// (DRIVEWAY_DATA_DIR, --data-dir).
+	DataDir string
+	// Database is "sqlite:<path>" or a postgres:// URL (DRIVEWAY_DATABASE_URL);
+	// default sqlite:<DataDir>/driveway.db.
+	Database string
+	// SecretKeys is the keyring that seals secrets at rest
+	// (DRIVEWAY_SECRET_KEYS or _FILE): "kid:base64key,..." newest first.
+	SecretKeys string
+	// AdminPassword opens the dashboard (DRIVEWAY_ADMIN_PASSWORD or _FILE).
+	AdminPassword string
+	// MetricsAddr, when set, serves /metrics on its own listener instead of
+	// the main one (DRIVEWAY_METRICS_ADDR).
+	MetricsAddr string
+	// LogLevel is debug, info, warn or error (DRIVEWAY_LOG_LEVEL).
+	LogLevel slog.Level
+	// LogFormat is json or text (DRIVEWAY_LOG_FORMAT).
+	LogFormat string
+	// ShutdownTimeout bounds a graceful stop (DRIVEWAY_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// MicrosoftLoginURL and MicrosoftGraphURL replace every cloud's
+	// endpoints, to point Driveway at an emulator
+	// (DRIVEWAY_MICROSOFT_LOGIN_URL, DRIVEWAY_MICROSOFT_GRAPH_URL).
+	MicrosoftLoginURL string
+	MicrosoftGraphURL string
+	// JobRescueAfter is how long a job may stay running before another node
+	// takes it over (DRIVEWAY_JOB_RESCUE_AFTER).
+	JobRescueAfter time.Duration
+}
+
+func defaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         ".driveway",
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "json",
+		ShutdownTimeout: 10 * time.Second,
+		JobRescueAfter:  5 * time.Minute,
+	}
+}
+
+// configError is a bad configuration value; the command prints it on one
+// line and exits with status 2.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+func badConfig(name, format string, args ...any) error {
+	return &configError{msg: name + ": " + fmt.Sprintf(format, args...)}
+}
+
+// env reads variables; a name with a _FILE variant is read from that file
+// when the variable itself is unset.
+type env func(string) string
+
+func (e env) secret(name string) (string, error) {
+	if v := e(name); v != "" {
+		return v, nil
+	}
+	path := e(name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", badConfig(name+"_FILE", "cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// loadEnv fills cfg from the environment. Flags, parsed after, win.
+func loadEnv(cfg *Config, getenv env) error {
+	str := map[string]*string{
+		"DRIVEWAY_ADDR": &cfg.Addr, "DRIVEWAY_PUBLIC_URL": &cfg.PublicURL, "DRIVEWAY_DATA_DIR": &cfg.DataDir,
+		"DRIVEWAY_DATABASE_URL": &cfg.Database, "DRIVEWAY_METRICS_ADDR": &cfg.MetricsAddr,
+		"DRIVEWAY_LOG_FORMAT": &cfg.LogFormat, "DRIVEWAY_MICROSOFT_LOGIN_URL": &cfg.MicrosoftLoginURL,
+		"DRIVEWAY_MICROSOFT_GRAPH_URL": &cfg.MicrosoftGraphURL,
+	}
+	for name, p := range str {
+		if v := getenv(name); v != "" {
+			*p = v
+		}
+	}
+	var err error
+	if cfg.SecretKeys, err = getenv.secret("DRIVEWAY_SECRET_KEYS"); err != nil {
+		return err
+	}
+	if cfg.AdminPassword, err = getenv.secret("DRIVEWAY_ADMIN_PASSWORD"); err != nil {
+		return err
+	}
+	if v := getenv("DRIVEWAY_LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return badConfig("DRIVEWAY_LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
+		}
+	}
+	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout, "DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter}
+	for name, p := range durations {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return badConfig(name, "%q is not a duration like 30s or 5m", v)
+			}
+			*p = d
+		}
+	}
+	return nil
+}
+
+// addFlags binds the flags that serve and dev share.
+func addFlags(fs *flag.FlagSet, cfg *Config) {
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (DRIVEWAY_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (DRIVEWAY_DATA_DIR)")
+	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "public URL (DRIVEWAY_PUBLIC_URL); default http://<addr>")
+}
+
+// validate checks every value and fills derived defaults.
+func (cfg *Config) validate() error {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return badConfig("DRIVEWAY_ADDR", "%q is not host:port", cfg.Addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return badConfig("DRIVEWAY_ADDR", "%q has no valid port", cfg.Addr)
+	}
+	if cfg.PublicURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		cfg.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return badConfig("DRIVEWAY_PUBLIC_URL", "%q must be an origin like https://driveway.example.com (no path)", cfg.PublicURL)
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.DataDir == "" {
+		return badConfig("DRIVEWAY_DATA_DIR", "must not be empty")
+	}
+	if cfg.Database == "" {
+		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "driveway.db")
+	}
+	if _, _, err := databaseKind(cfg.Database); err != nil {
+		return err
+	}
+	if cfg.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
+			return badConfig("DRIVEWAY_METRICS_ADDR", "%q is not host:port", cfg.MetricsAddr)
+		}
+	}
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		return badConfig("DRIVEWAY_LOG_FORMAT", "%q is not json or text", cfg.LogFormat)
+	}
+	if cfg.ShutdownTimeout <= 0 || cfg.ShutdownTimeout > 10*time.Minute {
+		return badConfig("DRIVEWAY_SHUTDOWN_TIMEOUT", "must be between 0 and 10m")
+	}
+	if cfg.JobRescueAfter < 10*time.Second || cfg.JobRescueAfter > 24*time.Hour {
+		return badConfig("DRIVEWAY_JOB_RESCUE_AFTER", "must be between 10s and 24h")
+	}
+	if (cfg.MicrosoftLoginURL == "") != (cfg.MicrosoftGraphURL == "") {
+		return badConfig("DRIVEWAY_MICROSOFT_GRAPH_URL", "set both DRIVEWAY_MICROSOFT_LOGIN_URL and DRIVEWAY_MICROSOFT_GRAPH_URL, or neither")
+	}
+	if cfg.MicrosoftLoginURL != "" {
+		e := microsoft.Endpoints{Login: cfg.MicrosoftLoginURL, Graph: cfg.MicrosoftGraphURL}
+		if err := e.Validate(); err != nil {
+			return badConfig("DRIVEWAY_MICROSOFT_LOGIN_URL", "%v", err)
+		}
+	}
+	return nil
+}
+
+// databaseKind splits a database setting into its engine and address.
+func databaseKind(db string) (kind, addr string, err error) {
+	switch {
+	case strings.HasPrefix(db, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
+		if path == "" {
+			return "", "", badConfig("DRIVEWAY_DATABASE_URL", "sqlite: needs a file path, like sqlite:./data/driveway.db")
+		}
+		return "sqlite", path, nil
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		if _, err := url.Parse(db); err != nil {
+			return "", "", badConfig("DRIVEWAY_DATABASE_URL", "the postgres URL does not parse")
+		}
+		return "postgres", db, nil
+	}
+	return "", "", badConfig("DRIVEWAY_DATABASE_URL", "must start with sqlite: or postgres://")
+}
