@@ -136,6 +136,18 @@ func TestDevCreatesProjectWritesDevJSONAndReusesIt(t *testing.T) {
 	if resp.StatusCode != 200 || settings["configured"] != true || settings["clientId"] == "" {
 		t.Fatalf("dev project's OneDrive settings: %d %v", resp.StatusCode, settings)
 	}
+	// The emulated demo user has files, reachable through the mounted emulator.
+	emuBase := strings.Replace(info["publicUrl"], "127.0.0.1", "localhost", 1) + "/_ms/_emulator"
+	statBody := strings.NewReader(`{"path":"/Documents/Contracts/Acme NDA.txt"}`)
+	resp, err = http.Post(emuBase+"/users/"+info["demoUser"]+"/stat", "application/json", statBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stat, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(stat), "Acme NDA.txt") {
+		t.Errorf("the demo user's seeded file: %d %s", resp.StatusCode, stat)
+	}
 	// Ctrl-C stops it cleanly and quickly.
 	stopped := time.Now()
 	if code := r.stop(t); code != 0 {

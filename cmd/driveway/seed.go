@@ -1,8 +1,31 @@
 package main
 
-import "github.com/drivewayhq/driveway/microsoft/emulator"
+import (
+	"fmt"
+	"strings"
 
-// seedDemoFiles gives the demo user's drive something to look at.
+	"github.com/drivewayhq/driveway/microsoft/emulator"
+)
+
+// seedDemoFiles gives the demo user's drive a few folders and files to
+// look at, as the user would have made them in the OneDrive app.
 func seedDemoFiles(emu *emulator.Emulator, u emulator.User) error {
+	for _, dir := range []string{"/Documents", "/Documents/Contracts", "/Pictures"} {
+		if _, err := emu.MakeFolder(u.ID, dir); err != nil {
+			return fmt.Errorf("make %s: %w", dir, err)
+		}
+	}
+	files := map[string]string{
+		"/Welcome.txt":                      "Hello from the emulated OneDrive of " + u.DisplayName + ".\n",
+		"/Documents/Quarterly report.md":    "# Q3\n\nRevenue up, costs down.\n",
+		"/Documents/Contracts/Acme NDA.txt": "This Non-Disclosure Agreement is made between Acme and Contoso.\n",
+		"/Documents/budget.csv":             "item,amount\nlaptops,12000\nsoftware,3400\n",
+		"/Pictures/readme.txt":              strings.Repeat("A folder for pictures.\n", 3),
+	}
+	for path, content := range files {
+		if _, err := emu.WriteFile(u.ID, path, []byte(content)); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
 	return nil
 }
