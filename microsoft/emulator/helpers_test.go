@@ -58,7 +58,7 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	must(t, err)
 	f.tokP, err = e.IssueAccessToken(f.personal.ID, f.app.ClientID, "Files.ReadWrite", "offline_access")
 	must(t, err)
-	f.c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	f.c = newFixtureClient()
 	return f
 }
 
@@ -148,4 +148,9 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// newFixtureClient does not follow redirects, so tests see 302s.
+func newFixtureClient() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
