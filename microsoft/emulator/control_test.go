@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -83,4 +84,23 @@ func TestControlAPI(t *testing.T) {
 	defer off.Close()
 	code, _ = f.call("GET", off.URL+"/_emulator/state", "", nil)
 	want(t, "control API off by default", code, 404)
+}
+
+func TestSeedDemoIdempotent(t *testing.T) {
+	t.Parallel()
+	e := New(Options{})
+	defer e.Close()
+	d1, err := e.SeedDemo("http://localhost:8080/callback")
+	must(t, err)
+	d2, err := e.SeedDemo()
+	must(t, err)
+	want(t, "same app", d2.App.ClientID, d1.App.ClientID)
+	want(t, "same user", d2.Work.ID, d1.Work.ID)
+	want(t, "users", len(e.Users()), 3)
+	got, err := e.ReadFile(d1.Personal.UPN, "/Documents/Welcome.txt")
+	must(t, err)
+	want(t, "seeded file", string(got), "Hello from the emulator.\n")
+	if s := e.Summary(); !strings.Contains(s, DemoClientID) || !strings.Contains(s, "/v1.0") {
+		t.Fatalf("summary:\n%s", s)
+	}
 }

@@ -34,7 +34,6 @@ func TestMustHave14_ErrorEnvelope(t *testing.T) {
 	}
 }
 
-
 func TestMustHave15_HeadersAndContentType(t *testing.T) {
 	f := setup(t, Options{})
 	resp := f.req("GET", "/me/drive/root", f.tokB, nil, "client-request-id", "my-id")
