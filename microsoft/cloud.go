@@ -61,3 +61,24 @@ func (e Endpoints) TokenURL(tenant string) string {
 func (e Endpoints) GraphV1() string {
 	return strings.TrimRight(e.Graph, "/") + "/v1.0"
 }
+
+// Resolver gives the endpoints of a cloud. With Override set, every cloud
+// resolves to it: that is how tests and `driveway dev` point Driveway at the
+// emulator (DRIVEWAY_MICROSOFT_LOGIN_URL and DRIVEWAY_MICROSOFT_GRAPH_URL).
+// The zero Resolver gives Microsoft's real endpoints.
+type Resolver struct {
+	Override *Endpoints
+}
+
+// Endpoints returns the endpoints for cloud, or an error for an unknown
+// cloud name.
+func (r Resolver) Endpoints(cloud string) (Endpoints, error) {
+	e, err := EndpointsFor(cloud)
+	if err != nil {
+		return Endpoints{}, err
+	}
+	if r.Override != nil {
+		return *r.Override, nil
+	}
+	return e, nil
+}
