@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// testCanary stores a unique canary through every sealed field (on create
-// and on update) and asserts that it never appears in the store's bytes at
+// testCanary stores a unique canary through every sealed field (on create,
+// on update and through a key rotation) and asserts that it never appears in the store's bytes at
 // rest, while a non-secret marker does.
 func testCanary(t *testing.T, b *bundle) {
 	d, isDumper := b.s.(RawDumper)
@@ -21,6 +21,7 @@ func testCanary(t *testing.T, b *bundle) {
 	w := newWorld(t, b.s, marker, canary)
 	w.c.AccessToken, w.c.RefreshToken = "access-2-"+canary, "refresh-2-"+canary
 	ok(t, "UpdateCredential", b.s.UpdateCredential(ctx, w.c))
+	rotateAll(t, b)
 	w.check(t, b.s)
 
 	raw := d.DumpRaw(t)

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ListSealed", testListSealed},
 		{"SwappedCiphertext", testSwappedCiphertext},
 		{"Rotate", testRotate},
+		{"RotateConcurrent", testRotateConcurrent},
 		{"Canary", testCanary},
 		{"Ping", testPing},
 	}
