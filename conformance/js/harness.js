@@ -35,6 +35,18 @@ export async function startEmulator(args = []) {
     client,
     /** fetch with the emulator's certificate trusted (no Graph middleware). */
     fetch: (url, init = {}) => fetch(url, { ...init, dispatcher }),
+    /** control calls the emulator's control API, e.g. control("POST", "/faults", {...}). */
+    async control(method, path, body) {
+      const res = await fetch(info.controlUrl + path, {
+        method,
+        dispatcher,
+        headers: body ? { "Content-Type": "application/json" } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = await res.json();
+      if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    },
     /** clientFor returns a Graph client that uses another access token. */
     clientFor: (token) => newClient({ ...info, token }, dispatcher),
     async stop() {

@@ -10,7 +10,10 @@
 //
 //	{"baseUrl":"https://localhost:PORT","graphUrl":".../v1.0","host":"localhost",
 //	 "preAuthUrl":"https://127.0.0.1:PORT","token":"...","userId":"...",
-//	 "driveId":"...","clientId":"...","caPem":"-----BEGIN CERTIFICATE-----..."}
+//	 "driveId":"...","clientId":"...","controlUrl":"https://localhost:PORT/_emulator",
+//	 "caPem":"-----BEGIN CERTIFICATE-----..."}
+//
+// The control API under /_emulator/ is enabled, so tests can inject faults.
 //
 // It runs until stdin closes (its parent exited or closed the pipe) or it
 // gets SIGINT/SIGTERM.
@@ -44,6 +47,7 @@ type ready struct {
 	UserID     string `json:"userId"`
 	DriveID    string `json:"driveId"`
 	ClientID   string `json:"clientId"`
+	ControlURL string `json:"controlUrl"`
 	CAPEM      string `json:"caPem,omitempty"`
 }
 
@@ -85,6 +89,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		PreAuthBaseURL:             fmt.Sprintf("%s://127.0.0.1:%d", scheme, port),
 		PageSize:                   *pageSize,
 		RejectPreAuthAuthorization: *rejectAuth,
+		ControlAPI:                 true,
 	})
 	if err != nil {
 		return err
@@ -95,7 +100,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	out.BaseURL, out.GraphURL, out.Host = emu.LoginURL(), emu.GraphURL(), "localhost"
-	out.PreAuthURL, out.CAPEM = emu.PreAuthURL(), caPEM
+	out.PreAuthURL, out.CAPEM, out.ControlURL = emu.PreAuthURL(), caPEM, emu.LoginURL()+"/_emulator"
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
