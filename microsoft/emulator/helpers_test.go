@@ -154,3 +154,5 @@ func eventually(t testing.TB, what string, cond func() bool) {
 func newFixtureClient() *http.Client {
 	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
