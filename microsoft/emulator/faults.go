@@ -31,6 +31,10 @@ type Fault struct {
 	Count int `json:"count,omitempty"`
 	// Delay is slept (real time) before answering.
 	Delay time.Duration `json:"delay,omitempty"`
+	// Hold keeps answering every Graph request with this fault until
+	// RetryAfter seconds (real time) have passed since it first fired, like
+	// a throttled tenant.
+	Hold bool `json:"hold,omitempty"`
 
 	seen, hits int
 }
@@ -50,13 +54,42 @@ func (e *Emulator) ClearFaults() {
 	defer e.mu.Unlock()
 	e.rt.faults = nil
 	e.rt.tokenFail = nil
+	e.rt.holding = nil
+	e.rt.retryUntil = time.Time{}
 }
 
-// pickFault returns the fault to apply to a request on route, if any. Lock held.
+// pickFault returns the fault to apply to a request on route, if any, and
+// tracks the Retry-After window. Lock held.
 func (e *Emulator) pickFault(route string) *Fault {
 	if !strings.HasPrefix(route, "graph") && !strings.HasPrefix(route, "preauth") {
 		return nil
 	}
+	now := time.Now()
+	inWindow := now.Before(e.rt.retryUntil)
+	if inWindow {
+		e.stats.duringRetryAfter++
+		if h := e.rt.holding; h != nil {
+			c := *h
+			c.RetryAfter = int(time.Until(e.rt.retryUntil)/time.Second) + 1
+			return &c
+		}
+	}
+	f := e.matchFault(route)
+	if f != nil && f.RetryAfter > 0 && f.Status != 0 {
+		e.rt.retryUntil = now.Add(time.Duration(f.RetryAfter) * time.Second)
+		e.rt.holding = nil
+		if f.Hold {
+			e.rt.holding = f
+		}
+		if inWindow {
+			e.stats.duringRetryAfter--
+		}
+	}
+	return f
+}
+
+// matchFault finds the first fault that hits this request. Lock held.
+func (e *Emulator) matchFault(route string) *Fault {
 	for _, f := range e.rt.faults {
 		if !strings.HasPrefix(route, f.Route) || (f.Count > 0 && f.hits >= f.Count) {
 			continue

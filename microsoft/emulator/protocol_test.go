@@ -120,3 +120,20 @@ func TestMustHave25_CloudBoundTokens(t *testing.T) {
 	want(t, "usgov host with a global token", code, 401)
 	want(t, "code", errCode(m), "InvalidAuthenticationToken")
 }
+
+func TestMustHave16_RetryAfterWindow(t *testing.T) {
+	f := setup(t, Options{})
+	f.s.AddFault(Fault{Route: "graph", Status: 429, RetryAfter: 60, Count: 1, Hold: true})
+	code, _ := f.call("GET", "/me/drive/root", f.tokB, nil)
+	want(t, "first", code, 429)
+	resp := f.req("GET", "/me/drive/root/children", f.tokB, nil)
+	resp.Body.Close()
+	want(t, "held throttle", resp.StatusCode, 429)
+	if ra := resp.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Fatalf("held Retry-After %q", ra)
+	}
+	want(t, "requests during Retry-After", f.s.Counters().RequestsDuringRetryAfter, 1)
+	f.s.ClearFaults()
+	code, _ = f.call("GET", "/me/drive/root", f.tokB, nil)
+	want(t, "after clearing", code, 200)
+}

@@ -45,6 +45,10 @@ type runtimeState struct {
 	queue     []*delivery
 	invalid   map[string]bool // delta tokens invalidated one by one
 	dropNotes float64         // fraction of notifications dropped (fault)
+	// retryUntil ends the Retry-After window of the last throttling fault
+	// (real time); holding is the fault repeated inside it, if Hold.
+	retryUntil time.Time
+	holding    *Fault
 }
 
 func newRuntime() runtimeState {

@@ -33,6 +33,10 @@ type Counters struct {
 	// Notifications counts webhook POSTs by outcome: sent, failed, dropped,
 	// duplicated, refused (non-loopback), lifecycle.
 	Notifications map[string]int `json:"notifications"`
+	// RequestsDuringRetryAfter counts Graph and pre-authenticated requests
+	// that arrived while a Retry-After from a fault was still running: a
+	// client that pauses all its requests keeps it at zero.
+	RequestsDuringRetryAfter int `json:"requestsDuringRetryAfter"`
 }
 
 type stats struct {
@@ -41,6 +45,8 @@ type stats struct {
 	grants  map[string]int
 	notes   map[string]int
 	preauth int
+
+	duringRetryAfter int
 }
 
 const maxLog = 10000
@@ -88,7 +94,8 @@ func (e *Emulator) Counters() Counters {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := Counters{Routes: maps.Clone(e.stats.routes), TokenGrants: maps.Clone(e.stats.grants),
-		Notifications: maps.Clone(e.stats.notes), PreAuthWithAuthorization: e.stats.preauth}
+		Notifications: maps.Clone(e.stats.notes), PreAuthWithAuthorization: e.stats.preauth,
+		RequestsDuringRetryAfter: e.stats.duringRetryAfter}
 	if c.Routes == nil {
 		c.Routes = map[string]int{}
 	}
