@@ -137,3 +137,36 @@ func (q *queries) putIntegrationRow(ctx context.Context, in *driveway.Integratio
 		certKey, thumb, certExp, alarmReason, alarmDetail, alarmSince, dbTime(in.UpdatedAt))
 	return err
 }
+
+// SetIntegrationAlarm sets the alarm only when none is set, or clears it
+// when alarm is nil, and reports whether it changed anything; it touches no
+// other column. ENOTFOUND when the project has no settings.
+func (q *queries) SetIntegrationAlarm(ctx context.Context, projectID string, alarm *driveway.IntegrationAlarm) (bool, error) {
+	var query string
+	var args []any
+	if alarm != nil {
+		query = `UPDATE integrations SET alarm_reason = $1, alarm_detail = $2, alarm_since = $3
+			WHERE project_id = $4 AND alarm_reason IS NULL`
+		args = []any{alarm.Reason, alarm.Detail, dbTime(alarm.Since), projectID}
+	} else {
+		query = `UPDATE integrations SET alarm_reason = NULL, alarm_detail = '', alarm_since = NULL
+			WHERE project_id = $1 AND alarm_reason IS NOT NULL`
+		args = []any{projectID}
+	}
+	res, err := q.db.Exec(ctx, query, args...)
+	if err != nil {
+		return false, mapErr(err, "integration alarm")
+	}
+	if res.RowsAffected() == 1 {
+		return true, nil
+	}
+	var exists int
+	err = q.db.QueryRow(ctx, `SELECT count(*) FROM integrations WHERE project_id = $1`, projectID).Scan(&exists)
+	if err != nil {
+		return false, mapErr(err, "integration alarm")
+	}
+	if exists == 0 {
+		return false, driveway.Errorf(driveway.ENOTFOUND, "integration not found")
+	}
+	return false, nil
+}

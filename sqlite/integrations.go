@@ -137,3 +137,40 @@ func (q *queries) putIntegrationRow(ctx context.Context, in *driveway.Integratio
 		certKey, thumb, certExp, alarmReason, alarmDetail, alarmSince, dbTime(in.UpdatedAt))
 	return err
 }
+
+// SetIntegrationAlarm sets the alarm only when none is set, or clears it
+// when alarm is nil, and reports whether it changed anything; it touches no
+// other column. ENOTFOUND when the project has no settings.
+func (q *queries) SetIntegrationAlarm(ctx context.Context, projectID string, alarm *driveway.IntegrationAlarm) (bool, error) {
+	var query string
+	var args []any
+	if alarm != nil {
+		query = `UPDATE integrations SET alarm_reason = ?, alarm_detail = ?, alarm_since = ?
+			WHERE project_id = ? AND alarm_reason IS NULL`
+		args = []any{alarm.Reason, alarm.Detail, dbTime(alarm.Since), projectID}
+	} else {
+		query = `UPDATE integrations SET alarm_reason = NULL, alarm_detail = '', alarm_since = NULL
+			WHERE project_id = ? AND alarm_reason IS NOT NULL`
+		args = []any{projectID}
+	}
+	res, err := q.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, mapErr(err, "integration alarm")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, mapErr(err, "integration alarm")
+	}
+	if n == 1 {
+		return true, nil
+	}
+	var exists int
+	err = q.w.QueryRowContext(ctx, `SELECT count(*) FROM integrations WHERE project_id = ?`, projectID).Scan(&exists)
+	if err != nil {
+		return false, mapErr(err, "integration alarm")
+	}
+	if exists == 0 {
+		return false, driveway.Errorf(driveway.ENOTFOUND, "integration not found")
+	}
+	return false, nil
+}

@@ -109,3 +109,9 @@ func newAPIKey(t *testing.T, q driveway.Queries, projectID, id string) *driveway
 	ok(t, "CreateAPIKey", q.CreateAPIKey(context.Background(), k))
 	return k
 }
+
+func oauthState(projectID, userID, id, tag string) *driveway.OAuthState {
+	return &driveway.OAuthState{ID: id, ProjectID: projectID, UserID: userID, CredentialID: "",
+		Verifier: "verifier-" + tag, RedirectURI: "http://127.0.0.1:8080/oauth", Origin: "https://app.example.com",
+		SessionID: "meta-" + id, CreatedAt: at(time.Second), ExpiresAt: at(10 * time.Minute)}
+}

@@ -16,6 +16,9 @@ type world struct {
 	in  *driveway.Integration
 	sk  *driveway.SigningKey
 	ak  *driveway.APIKey
+	st  *driveway.OAuthState
+	is  *driveway.InstallSession
+	ev  *driveway.Event
 	tag string
 }
 
@@ -29,6 +32,14 @@ func newWorld(t *testing.T, q driveway.Queries, projectID, tag string) *world {
 	ok(t, "PutIntegration", q.PutIntegration(context.Background(), w.in))
 	w.sk = newSigningKey(t, q, projectID, "kid-"+projectID)
 	w.ak = newAPIKey(t, q, projectID, "key_"+projectID)
+	w.st = oauthState(projectID, w.u.ID, "state-"+projectID, tag)
+	ok(t, "CreateOAuthState", q.CreateOAuthState(context.Background(), w.st))
+	w.is = &driveway.InstallSession{ProjectID: projectID, UserID: w.u.ID, ID: "sess-" + projectID,
+		CredentialID: w.c.ID, CreatedAt: at(time.Second), ExpiresAt: at(time.Hour)}
+	ok(t, "PutInstallSession", q.PutInstallSession(context.Background(), w.is))
+	w.ev = &driveway.Event{ProjectID: projectID, ID: "evt_" + projectID, Kind: driveway.EventCredentialConnected,
+		UserID: w.u.ID, CredentialID: w.c.ID, Data: map[string]any{"status": "VALID"}, CreatedAt: at(time.Second)}
+	ok(t, "AppendEvent", q.AppendEvent(context.Background(), w.ev))
 	return w
 }
 
@@ -54,6 +65,12 @@ func (w *world) check(t *testing.T, q driveway.Queries) {
 	ak, err := q.GetAPIKey(ctx, w.ak.ID)
 	ok(t, "GetAPIKey", err)
 	eq(t, "api key", ak, w.ak)
+	is, err := q.GetInstallSession(ctx, w.p.ID, w.u.ID, w.is.ID)
+	ok(t, "GetInstallSession", err)
+	eq(t, "install session", is, w.is)
+	evs, err := q.ListEvents(ctx, w.p.ID, "", 10)
+	ok(t, "ListEvents", err)
+	eq(t, "events", evs, []*driveway.Event{w.ev})
 }
 
 // testIsolation calls every project-scoped method as project B with the ids
@@ -81,6 +98,8 @@ func testIsolation(t *testing.T, b *bundle) {
 		{"GetSigningKey", func() error { _, err := b.s.GetSigningKey(ctx, B, a.sk.ID); return err }},
 		{"DeleteSigningKey", func() error { return b.s.DeleteSigningKey(ctx, B, a.sk.ID) }},
 		{"RevokeAPIKey", func() error { return b.s.RevokeAPIKey(ctx, B, a.ak.ID, at(time.Hour)) }},
+		{"GetInstallSession", func() error { _, err := b.s.GetInstallSession(ctx, B, a.u.ID, a.is.ID); return err }},
+		{"DeleteInstallSession", func() error { return b.s.DeleteInstallSession(ctx, B, a.u.ID, a.is.ID) }},
 	}
 	for _, tt := range notFound {
 		code(t, "as project B: "+tt.name, tt.call(), driveway.ENOTFOUND)
@@ -95,8 +114,10 @@ func testIsolation(t *testing.T, b *bundle) {
 		{"ListCredentials A's user", func() (int, error) { l, err := b.s.ListCredentials(ctx, B, a.u.ID); return len(l), err }},
 		{"ListSigningKeys", func() (int, error) { l, err := b.s.ListSigningKeys(ctx, B); return len(l), err }},
 		{"ListAPIKeys", func() (int, error) { l, err := b.s.ListAPIKeys(ctx, B); return len(l), err }},
+		{"ListEvents", func() (int, error) { l, err := b.s.ListEvents(ctx, B, "", 100); return len(l), err }},
+		{"ListEvents A's credential", func() (int, error) { l, err := b.s.ListEvents(ctx, B, a.c.ID, 100); return len(l), err }},
 	}
-	want := map[string]int{"ListCredentials A's user": 0}
+	want := map[string]int{"ListCredentials A's user": 0, "ListEvents A's credential": 0}
 	for _, tt := range lists {
 		n, err := tt.call()
 		ok(t, tt.name, err)
@@ -116,6 +137,13 @@ func testIsolation(t *testing.T, b *bundle) {
 	in := integration(B, "b2")
 	ok(t, "PutIntegration B", b.s.PutIntegration(ctx, in))
 	bw.in = in
+	if changed, err := b.s.SetIntegrationAlarm(ctx, B, nil); err != nil || !changed {
+		t.Fatalf("SetIntegrationAlarm(B, nil) = %v, %v", changed, err)
+	}
+	bw.in.Alarm = nil
+	is := *a.is
+	is.ProjectID, is.Error = B, "access_denied"
+	ok(t, "PutInstallSession same ids in B", b.s.PutInstallSession(ctx, &is))
 
 	a.check(t, b.s)
 	bw.check(t, b.s)

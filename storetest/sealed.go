@@ -11,8 +11,8 @@ import (
 )
 
 // sealedPerWorld counts a world's sealed values: two tokens, two client
-// secrets, one private key.
-const sealedPerWorld = 5
+// secrets, one private key, one PKCE verifier.
+const sealedPerWorld = 6
 
 func containsAny(s, sub string) bool { return strings.Contains(s, sub) }
 
@@ -61,8 +61,8 @@ func testListSealed(t *testing.T, b *bundle) {
 			t.Fatalf("ListSealed value at %+v does not open there: %v", v.Ref, err)
 		}
 	}
-	if len(tables) != 4 {
-		t.Fatalf("ListSealed covers %v, want 4 sealed columns", tables)
+	if len(tables) != 5 {
+		t.Fatalf("ListSealed covers %v, want 5 sealed columns", tables)
 	}
 	for _, limit := range []int{1, 2, 3, 5} {
 		eq(t, "ListSealed in pages", listAllSealed(t, b.s, limit), all)
