@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"hash"
 	"io"
 
@@ -14,6 +13,7 @@ import (
 type blob struct {
 	chunks [][]byte
 	size   int64
+	ref    string // file name in the blob directory once saved
 }
 
 // chunkSize is the read size of simple uploads.
@@ -96,19 +96,6 @@ func (b *blob) bytes() []byte {
 		out = append(out, c...)
 	}
 	return out
-}
-
-func (b *blob) MarshalJSON() ([]byte, error) {
-	return json.Marshal(b.bytes())
-}
-
-func (b *blob) UnmarshalJSON(data []byte) error {
-	var raw []byte
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	*b = blob{chunks: [][]byte{raw}, size: int64(len(raw))}
-	return nil
 }
 
 // newBlob makes a blob from bytes and returns it with its hash.

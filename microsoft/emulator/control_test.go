@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +19,17 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	info, err := s1.WriteFile(u.ID, "/keep/me.txt", []byte("persisted"))
 	must(t, err)
 	tok, _ := s1.IssueAccessToken(u.ID, app.ClientID, "Files.Read")
+	_, err = s1.WriteFile(u.ID, "/gone.txt", []byte("deleted before close"))
+	must(t, err)
+	must(t, s1.DeleteItem(u.ID, "/gone.txt"))
 	must(t, s1.Close())
+	blobs, err := os.ReadDir(file + ".blobs")
+	must(t, err)
+	want(t, "blob files (deleted content kept for the recycle bin)", len(blobs), 2)
+	raw, _ := os.ReadFile(file)
+	if strings.Contains(string(raw), "cGVyc2lzdGVk") || strings.Contains(string(raw), "persisted") {
+		t.Fatal("file content inlined in the state JSON")
+	}
 
 	s2, err := Start("127.0.0.1:0", Options{StateFile: file})
 	must(t, err)

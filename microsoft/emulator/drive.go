@@ -57,7 +57,12 @@ type Item struct {
 	ModifiedBy  string    `json:"modifiedBy,omitempty"`
 	Special     string    `json:"special,omitempty"`
 	Description string    `json:"description,omitempty"`
-	Content     *blob     `json:"content,omitempty"`
+	Content     *blob     `json:"-"`
+	// ContentRef names the file holding Content in the state's blob
+	// directory (persistence only).
+	ContentRef string `json:"contentRef,omitempty"`
+	// Inline is content inlined by the first state-file format; read only.
+	Inline []byte `json:"content,omitempty"`
 
 	children map[string]string // lower-case name → id
 }

@@ -133,6 +133,7 @@ type Emulator struct {
 	rng   *rand.Rand
 	stats stats
 
+	saveMu   sync.Mutex // serialises Save
 	dirty    chan struct{}
 	done     chan struct{}
 	wg       sync.WaitGroup

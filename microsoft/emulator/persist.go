@@ -24,11 +24,22 @@ func (e *Emulator) Save() error {
 	if e.opts.StateFile == "" {
 		return nil
 	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
 	e.mu.Lock()
+	pending, live := e.assignRefs()
 	b, err := json.Marshal(persistFile{Version: 1, Key: x509.MarshalPKCS1PrivateKey(e.key), State: e.st})
 	e.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
+	}
+	if err := e.writeBlobs(pending, live); err != nil {
+		e.mu.Lock()
+		for _, p := range pending {
+			p.b.ref = "" // write it again next time
+		}
+		e.mu.Unlock()
+		return err
 	}
 	tmp := e.opts.StateFile + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
@@ -61,6 +72,9 @@ func (e *Emulator) load(path string) error {
 	}
 	st := newState()
 	mergeState(st, pf.State)
+	if err := e.readBlobs(st); err != nil {
+		return err
+	}
 	for _, d := range st.Drives {
 		d.rebuild()
 	}
