@@ -184,6 +184,10 @@ func (t *target) resolve() (it, parent *Item, name string, g *graphError) {
 
 // serveDriveTarget dispatches on method and action.
 func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *principal, t *target) {
+	if !p.allowed(r.Method) {
+		e.writeGraphError(w, r, gerr(403, "accessDenied", "Access denied. The token does not grant the permission this request needs."))
+		return
+	}
 	if t.drive {
 		e.serveDrive(w, r, p, t.d)
 		return

@@ -74,3 +74,31 @@ func (e *Emulator) canAccess(p *principal, d *Drive) bool {
 	// Delegated or app-only access inside the same business tenant.
 	return owner.TenantID == p.TenantID && owner.TenantID != ConsumersTenantID
 }
+
+// Scopes that allow reading and writing drive content (delegated), plus
+// .default for app-only tokens.
+var (
+	writeScopes = []string{"Files.ReadWrite", "Files.ReadWrite.All", "Files.ReadWrite.AppFolder",
+		"Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
+	readScopes = append([]string{"Files.Read", "Files.Read.All", "Sites.Read.All"}, writeScopes...)
+)
+
+// allowed reports whether p's scopes permit the method on drive content.
+// A token minted without scopes (IssueAccessToken in tests) may do anything.
+func (p *principal) allowed(method string) bool {
+	if len(p.Scopes) == 0 {
+		return true
+	}
+	need := readScopes
+	if method != "GET" && method != "HEAD" {
+		need = writeScopes
+	}
+	for _, s := range p.Scopes {
+		if strings.HasSuffix(s, "/.default") || hasAnyScope(need, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAnyScope(list []string, s string) bool { return hasScope(list, s) }

@@ -137,3 +137,16 @@ func TestMustHave16_RetryAfterWindow(t *testing.T) {
 	code, _ = f.call("GET", "/me/drive/root", f.tokB, nil)
 	want(t, "after clearing", code, 200)
 }
+
+func TestScopesAreEnforced(t *testing.T) {
+	f := setup(t, Options{})
+	ro, _ := f.s.IssueAccessToken(f.biz.ID, f.app.ClientID, "https://graph.microsoft.com/Files.Read", "User.Read")
+	code, _ := f.call("GET", "/me/drive/root/children", ro, nil)
+	want(t, "read with Files.Read", code, 200)
+	code, m := f.call("POST", "/me/drive/root/children", ro, map[string]any{"name": "x", "folder": map[string]any{}})
+	want(t, "write with Files.Read", code, 403)
+	want(t, "code", errCode(m), "accessDenied")
+	none, _ := f.s.IssueAccessToken(f.biz.ID, f.app.ClientID, "User.Read")
+	code, _ = f.call("GET", "/me/drive/root", none, nil)
+	want(t, "read with User.Read only", code, 403)
+}
