@@ -53,6 +53,11 @@ type Queries interface {
 	// PutIntegration creates or replaces the settings, client secrets and
 	// certificate included.
 	PutIntegration(ctx context.Context, in *Integration) error
+	// SetIntegrationAlarm sets the alarm of the project's settings, only if
+	// none is set, and reports whether it did; nil clears any alarm (and
+	// reports whether there was one). It changes nothing else, so that it
+	// never undoes a concurrent PutIntegration. ENOTFOUND without settings.
+	SetIntegrationAlarm(ctx context.Context, projectID string, alarm *IntegrationAlarm) (bool, error)
 
 	// CreateSigningKey inserts k; ECONFLICT if the project has that kid.
 	CreateSigningKey(ctx context.Context, k *SigningKey) error
@@ -90,6 +95,40 @@ type Queries interface {
 	// otherwise (the caller re-reads and decides).
 	UpdateCredential(ctx context.Context, c *Credential) error
 	DeleteCredential(ctx context.Context, projectID, id string) error
+
+	// CreateOAuthState inserts a pending sign-in; ECONFLICT if the id exists.
+	CreateOAuthState(ctx context.Context, s *OAuthState) error
+	// ConsumeOAuthState deletes the state with id and returns it, in one
+	// step: of two concurrent callers, one gets it and the other ENOTFOUND.
+	// It returns expired states too (the caller checks ExpiresAt).
+	ConsumeOAuthState(ctx context.Context, id string) (*OAuthState, error)
+	// DeleteExpiredOAuthStates deletes states that expired before t and
+	// returns how many.
+	DeleteExpiredOAuthStates(ctx context.Context, t time.Time) (int, error)
+
+	// PutInstallSession creates or replaces a session.
+	PutInstallSession(ctx context.Context, s *InstallSession) error
+	// GetInstallSession returns a project's session of a user.
+	GetInstallSession(ctx context.Context, projectID, userID, id string) (*InstallSession, error)
+	DeleteInstallSession(ctx context.Context, projectID, userID, id string) error
+
+	// AppendEvent records an event.
+	AppendEvent(ctx context.Context, e *Event) error
+	// ListEvents returns a project's events newest first, at most limit,
+	// optionally only of one credential.
+	ListEvents(ctx context.Context, projectID, credentialID string, limit int) ([]*Event, error)
+
+	// AcquireLease takes the lease name for holder until now+ttl if it is
+	// free, expired, or already holder's (which extends it), and reports
+	// whether it did.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease frees the lease if holder holds it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+
+	// ListCredentialsToRefresh returns up to limit VALID credentials (across
+	// projects) last refreshed before t, oldest first: the idle ones whose
+	// refresh token must be used before it lapses.
+	ListCredentialsToRefresh(ctx context.Context, before time.Time, limit int) ([]*Credential, error)
 
 	// ListSealed returns up to limit sealed values, in a stable order after
 	// the cursor "after" (the Ref of the last value seen, zero to start).
