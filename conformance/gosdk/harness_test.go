@@ -41,9 +41,20 @@ type env struct {
 // user.
 func newEnv(t *testing.T, opts emulator.Options) *env {
 	t.Helper()
+	return startEnv(t, opts, false)
+}
+
+// newBusinessEnv is newEnv for a work account with a business drive.
+func newBusinessEnv(t *testing.T, opts emulator.Options) *env {
+	t.Helper()
+	return startEnv(t, opts, true)
+}
+
+func startEnv(t *testing.T, opts emulator.Options, business bool) *env {
+	t.Helper()
 	opts.RejectPreAuthAuthorization = true
 	emu := emulator.StartTest(t, opts).Emulator
-	token := seedUser(t, emu)
+	token := seedUser(t, emu, business)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -62,15 +73,24 @@ func newEnv(t *testing.T, opts emulator.Options) *env {
 	return e
 }
 
-// seedUser creates an app and a personal user with the emulator's Go
-// control methods and returns an access token for the user.
-func seedUser(t *testing.T, emu *emulator.Emulator) string {
+// seedUser creates an app and a user (personal, or a work account in a new
+// tenant) with the emulator's Go control methods and returns an access token
+// for the user.
+func seedUser(t *testing.T, emu *emulator.Emulator, business bool) string {
 	t.Helper()
-	app, err := emu.CreateApp(emulator.AppSpec{Name: "gosdk conformance"})
+	spec := emulator.UserSpec{}
+	if business {
+		tenant, err := emu.CreateTenant(emulator.TenantSpec{})
+		if err != nil {
+			t.Fatalf("create tenant: %v", err)
+		}
+		spec.TenantID = tenant.ID
+	}
+	app, err := emu.CreateApp(emulator.AppSpec{Name: "gosdk conformance", TenantID: spec.TenantID})
 	if err != nil {
 		t.Fatalf("create app: %v", err)
 	}
-	user, err := emu.CreateUser(emulator.UserSpec{})
+	user, err := emu.CreateUser(spec)
 	if err != nil {
 		t.Fatalf("create user: %v", err)
 	}

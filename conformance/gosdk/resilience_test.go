@@ -1,0 +1,60 @@
+package gosdk_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/drivewayhq/driveway/microsoft/emulator"
+)
+
+// TestThrottlingRetryAfter: the SDK's RetryHandler honours a 429's
+// Retry-After and the request then succeeds.
+func TestThrottlingRetryAfter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	e.emu.AddFault(emulator.Fault{Route: "graph.item", Status: 429, RetryAfter: 1, Count: 1})
+	before := e.rec.count()
+	start := time.Now()
+	root, err := e.item(e.rootID).Get(e.ctx, nil)
+	if err != nil {
+		t.Fatalf("get after a 429: %v", describe(err))
+	}
+	if elapsed := time.Since(start); elapsed < 900*time.Millisecond {
+		t.Fatalf("retried after %v, before Retry-After: 1", elapsed)
+	}
+	reqs := e.rec.since(before)
+	if len(reqs) != 2 || reqs[0].Status != 429 || reqs[1].Status != 200 || *root.GetId() != e.rootID {
+		t.Fatalf("requests %+v, want a 429 then a 200", reqs)
+	}
+}
+
+// TestResyncRequired: an invalidated delta token gives 410 resyncRequired.
+func TestResyncRequired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	e.mustPut(e.rootID, "a.txt", "a")
+	_, link := deltaRound(t, e, e.deltaFrom(e.emu.GraphURL()+"/drives/"+e.driveID+"/root/delta"))
+	if err := e.emu.InvalidateDeltaTokens(e.driveID); err != nil {
+		t.Fatalf("invalidate: %v", err)
+	}
+	_, err := e.item(e.rootID).Delta().WithUrl(link).GetAsDeltaGetResponse(e.ctx, nil)
+	if status, code := graphError(t, err); status != 410 || code != "resyncRequired" {
+		t.Fatalf("old deltaLink: %d %s, want 410 resyncRequired", status, code)
+	}
+}
+
+// TestGzipRequestBodies: Kiota's CompressionHandler gzips JSON bodies and
+// the emulator accepts them (must-have 17).
+func TestGzipRequestBodies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	before := e.rec.count()
+	f := e.mustMkdir(e.rootID, "gz")
+	reqs := e.rec.since(before)
+	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].ContentEncoding != "gzip" || reqs[0].Status != 201 {
+		t.Fatalf("requests %+v, want one gzip-encoded POST answered 201", reqs)
+	}
+	if deref(f.GetName()) != "gz" {
+		t.Fatalf("created %q", deref(f.GetName()))
+	}
+}
