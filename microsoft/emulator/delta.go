@@ -143,6 +143,9 @@ func (e *Emulator) collectDelta(d *Drive, scope *Item, cur deltaCursor, top int,
 
 // ancestors returns it's ancestors from scope down (excluding it). Lock held.
 func (d *Drive) ancestors(it *Item, scope *Item) []*Item {
+	if it.ID == scope.ID {
+		return nil
+	}
 	var out []*Item
 	for p := d.Items[it.ParentID]; p != nil; p = d.Items[p.ParentID] {
 		out = append(out, p)

@@ -137,3 +137,15 @@ func TestMustHave13_ConditionalRequestsAndTags(t *testing.T) {
 		want(t, "changed → 200", resp.StatusCode, 200)
 	}
 }
+
+func TestFolderScopedDelta(t *testing.T) {
+	f := setup(t, Options{})
+	_, _ = f.s.WriteFile(f.personal.ID, "/outside.txt", []byte("1"))
+	sub, _ := f.s.WriteFile(f.personal.ID, "/Scope/inside.txt", []byte("1"))
+	scope, _ := f.s.Stat(f.personal.ID, "/Scope")
+	items, _, _ := f.deltaRound("/me/drive/items/"+scope.ID+"/delta", f.tokP)
+	want(t, "items in scope", len(items), 2)
+	if items[sub.ID] == nil || items[scope.ID] == nil {
+		t.Fatalf("scoped delta items %v", items)
+	}
+}

@@ -207,7 +207,6 @@ func (e *Emulator) commitSession(w http.ResponseWriter, r *http.Request, s *uplo
 	}
 	e.mu.Lock()
 	d := e.st.Drives[s.driveID]
-	delete(e.rt.uploads, s.id)
 	var parent *Item
 	if d != nil {
 		parent = d.live(s.parentID)
@@ -221,9 +220,13 @@ func (e *Emulator) commitSession(w http.ResponseWriter, r *http.Request, s *uplo
 	}
 	it, created, g := e.writeFile(d, parent, s.name, b, qx, conflict, s.by)
 	if g != nil {
+		// The session stays, complete, so an explicit commit (PUT with
+		// @microsoft.graph.sourceUrl and another conflictBehavior) can recover.
+		s.ready = true
 		e.fail(w, r, g)
 		return
 	}
+	delete(e.rt.uploads, s.id)
 	status := 200
 	if created {
 		status = 201

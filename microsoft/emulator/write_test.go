@@ -93,11 +93,16 @@ func TestMustHave06_UploadSessionRules(t *testing.T) {
 	f.tokB, _ = f.s.IssueAccessToken(f.biz.ID, f.app.ClientID, "Files.ReadWrite.All")
 	_, m = f.call("POST", "/me/drive/root:/up/x.bin:/createUploadSession", f.tokB,
 		map[string]any{"item": map[string]any{"@microsoft.graph.conflictBehavior": "fail"}})
+	uurlX := str(m, "uploadUrl")
 	_, err := f.s.WriteFile(f.biz.ID, "/up/x.bin", []byte("appeared meanwhile"))
 	must(t, err)
-	code, m = f.putRange(str(m, "uploadUrl"), []byte("abc"), 0, 3)
+	code, m = f.putRange(uurlX, []byte("abc"), 0, 3)
 	want(t, "conflict at commit", code, 409)
 	want(t, "conflict code", errCode(m), "nameAlreadyExists")
+	code, m = f.call("PUT", "/me/drive/root:/up/x.bin", f.tokB, map[string]any{"name": "x.bin",
+		"@microsoft.graph.conflictBehavior": "rename", "@microsoft.graph.sourceUrl": uurlX})
+	want(t, "recovery commit", code, 201)
+	want(t, "recovered name", str(m, "name"), "x 1.bin")
 
 	// deferCommit: business commits with an empty POST.
 	_, m = f.call("POST", "/me/drive/root:/up/d.bin:/createUploadSession", f.tokB, map[string]any{"deferCommit": true})
