@@ -11,7 +11,6 @@ import (
 // (items/root%3A%2Fa.txt%3A) and Graph decodes.
 func TestSDKPathAddressing(t *testing.T) {
 	t.Parallel()
-	knownDeviation(t, "D1", "items/{id}%3A%2F{path}%3A is not decoded")
 	e := newEnv(t, emulator.Options{})
 	put, err := e.item("root:/a.txt:").Content().Put(e.ctx, []byte("a"), nil)
 	if err != nil {
