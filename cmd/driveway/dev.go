@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net"
@@ -27,7 +28,11 @@ const emulatorPrefix = "/_ms"
 // settings point at the emulator. The first start creates everything and
 // writes dev.json; later starts reuse it.
 func (m *Main) dev(ctx context.Context, args []string) error {
-	cfg, err := m.config("dev", args, nil)
+	var autoConsent bool
+	cfg, err := m.config("dev", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&autoConsent, "emulator-auto-consent", false,
+			"sign in to the emulator without its account picker and consent page (for scripted tests)")
+	})
 	if err != nil {
 		return err
 	}
@@ -55,7 +60,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if !explicitURL {
 		cfg.PublicURL = "http://" + loopbackAddr(ln.Addr())
 	}
-	emu, err := devEmulator(cfg, ln.Addr())
+	emu, err := devEmulator(cfg, ln.Addr(), autoConsent)
 	if err != nil {
 		ln.Close()
 		return err
@@ -131,12 +136,13 @@ func devSecretKeys(dataDir string) (string, error) {
 // devEmulator builds the emulator for the listener at addr. Its API host is
 // "localhost" and its pre-authenticated host "127.0.0.1" (different host
 // names, as Microsoft's are), both under emulatorPrefix.
-func devEmulator(cfg *Config, addr net.Addr) (*emulator.Emulator, error) {
+func devEmulator(cfg *Config, addr net.Addr, autoConsent bool) (*emulator.Emulator, error) {
 	_, port, _ := net.SplitHostPort(addr.String())
 	return emulator.NewE(emulator.Options{
 		BaseURL:        "http://localhost:" + port + emulatorPrefix,
 		PreAuthBaseURL: "http://127.0.0.1:" + port + emulatorPrefix,
 		ControlAPI:     true,
+		AutoConsent:    autoConsent,
 		StateFile:      filepath.Join(cfg.DataDir, "emulator.json"),
 	})
 }
