@@ -4,19 +4,26 @@
 //
 // Map of the flow:
 //
-//	ServeHTTP (emulator.go)  strip the mount prefix, stamp request-id, log, faults (faults.go)
-//	 ├─ /v1.0/...              Graph: auth (graphauth.go) → route (graph.go) → items.go, content.go,
-//	 │                         upload.go, copy.go, delta.go, search.go, subscriptions.go
-//	 ├─ /{tenant}/oauth2/v2.0  identity: authorize.go (+ authorize_page.go HTML), token.go
-//	 ├─ /discovery, /.well-known  keys and discovery documents (identity.go)
-//	 ├─ /_preauth/...          pre-authenticated download, upload-session and copy-monitor URLs,
-//	 │                         served on a different host name (content.go, upload.go, copy.go)
+//	ServeHTTP (server.go)      strip the mount prefix, request-id, gunzip, faults (faults.go), log (stats.go)
+//	 ├─ /v1.0/...              Graph: token check (graphauth.go) → addressing (graph.go) → items.go (get,
+//	 │                         children, drive, /me), write.go (folders, PATCH, DELETE, simple PUT),
+//	 │                         upload.go, copy.go, delta.go, search.go, subscriptions.go; item JSON in
+//	 │                         itemjson.go; the tree model and its mutations in drive.go and mutate.go
+//	 ├─ /{tenant}/oauth2/v2.0  identity: authorize.go (+ authorize_page.go, templates/), token.go,
+//	 │                         AADSTS errors in aadsts.go
+//	 ├─ /discovery, /v2.0/.well-known  keys, discovery, id tokens, client assertions (identity.go)
+//	 ├─ /_preauth/...          pre-authenticated download (content.go), upload-session (upload.go) and
+//	 │                         copy-monitor (copy.go) URLs, served on a different host name
 //	 └─ /_emulator/...         the JSON control API (control.go), only when Options.ControlAPI
 //
-// State lives in one struct guarded by one mutex (Emulator.mu); file content is
-// kept in immutable chunked blobs (blob.go) that readers use outside the lock.
-// Webhook deliveries run on a background dispatcher (notify.go) against the
-// injectable Clock. Persistence (persist.go) saves the state as JSON.
+// Directory objects live in directory.go; "act as the user" helpers in
+// actions.go; a demo directory in seed.go. Webhook deliveries run on a
+// background dispatcher (notify.go) against the injectable Clock (clock.go).
+// State lives in one struct (state.go) guarded by one mutex (Emulator.mu);
+// file content is kept in immutable chunked blobs (blob.go) that readers use
+// outside the lock. Persistence (persist.go, persist_blobs.go) saves the
+// state as JSON plus one file per blob. Start and StartTest (server_start.go)
+// serve it on a loopback port.
 package emulator
 
 import (

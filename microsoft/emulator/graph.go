@@ -14,6 +14,7 @@ type target struct {
 	action string   // children, content, delta, copy, search(...), ... ("" for the item)
 	drive  bool     // the drive itself (no item)
 	prefix string   // the URL path up to the drive, for links
+	head   bool     // a HEAD request: special folders are not created
 }
 
 // serveGraph handles everything under /v1.0. path starts with "/".
@@ -34,7 +35,7 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, path strin
 		e.serveDrives(w, r, p)
 		return
 	}
-	t, g := e.resolveDrive(p, segs)
+	t, g := e.resolveDrive(p, segs, r.Method == "HEAD")
 	if g != nil {
 		e.writeGraphError(w, r, g)
 		return
@@ -43,7 +44,7 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, path strin
 }
 
 // resolveDrive finds the drive and parses the rest of the URL into a target.
-func (e *Emulator) resolveDrive(p *principal, segs []string) (*target, *graphError) {
+func (e *Emulator) resolveDrive(p *principal, segs []string, head bool) (*target, *graphError) {
 	var owner, driveID string
 	var rest []string
 	switch {
@@ -77,7 +78,7 @@ func (e *Emulator) resolveDrive(p *principal, segs []string) (*target, *graphErr
 	if !e.canAccess(p, d) {
 		return nil, gerr(403, "accessDenied", "Access denied")
 	}
-	t := &target{d: d, prefix: "/drives/" + d.ID}
+	t := &target{d: d, prefix: "/drives/" + d.ID, head: head}
 	return t, e.parseItemPath(t, p, strings.Join(rest, "/"))
 }
 
@@ -122,7 +123,7 @@ func (e *Emulator) parseItemPath(t *target, p *principal, rest string) *graphErr
 		after = tail
 	case strings.HasPrefix(rest, "special/"):
 		name, tail := splitID(rest[len("special/"):])
-		it, g := e.special(d, p, strings.ToLower(unescape(name)))
+		it, g := e.special(d, p, strings.ToLower(unescape(name)), !t.head)
 		if g != nil {
 			return g
 		}

@@ -34,7 +34,10 @@ func TestMustHave01_Addressing(t *testing.T) {
 	// Ids compare case-sensitively.
 	code, _ := f.call("GET", "/me/drive/items/"+strings.ToLower(info.ID), f.tokB, nil)
 	want(t, "lower-case id status", code, 404)
-	// Special folders are created on first access.
+	// Special folders are created on first access, but not by HEAD.
+	resp := f.req("HEAD", "/me/drive/special/approot", f.tokB, nil)
+	resp.Body.Close()
+	want(t, "HEAD approot before creation", resp.StatusCode, 404)
 	code, m := f.call("GET", "/me/drive/special/approot", f.tokB, nil)
 	want(t, "approot status", code, 200)
 	want(t, "approot name", str(m, "name"), "Driveway Test")

@@ -55,6 +55,8 @@ func (e *Emulator) serveIdentity(w http.ResponseWriter, r *http.Request, path st
 		e.serveToken(w, r, segs[0])
 	case rest == "oauth2/v2.0/authorize":
 		e.serveAuthorize(w, r, segs[0])
+	case rest == "oauth2/v2.0/logout":
+		e.serveLogout(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -170,4 +172,16 @@ func (e *Emulator) verifyAssertion(app *App, assertion string) bool {
 	iss, _ := claims["iss"].(string)
 	sub, _ := claims["sub"].(string)
 	return iss == app.ClientID && sub == app.ClientID
+}
+
+// serveLogout ends the emulator's sign-in session and returns to
+// post_logout_redirect_uri when given.
+func (e *Emulator) serveLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
+	if u := r.URL.Query().Get("post_logout_redirect_uri"); u != "" {
+		http.Redirect(w, r, u, http.StatusFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte("<!doctype html><title>Signed out</title><p>You signed out of your account.</p>"))
 }

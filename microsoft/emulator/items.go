@@ -233,8 +233,9 @@ func (e *Emulator) serveUser(w http.ResponseWriter, r *http.Request, p *principa
 var specialNames = map[string]string{"documents": "Documents", "photos": "Pictures", "cameraroll": "Camera Roll",
 	"approot": "Apps", "music": "Music", "desktop": "Desktop"}
 
-// special returns (creating on first access) a special folder. Lock held.
-func (e *Emulator) special(d *Drive, p *principal, name string) (*Item, *graphError) {
+// special returns a special folder, creating it on first access unless
+// create is false (HEAD does not create). Lock held.
+func (e *Emulator) special(d *Drive, p *principal, name string, create bool) (*Item, *graphError) {
 	display, ok := specialNames[name]
 	if !ok {
 		return nil, errNotFound()
@@ -245,6 +246,9 @@ func (e *Emulator) special(d *Drive, p *principal, name string) (*Item, *graphEr
 	}
 	if it := d.live(d.Special[key]); it != nil {
 		return it, nil
+	}
+	if !create {
+		return nil, errNotFound()
 	}
 	parent := d.Items[d.RootID]
 	if name == "approot" {

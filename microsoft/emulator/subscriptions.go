@@ -193,7 +193,7 @@ func (e *Emulator) checkSubscription(p *principal, req subRequest) (*subscriptio
 		return nil, g
 	}
 	res := "/" + strings.TrimPrefix(req.Resource, "/")
-	t, g := e.resolveDrive(p, strings.Split(strings.TrimPrefix(res, "/"), "/"))
+	t, g := e.resolveDrive(p, strings.Split(strings.TrimPrefix(res, "/"), "/"), false)
 	unsupported := gerr(400, "InvalidRequest", "resource '"+req.Resource+"' is not supported.")
 	if g != nil || t.drive || t.action != "" {
 		return nil, unsupported
