@@ -94,6 +94,9 @@ func (e *Emulator) parseAuthorize(r *http.Request, tenantSeg string) (*authzRequ
 	}
 	if ar.mode == "" {
 		ar.mode = "query"
+		if strings.Contains(f.Get("response_type"), "id_token") {
+			ar.mode = "fragment" // the hybrid flow defaults to the fragment
+		}
 	}
 	ar.matchTenant = func(u *User) bool {
 		switch {
@@ -122,6 +125,8 @@ func (e *Emulator) checkAuthorize(ar *authzRequest) (int, string) {
 		return 9002313, "invalid_request"
 	case ar.app.SingleTenant && !isTenantID(ar.tenant):
 		return 50194, "invalid_request"
+	case strings.Contains(f.Get("response_type"), "id_token") && ar.nonce == "":
+		return 900144, "invalid_request"
 	}
 	if ar.challenge != "" && ar.method == "" {
 		ar.method = "plain"
@@ -232,6 +237,9 @@ func (e *Emulator) grant(w http.ResponseWriter, r *http.Request, ar *authzReques
 		v.Set("state", ar.state)
 	}
 	v.Set("session_state", e.guid())
+	if strings.Contains(ar.params.Get("response_type"), "id_token") {
+		v.Set("id_token", e.idToken(ar.app, u, append([]string{"openid"}, ar.scopes...), ar.nonce))
+	}
 	e.respond(w, ar, v)
 }
 

@@ -132,6 +132,8 @@ func TestMustHave13_ConditionalRequestsAndTags(t *testing.T) {
 		resp = f.req("DELETE", "/me/drive/items/"+it.ID, c.tok, nil, "If-Match", it.ETag)
 		resp.Body.Close()
 		want(t, "stale If-Match delete", resp.StatusCode, 412)
+		code, _ := f.call("PUT", "/me/drive/root:/d.txt:/content", c.tok, "x", "If-None-Match", "*")
+		want(t, "create-only PUT onto an existing file", code, 412)
 		resp = f.req("GET", "/me/drive/items/"+it.ID, c.tok, nil, "If-None-Match", it.ETag)
 		resp.Body.Close()
 		want(t, "changed → 200", resp.StatusCode, 200)

@@ -375,3 +375,19 @@ func TestAuthorizePage(t *testing.T) {
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
 
 func cookiejarNew() (http.CookieJar, error) { return cookiejar.New(nil) }
+
+func TestHybridFlowIDToken(t *testing.T) {
+	f := setup(t, Options{AutoConsent: true})
+	cfg := f.oauth("common")
+	resp := f.req("GET", cfg.AuthCodeURL("h", oauth2.SetAuthURLParam("response_type", "code id_token"),
+		oauth2.SetAuthURLParam("nonce", "n-9"), oauth2.SetAuthURLParam("login_hint", f.personal.UPN)), "", nil)
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	frag, _ := url.ParseQuery(loc.Fragment)
+	if frag.Get("code") == "" || frag.Get("id_token") == "" {
+		t.Fatalf("hybrid fragment %q", loc.Fragment)
+	}
+	claims := f.verifyIDToken(frag.Get("id_token"))
+	want(t, "nonce", claims["nonce"], any("n-9"))
+	want(t, "personal tid", claims["tid"], any(ConsumersTenantID))
+}

@@ -17,8 +17,11 @@ func qp(r *http.Request, name string) string {
 	return q.Get(name)
 }
 
-// checkMatch enforces If-Match (412) and reports whether to continue. Lock held.
+// checkMatch enforces If-Match, and If-None-Match: * on writes (412). Lock held.
 func (e *Emulator) checkMatch(r *http.Request, d *Drive, it *Item) *graphError {
+	if r.Method != "GET" && r.Method != "HEAD" && r.Header.Get("If-None-Match") == "*" && it != nil {
+		return errPrecondition() // create-only write onto an existing item
+	}
 	m := r.Header.Get("If-Match")
 	if m == "" || m == "*" {
 		return nil
