@@ -1,8 +1,13 @@
 package gosdk_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go-core/fileuploader"
+	"github.com/microsoftgraph/msgraph-sdk-go/drives"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 )
@@ -56,5 +61,36 @@ func TestGzipRequestBodies(t *testing.T) {
 	}
 	if deref(f.GetName()) != "gz" {
 		t.Fatalf("created %q", deref(f.GetName()))
+	}
+}
+
+// TestLargeFileUploadTransient503: a fragment refused once with 503 and
+// Retry-After is retried by the SDK and the upload completes.
+func TestLargeFileUploadTransient503(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	data := bytes.Repeat([]byte{9}, 3*327680+5)
+	session, err := e.item(e.rootID).CreateUploadSession().WithUrl(e.pathURL(e.rootID, "flaky.bin", "/createUploadSession")).
+		Post(e.ctx, drives.NewItemItemsItemCreateUploadSessionPostRequestBody(), nil)
+	if err != nil {
+		t.Fatalf("createUploadSession: %v", describe(err))
+	}
+	e.emu.AddFault(emulator.Fault{Route: "preauth.upload", Status: 503, RetryAfter: 1, Every: 2, Count: 1})
+	before := e.rec.count()
+	task := fileuploader.NewLargeFileUploadTask[models.DriveItemable](e.adapter, session, tempFile(t, data), 327680,
+		models.CreateDriveItemFromDiscriminatorValue, nil)
+	result := task.Upload(func(int64, int64) {})
+	if !result.GetUploadSucceeded() {
+		t.Fatalf("upload failed: %v", result.GetResponseErrors())
+	}
+	if got := deref(result.GetItemResponse().GetSize()); got != int64(len(data)) {
+		t.Fatalf("size %d, want %d", got, len(data))
+	}
+	saw503 := false
+	for _, r := range e.rec.since(before) {
+		saw503 = saw503 || r.Status == 503
+	}
+	if !saw503 {
+		t.Fatal("no fragment was refused; the fault did not apply")
 	}
 }

@@ -72,6 +72,12 @@ test("without $top the emulator's page size applies and the iterator still sees 
   assert.equal(sizes.length, Math.ceil(count / 25));
 });
 
+test("$top above 1000 is capped at 1000 items per page", async () => {
+  const first = await emu.client.api(`/me/drive/items/${folder.id}/children`).top(5000).get();
+  assert.equal(first.value.length, 1000);
+  assert.ok(first["@odata.nextLink"], "the other 50 come on a next page");
+});
+
 test("$select keeps id and the selected fields only", async () => {
   const page = await emu.client.api(`/me/drive/items/${folder.id}/children`).select("name").top(3).get();
   for (const item of page.value) {

@@ -1,10 +1,11 @@
 // How the client copes with the service's failure modes, injected through
 // the emulator's control API: 429 with Retry-After, an invalidated delta
-// token (410 resyncRequired), and tokens kept off pre-authenticated hosts.
+// token (410 resyncRequired), tokens kept off pre-authenticated hosts, and a
+// transient 503 during a large upload, recovered with resume().
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ResponseType } from "@microsoft/microsoft-graph-client";
-import { startEmulator, statusOf } from "../harness.js";
+import { OneDriveLargeFileUploadTask, ResponseType } from "@microsoft/microsoft-graph-client";
+import { startEmulator, statusOf, quickXorHash } from "../harness.js";
 
 let emu;
 
@@ -45,4 +46,27 @@ test("downloads through the client never send the token to the pre-authenticated
   const counters = await emu.control("GET", "/counters");
   assert.ok(counters.routes["preauth.download"] >= 1, "the download went to the pre-authenticated host");
   assert.equal(counters.preAuthWithAuthorization, 0);
+});
+
+// The client's RetryHandler does not retry application/octet-stream bodies,
+// so a failed fragment surfaces; the documented recovery is resume(), which
+// asks the upload URL for nextExpectedRanges and sends the rest.
+test("a large upload fails on a 503 fragment and resume() completes it", async () => {
+  await emu.control("DELETE", "/requests");
+  await emu.control("POST", "/faults", { route: "preauth.upload", status: 503, retryAfter: 1, every: 2, count: 1 });
+  const data = Buffer.alloc(3 * 327680 + 5, 9);
+  const task = await OneDriveLargeFileUploadTask.create(emu.client, new Uint8Array(data), {
+    fileName: "flaky.bin",
+    path: "/",
+    rangeSize: 327680,
+  });
+  // upload() rejects with the error body of the 503 (not a GraphError).
+  await assert.rejects(task.upload(), (err) => JSON.stringify(err).includes("serviceNotAvailable"));
+  const { responseBody } = await task.resume();
+  assert.equal(responseBody.size, data.length);
+  assert.equal(responseBody.file.hashes.quickXorHash, quickXorHash(data));
+  const uploads = (await emu.control("GET", "/requests")).filter((r) => r.route === "preauth.upload");
+  assert.ok(uploads.some((r) => r.status === 503), "one fragment was refused");
+  assert.ok(uploads.some((r) => r.method === "GET" && r.status === 200), "resume read the session status");
+  assert.equal(uploads.at(-1).status, 201);
 });
