@@ -29,6 +29,7 @@ var aadsts = map[int]aadError{
 	70003:   {Error: "unsupported_grant_type", Message: "The app requested an unsupported grant type."},
 	70008:   {Error: "invalid_grant", Message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."},
 	70011:   {Error: "invalid_scope", Message: "The provided request must include a 'scope' input parameter."},
+	90033:   {Error: "temporarily_unavailable", Message: "A transient error has occurred. Please try again."},
 	90002:   {Error: "invalid_request", Message: "Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."},
 	700005:  {Error: "invalid_grant", Message: "Provided Authorization Code is intended to use against other tenant, thus rejected."},
 	700016:  {Error: "unauthorized_client", Message: "Application with the given identifier was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant."},
@@ -68,6 +69,11 @@ func (a aadError) status() int {
 
 // writeAADError writes the v2 token-endpoint error JSON.
 func (e *Emulator) writeAADError(w http.ResponseWriter, r *http.Request, a aadError) {
+	writeAADStatus(e, w, r, a, a.status())
+}
+
+// writeAADStatus writes the v2 error JSON with an explicit status.
+func writeAADStatus(e *Emulator, w http.ResponseWriter, r *http.Request, a aadError, status int) {
 	trace := e.guid()
 	corr := r.Header.Get("client-request-id")
 	if corr == "" {
@@ -91,7 +97,7 @@ func (e *Emulator) writeAADError(w http.ResponseWriter, r *http.Request, a aadEr
 	}
 	w.Header().Set("Cache-Control", "no-store, no-cache")
 	w.Header().Set("Pragma", "no-cache")
-	writePlainJSON(w, a.status(), body)
+	writePlainJSON(w, status, body)
 }
 
 func (e *Emulator) aadDescription(a aadError, trace, corr, ts string) string {

@@ -13,7 +13,8 @@ type Fault struct {
 	ID string `json:"id"`
 	// Route is a prefix of the route name ("graph" for all of Graph,
 	// "graph.content", "preauth.upload", ...). Empty matches Graph and
-	// pre-authenticated routes.
+	// pre-authenticated routes. "identity.token" or "identity.authorize"
+	// (named explicitly) fail sign-in with temporarily_unavailable.
 	Route string `json:"route,omitempty"`
 	// Status to answer: 429, 503, 500, 502, 504, 507, 509. Zero with a
 	// Delay only slows the request down.
@@ -61,6 +62,9 @@ func (e *Emulator) ClearFaults() {
 // pickFault returns the fault to apply to a request on route, if any, and
 // tracks the Retry-After window. Lock held.
 func (e *Emulator) pickFault(route string) *Fault {
+	if strings.HasPrefix(route, "identity") {
+		return e.matchFault(route)
+	}
 	if !strings.HasPrefix(route, "graph") && !strings.HasPrefix(route, "preauth") {
 		return nil
 	}
@@ -91,6 +95,9 @@ func (e *Emulator) pickFault(route string) *Fault {
 // matchFault finds the first fault that hits this request. Lock held.
 func (e *Emulator) matchFault(route string) *Fault {
 	for _, f := range e.rt.faults {
+		if strings.HasPrefix(route, "identity") != strings.HasPrefix(f.Route, "identity") {
+			continue // identity routes only match faults that name them
+		}
 		if !strings.HasPrefix(route, f.Route) || (f.Count > 0 && f.hits >= f.Count) {
 			continue
 		}
@@ -129,6 +136,13 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, route stri
 	}
 	if f.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	if strings.HasPrefix(route, "identity") {
+		a := aad(90033)
+		a.Error = "temporarily_unavailable"
+		w.Header().Set("Cache-Control", "no-store, no-cache")
+		writeAADStatus(e, w, r, a, f.Status)
+		return true
 	}
 	e.writeGraphError(w, r, faultError(f))
 	return true

@@ -150,3 +150,16 @@ func TestScopesAreEnforced(t *testing.T) {
 	code, _ = f.call("GET", "/me/drive/root", none, nil)
 	want(t, "read with User.Read only", code, 403)
 }
+
+func TestTokenEndpointFault(t *testing.T) {
+	f := setup(t, Options{})
+	f.s.AddFault(Fault{Route: "identity.token", Status: 503, RetryAfter: 1, Count: 1})
+	code, _ := f.call("GET", "/me/drive", f.tokB, nil)
+	want(t, "graph unaffected", code, 200)
+	cc := f.clientCredentials(f.tenant.ID, f.app.Secrets[0].Value)
+	want(t, "error", cc["error"], any("temporarily_unavailable"))
+	cc = f.clientCredentials(f.tenant.ID, f.app.Secrets[0].Value)
+	if cc["access_token"] == nil {
+		t.Fatalf("second call %v", cc)
+	}
+}
