@@ -4,20 +4,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"sync"
 )
-
-var controlOnce sync.Map // *Emulator → *http.ServeMux
 
 // serveControl serves the JSON control API; path has "/_emulator" removed.
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request, path string) {
-	m, ok := controlOnce.Load(e)
-	if !ok {
-		m, _ = controlOnce.LoadOrStore(e, e.controlMux())
-	}
+	e.controlOnce.Do(func() { e.control = e.controlMux() })
 	r2 := r.Clone(r.Context())
 	r2.URL.Path, r2.URL.RawPath = unescape(path), ""
-	m.(*http.ServeMux).ServeHTTP(w, r2)
+	e.control.ServeHTTP(w, r2)
 }
 
 // ctl adapts a "decode body, call, encode result" function to a handler.

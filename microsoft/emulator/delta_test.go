@@ -151,3 +151,10 @@ func TestFolderScopedDelta(t *testing.T) {
 		t.Fatalf("scoped delta items %v", items)
 	}
 }
+
+func TestSearchContent(t *testing.T) {
+	f := setup(t, Options{SearchContent: true})
+	_, _ = f.s.WriteFile(f.biz.ID, "/notes.txt", []byte("the quarterly Budget is here"))
+	_, m := f.call("GET", "/me/drive/root/search(q='budget')", f.tokB, nil)
+	want(t, "content hits", len(m["value"].([]any)), 1)
+}

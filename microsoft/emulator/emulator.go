@@ -30,6 +30,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -91,6 +92,8 @@ type Options struct {
 	DownloadURLLifetime, UploadSessionLifetime time.Duration
 	// SearchIndexDelay hides items from search until they are this old.
 	SearchIndexDelay time.Duration
+	// SearchContent makes search also match the text of files up to 1 MiB.
+	SearchContent bool
 	// CopyPolls is how many monitor polls answer inProgress before a copy
 	// completes (default 2).
 	CopyPolls int
@@ -140,11 +143,14 @@ type Emulator struct {
 	rng   *rand.Rand
 	stats stats
 
-	saveMu   sync.Mutex // serialises Save
-	dirty    chan struct{}
-	done     chan struct{}
-	wg       sync.WaitGroup
-	closeOne sync.Once
+	saveMu sync.Mutex // serialises Save
+
+	controlOnce sync.Once
+	control     *http.ServeMux
+	dirty       chan struct{}
+	done        chan struct{}
+	wg          sync.WaitGroup
+	closeOne    sync.Once
 }
 
 // New returns an Emulator. It panics on an unparsable BaseURL or

@@ -17,7 +17,8 @@ func searchQuery(action string) (string, bool) {
 	return strings.ReplaceAll(s[start+3:end], "''", "'"), true
 }
 
-// search matches names (case-insensitive, every word as a substring) of
+// search matches names (case-insensitive, every word as a substring; with
+// SearchContent also the text of small files) of
 // items under the addressed folder that have been "indexed", i.e. changed at
 // least SearchIndexDelay ago.
 func (e *Emulator) search(w http.ResponseWriter, r *http.Request, t *target) {
@@ -47,7 +48,7 @@ func (e *Emulator) search(w http.ResponseWriter, r *http.Request, t *target) {
 		if it.Deleted || it.ParentID == "" || it.Modified.After(cutoff) || !t.d.isAncestor(scope, it) {
 			continue
 		}
-		if matchWords(strings.ToLower(it.Name), words) {
+		if matchWords(strings.ToLower(it.Name), words) || (e.opts.SearchContent && matchContent(it, words)) {
 			hits = append(hits, it)
 		}
 	}
@@ -75,4 +76,12 @@ func matchWords(name string, words []string) bool {
 		}
 	}
 	return len(words) > 0
+}
+
+// matchContent matches words in the text of a small file.
+func matchContent(it *Item, words []string) bool {
+	if it.Folder || it.Content == nil || it.Size > 1<<20 {
+		return false
+	}
+	return matchWords(strings.ToLower(string(it.Content.bytes())), words)
 }
