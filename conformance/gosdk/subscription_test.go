@@ -29,6 +29,7 @@ type notification struct {
 		ChangeType     string `json:"changeType"`
 		ClientState    string `json:"clientState"`
 		Resource       string `json:"resource"`
+		LifecycleEvent string `json:"lifecycleEvent"`
 	} `json:"value"`
 }
 
@@ -57,16 +58,29 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *receiver) sawNotification(subID, clientState string) bool {
+	return r.saw(func(subscription, state, changeType, _ string) bool {
+		return subscription == subID && state == clientState && changeType == "updated"
+	})
+}
+
+// saw reports whether any notification entry matches.
+func (r *receiver) saw(match func(subscriptionID, clientState, changeType, lifecycleEvent string) bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, n := range r.notification {
 		for _, v := range n.Value {
-			if v.SubscriptionID == subID && v.ClientState == clientState && v.ChangeType == "updated" {
+			if match(v.SubscriptionID, v.ClientState, v.ChangeType, v.LifecycleEvent) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+func (r *receiver) validationCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.validations)
 }
 
 func newSubscription(url string, expires time.Time) models.Subscriptionable {
@@ -133,5 +147,32 @@ func TestSubscriptionValidationFailure(t *testing.T) {
 	_, err = e.client.Subscriptions().Post(e.ctx, newSubscription(good.srv.URL, time.Now().Add(42_300*time.Minute+time.Hour)), nil)
 	if status, _ := graphError(t, err); status != 400 {
 		t.Fatalf("expiry beyond 42,300 minutes: %d, want 400", status)
+	}
+}
+
+func TestSubscriptionLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	echo := func(token string) string { return token }
+	notes, life := newReceiver(t, echo), newReceiver(t, echo)
+	s := newSubscription(notes.srv.URL, time.Now().Add(time.Hour))
+	s.SetLifecycleNotificationUrl(ptr(life.srv.URL))
+	sub, err := e.client.Subscriptions().Post(e.ctx, s, nil)
+	if err != nil {
+		t.Fatalf("create: %v", describe(err))
+	}
+	if life.validationCount() != 1 {
+		t.Fatalf("lifecycle URL validated %d times, want 1", life.validationCount())
+	}
+	if !e.emu.RequireReauthorization(*sub.GetId()) {
+		t.Fatal("RequireReauthorization found no lifecycle URL")
+	}
+	eventually(t, "reauthorizationRequired", func() bool {
+		return life.saw(func(id, state, _, event string) bool {
+			return id == *sub.GetId() && state == "conformance-state" && event == "reauthorizationRequired"
+		})
+	})
+	if err := e.client.Subscriptions().BySubscriptionId(*sub.GetId()).Reauthorize().Post(e.ctx, nil); err != nil {
+		t.Fatalf("reauthorize: %v", describe(err))
 	}
 }

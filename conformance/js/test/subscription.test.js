@@ -74,6 +74,10 @@ test("subscription: validation handshake, notification on change, renew, delete"
   const entry = n.body.value.find((e) => e.subscriptionId === sub.id);
   assert.equal(entry.changeType, "updated");
   assert.equal(entry.clientState, "conformance-state");
+  assert.equal(entry.resource, sub.resource, "a shoulder tap names the subscribed root");
+  assert.ok(entry.tenantId, "tenantId");
+  assert.ok(entry.subscriptionExpirationDateTime);
+  assert.ok(!entry.resourceData || Object.keys(entry.resourceData).length === 0, "no item detail");
   assert.match(n.query, /tenant=abc/);
 
   const renewed = await emu.client.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: expiry(120) });
@@ -83,6 +87,35 @@ test("subscription: validation handshake, notification on change, renew, delete"
   assert.equal(del.status, 204);
   const gone = await statusOf(emu.client.api(`/subscriptions/${sub.id}`).get());
   assert.equal(gone.status, 404);
+});
+
+test("lifecycle URL: validated at creation, reauthorizationRequired delivered, reauthorize accepted", async () => {
+  const life = await startReceiver();
+  try {
+    const sub = await emu.client.api("/subscriptions").post({
+      changeType: "updated",
+      notificationUrl: receiver.url,
+      lifecycleNotificationUrl: life.url,
+      resource: "/me/drive/root",
+      expirationDateTime: expiry(60),
+      clientState: "life-state",
+    });
+    assert.equal(sub.lifecycleNotificationUrl, life.url);
+    assert.equal(life.seen.validations.length, 1, "the lifecycle URL is validated too");
+
+    await emu.control("POST", `/subscriptions/${sub.id}/reauthorization-required`);
+    const event = await eventually(
+      () => life.seen.notifications.flatMap((n) => n.body.value ?? []).find((v) => v.subscriptionId === sub.id),
+      { what: "a lifecycle notification" },
+    );
+    assert.equal(event.lifecycleEvent, "reauthorizationRequired");
+    assert.equal(event.clientState, "life-state");
+
+    const res = await emu.client.api(`/subscriptions/${sub.id}/reauthorize`).responseType(ResponseType.RAW).post({});
+    assert.ok([200, 204].includes(res.status), `reauthorize answered ${res.status}`);
+  } finally {
+    life.server.close();
+  }
 });
 
 test("a notification URL that echoes the wrong token fails creation with 400", async () => {
