@@ -1,0 +1,188 @@
+package credential
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/microsoft"
+)
+
+// LeaseName is the name of a credential's refresh lease.
+func LeaseName(credentialID string) string { return "refresh:" + credentialID }
+
+// refreshAcrossNodes takes the credential's lease, waiting while another
+// node holds it, then re-reads the credential and refreshes it if it still
+// needs it. A node that waits returns as soon as the credential it polls
+// no longer needs a refresh (the holder wrote it).
+func (m *Manager) refreshAcrossNodes(ctx context.Context, c *driveway.Credential, why refreshIf) (string, *driveway.Credential, error) {
+	lease := LeaseName(c.ID)
+	deadline := time.Now().Add(m.leaseWait())
+	for {
+		got, err := m.Store.AcquireLease(ctx, lease, m.node, m.now(), m.leaseTTL())
+		if err != nil {
+			return "", c, m.storeFailed("acquire refresh lease", c, err)
+		}
+		if got {
+			break
+		}
+		cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := statusError(cur); err != nil {
+			return "", cur, err
+		}
+		if !m.needsRefresh(cur, why) {
+			return cur.AccessToken, cur, nil
+		}
+		if !time.Now().Before(deadline) {
+			return m.fallback(cur, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential is being refreshed elsewhere; try again"), 0)
+		}
+		if err := wait(ctx, m.pollInterval()); err != nil {
+			return "", cur, driveway.Errorf(driveway.EUNAVAILABLE, "gave up waiting for the OneDrive credential's refresh")
+		}
+	}
+	defer func() {
+		if err := m.Store.ReleaseLease(context.WithoutCancel(ctx), lease, m.node); err != nil {
+			m.logger().Warn("credential: release refresh lease", "credential", c.ID, "err", err)
+		}
+	}()
+	cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := statusError(cur); err != nil {
+		return "", cur, err
+	}
+	if !m.needsRefresh(cur, why) {
+		return cur.AccessToken, cur, nil
+	}
+	return m.refresh(ctx, cur, why)
+}
+
+// wait waits d, or until ctx ends (returning its error).
+func wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// refresh calls the token endpoint for c, under c's lease, and stores or
+// classifies the outcome.
+func (m *Manager) refresh(ctx context.Context, c *driveway.Credential, why refreshIf) (string, *driveway.Credential, error) {
+	in, err := m.Store.GetIntegration(ctx, c.ProjectID)
+	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+		return "", c, driveway.Errorf(driveway.EUNAVAILABLE, "OneDrive is not configured for this project")
+	}
+	if err != nil {
+		return "", c, m.storeFailed("read integration", c, err)
+	}
+	if c.RefreshToken == "" {
+		return m.markInvalid(ctx, c, driveway.ReasonNeedsReauth, "no refresh token")
+	}
+	id, err := m.identity(in)
+	if err != nil {
+		m.logger().Error("credential: integration endpoints", "project", c.ProjectID, "err", err)
+		return "", c, driveway.Errorf(driveway.EUNAVAILABLE, "the project's OneDrive cloud setting is not usable")
+	}
+	app, problem := appFor(in, m.now())
+	if problem != "" {
+		return m.appRefused(ctx, c, in, problem, why)
+	}
+	tok, err := m.callRefresh(ctx, id, in, app, c)
+	if err != nil {
+		return m.failed(ctx, c, in, err, why)
+	}
+	return m.stored(ctx, c, in, tok, why)
+}
+
+// callRefresh calls the token endpoint, retrying transient failures with
+// backoff (or the Retry-After Microsoft sent, when short).
+func (m *Manager) callRefresh(ctx context.Context, id *microsoft.Identity, in *driveway.Integration, app microsoft.App, c *driveway.Credential) (*microsoft.Token, error) {
+	scopes := c.Scopes
+	if len(scopes) == 0 {
+		scopes = in.Scopes
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err := id.Refresh(ctx, tenantOf(in), app, c.RefreshToken, scopes)
+		var te *microsoft.TokenError
+		if err == nil || !errors.As(err, &te) || te.Class() != microsoft.ClassTransient || attempt >= m.retries() {
+			return tok, err
+		}
+		d := m.backoff() << attempt
+		if te.RetryAfter > MaxRetryAfterWait {
+			return tok, err
+		} else if te.RetryAfter > 0 {
+			d = te.RetryAfter
+		}
+		m.logger().Warn("credential: token endpoint failed, retrying", "credential", c.ID, "err", err, "wait", d)
+		if wait(ctx, d) != nil {
+			return tok, err
+		}
+	}
+}
+
+// stored writes the new tokens with compare-and-swap on the version read
+// under the lease; only then is the access token handed out.
+func (m *Manager) stored(ctx context.Context, c *driveway.Credential, in *driveway.Integration, tok *microsoft.Token, why refreshIf) (string, *driveway.Credential, error) {
+	next := clone(c)
+	now := m.now()
+	next.AccessToken, next.AccessTokenExpiresAt = tok.AccessToken, tok.ExpiresAt
+	if tok.RefreshToken != "" {
+		next.RefreshToken = tok.RefreshToken
+	}
+	if len(tok.Scopes) > 0 {
+		next.Scopes = tok.Scopes
+	}
+	next.LastRefreshAt, next.UpdatedAt, next.RefreshFailures, next.HealthReason = now, now, 0, ""
+	if err := m.Store.UpdateCredential(ctx, next); err != nil {
+		if driveway.ErrorCode(err) != driveway.ECONFLICT {
+			return "", c, m.storeFailed("store refreshed tokens", c, err)
+		}
+		// Written meanwhile (a reconnect): what is stored wins.
+		cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := statusError(cur); err != nil {
+			return "", cur, err
+		}
+		return m.fallback(cur, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential changed during its refresh; try again"), 0)
+	}
+	if in.Alarm != nil && in.Alarm.Reason == driveway.ReasonAppCredentialsInvalid {
+		m.clearAlarm(ctx, in)
+	}
+	return next.AccessToken, next, nil
+}
+
+// fallback returns c's access token if it is still valid (not expired, not
+// the one being invalidated), else err.
+func (m *Manager) fallback(c *driveway.Credential, why refreshIf, err *driveway.Error, after time.Duration) (string, *driveway.Credential, error) {
+	if c.AccessToken != "" && c.AccessToken != why.token && c.AccessTokenExpiresAt.After(m.now()) {
+		return c.AccessToken, c, nil
+	}
+	if after > 0 {
+		return "", c, &retryError{err: err, after: after}
+	}
+	return "", c, err
+}
+
+// storeFailed logs a store error and returns it for the caller.
+func (m *Manager) storeFailed(what string, c *driveway.Credential, err error) error {
+	m.logger().Error("credential: "+what, "project", c.ProjectID, "credential", c.ID, "err", err)
+	return err
+}
+
+func tenantOf(in *driveway.Integration) string {
+	if in.Tenant == "" {
+		return driveway.TenantCommon
+	}
+	return in.Tenant
+}
