@@ -20,6 +20,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("client-request-id", crid)
 	route := classify(r.Method, path)
+	if strings.HasPrefix(route, "graph") {
+		h.Set("Cache-Control", "private")
+		h.Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Emulator","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"EMU"}}`)
+	}
 	sw := &statusWriter{ResponseWriter: w, status: 200}
 	start := time.Now()
 	defer func() { e.record(r, path, route, sw.status, time.Since(start)) }()
