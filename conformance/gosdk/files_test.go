@@ -110,7 +110,7 @@ func TestLargeFileUpload(t *testing.T) {
 	const slice = 2 * 327680
 	before := e.rec.count()
 	task := fileuploader.NewLargeFileUploadTask[models.DriveItemable](e.adapter, session, tempFile(t, data), slice,
-		models.CreateDriveItemFromDiscriminatorValue, nil)
+		models.CreateDriveItemFromDiscriminatorValue, errorMappings)
 	var progress []int64
 	result := task.Upload(func(current, total int64) { progress = append(progress, current) })
 	if !result.GetUploadSucceeded() {
@@ -168,5 +168,29 @@ func TestRangeDownload(t *testing.T) {
 	}
 	if reqs[1].Host == reqs[0].Host || reqs[1].Authorized {
 		t.Fatalf("download request %+v must go to another host without Authorization", reqs[1])
+	}
+}
+
+func TestUploadSessionCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
+	session, err := e.item(e.rootID).CreateUploadSession().WithUrl(e.pathURL(e.rootID, "cancel.bin", "/createUploadSession")).
+		Post(e.ctx, drives.NewItemItemsItemCreateUploadSessionPostRequestBody(), nil)
+	if err != nil {
+		t.Fatalf("createUploadSession: %v", describe(err))
+	}
+	task := fileuploader.NewLargeFileUploadTask[models.DriveItemable](e.adapter, session, tempFile(t, make([]byte, 327680)), 327680,
+		models.CreateDriveItemFromDiscriminatorValue, errorMappings)
+	if err := task.RefreshUploadStatus(); err != nil {
+		t.Fatalf("session status: %v", describe(err))
+	}
+	if got := session.GetNextExpectedRanges(); len(got) != 1 || got[0] != "0-" {
+		t.Fatalf("nextExpectedRanges %v, want [0-]", got)
+	}
+	if err := task.Cancel(); err != nil {
+		t.Fatalf("cancel: %v", describe(err))
+	}
+	if status, _ := graphError(t, task.RefreshUploadStatus()); status != 404 {
+		t.Fatalf("status of a cancelled session: %d, want 404", status)
 	}
 }

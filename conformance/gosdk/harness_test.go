@@ -13,6 +13,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	az "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
@@ -201,6 +202,10 @@ func (e *env) content(parentID, name string) *drives.ItemItemsItemContentRequest
 func (e *env) byPath(parentID, name string) *drives.ItemItemsDriveItemItemRequestBuilder {
 	return e.item(parentID).WithUrl(e.pathURL(parentID, name, ""))
 }
+
+// errorMappings makes requests sent outside generated builders (the file
+// uploader, monitor polling) decode Graph errors as ODataError.
+var errorMappings = abstractions.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
 
 // graphError returns the status and error code of an SDK error, failing
 // the test when err is not a Graph OData error.

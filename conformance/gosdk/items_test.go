@@ -171,7 +171,7 @@ func TestCopyWithMonitor(t *testing.T) {
 		req := abstractions.NewRequestInformation()
 		req.Method = abstractions.GET
 		req.UrlTemplate = loc[0]
-		raw, err := e.adapter.SendPrimitive(e.ctx, req, "[]byte", nil)
+		raw, err := e.adapter.SendPrimitive(e.ctx, req, "[]byte", errorMappings)
 		if err != nil {
 			t.Fatalf("poll monitor: %v", describe(err))
 		}

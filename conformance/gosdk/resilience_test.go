@@ -78,7 +78,7 @@ func TestLargeFileUploadTransient503(t *testing.T) {
 	e.emu.AddFault(emulator.Fault{Route: "preauth.upload", Status: 503, RetryAfter: 1, Every: 2, Count: 1})
 	before := e.rec.count()
 	task := fileuploader.NewLargeFileUploadTask[models.DriveItemable](e.adapter, session, tempFile(t, data), 327680,
-		models.CreateDriveItemFromDiscriminatorValue, nil)
+		models.CreateDriveItemFromDiscriminatorValue, errorMappings)
 	result := task.Upload(func(int64, int64) {})
 	if !result.GetUploadSucceeded() {
 		t.Fatalf("upload failed: %v", result.GetResponseErrors())

@@ -112,3 +112,14 @@ test("the 302 from /content points at the pre-authenticated host", async () => {
   assert.equal(res.status, 302);
   assert.notEqual(new URL(res.headers.get("location")).hostname, emu.info.host);
 });
+
+test("an upload session can be cancelled; its URL then answers 404", async () => {
+  const data = new Uint8Array(2 * 327680);
+  const task = await OneDriveLargeFileUploadTask.create(emu.client, data, { fileName: "cancel.bin", path: "/files", rangeSize: 327680 });
+  const status = await task.getStatus();
+  assert.deepEqual(status.nextExpectedRanges, ["0-"], "a fresh session expects everything");
+  const res = await task.cancel();
+  assert.equal(res.status, 204);
+  const gone = await statusOf(task.getStatus());
+  assert.equal(gone.status, 404);
+});
