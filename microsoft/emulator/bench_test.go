@@ -43,6 +43,22 @@ func BenchmarkItemGet(b *testing.B) {
 			bare.ServeHTTP(httptest.NewRecorder(), req)
 		}
 	})
+	for name, h := range map[string]http.Handler{"emulator-http": e, "bare-http": bare} {
+		b.Run(name, func(b *testing.B) {
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			r, _ := http.NewRequest("GET", srv.URL+path, nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			for b.Loop() {
+				resp, err := srv.Client().Do(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
 }
 
 // BenchmarkDelta100k enumerates a drive of 100,000 items through delta with
