@@ -114,6 +114,34 @@ test("copy answers 202 with a monitor URL that completes with the new item", asy
   assert.notEqual(copy.id, src.id);
 });
 
+test("copy onto an existing name fails (synchronously with 409, or through a failed monitor)", async () => {
+  const dir = await emu.client.api("/me/drive/root/children").post({ name: "copy-conflict", folder: {} });
+  const src = await put("copy-conflict/same.txt", "one");
+  const res = await emu.client
+    .api(`/me/drive/items/${src.id}/copy`)
+    .responseType(ResponseType.RAW)
+    .post({ parentReference: { driveId: drive.id, id: dir.id } });
+  if (res.status === 409) {
+    assert.equal((await res.json()).error.code, "nameAlreadyExists");
+    return;
+  }
+  assert.equal(res.status, 202, "either 409 now or 202 with a monitor");
+  const monitor = res.headers.get("location");
+  const final = await eventually(async () => {
+    const body = await (await emu.client.api(monitor).responseType(ResponseType.RAW).get()).json();
+    return ["completed", "failed"].includes(body.status) ? body : null;
+  }, { what: "the copy to finish" });
+  assert.equal(final.status, "failed", `copy onto an existing name ended ${JSON.stringify(final)}`);
+});
+
+test("deleting a folder deletes its subtree", async () => {
+  const dir = await emu.client.api("/me/drive/root/children").post({ name: "tree", folder: {} });
+  const inner = await put("tree/inner.txt", "x");
+  await emu.client.api(`/me/drive/items/${dir.id}`).delete();
+  const { status } = await statusOf(emu.client.api(`/me/drive/items/${inner.id}`).get());
+  assert.equal(status, 404);
+});
+
 test("delete answers 204 and the item is gone", async () => {
   const f = await put("doomed.txt", "bye");
   const res = await emu.client.api(`/me/drive/items/${f.id}`).responseType(ResponseType.RAW).delete();
