@@ -74,15 +74,16 @@ test("the deltaLink returns the changes since: new, renamed, deleted", async () 
   }
 });
 
-test("a move shows in delta with the new parent id and no path", async () => {
+test("a move (with a rename) shows in delta with the new parent id and no path", async () => {
   const latest = await emu.client.api("/me/drive/root/delta?token=latest").get();
   const ids = [...created.keys()];
   const target = ids[11]; // the folder d2
   const mover = ids[25]; // a file in d3
   assert.equal(created.get(target), "d2");
-  await emu.client.api(`/me/drive/items/${mover}`).patch({ parentReference: { id: target } });
+  await emu.client.api(`/me/drive/items/${mover}`).patch({ parentReference: { id: target }, name: "moved.txt" });
   const { items } = await fullDelta(latest["@odata.deltaLink"]);
   assert.equal(items.get(mover)?.parentReference?.id, target);
+  assert.equal(items.get(mover)?.name, "moved.txt");
   assert.equal(items.get(mover)?.parentReference?.path, undefined);
 });
 
