@@ -22,6 +22,8 @@ type authzRequest struct {
 	nonce       string
 	params      url.Values // the original parameters, replayed by the page
 	matchTenant func(*User) bool
+	endpoint    string // path after the tenant, for the page's form
+	admin       bool   // admin consent rather than sign-in
 }
 
 const sessionCookie = "emulator_session"
@@ -82,7 +84,7 @@ func (e *Emulator) parseAuthorize(r *http.Request, tenantSeg string) (*authzRequ
 	if app == nil {
 		return nil, 700016
 	}
-	ar := &authzRequest{tenant: tenantSeg, app: app, state: f.Get("state"), mode: f.Get("response_mode"),
+	ar := &authzRequest{tenant: tenantSeg, app: app, state: f.Get("state"), mode: f.Get("response_mode"), endpoint: "/oauth2/v2.0/authorize",
 		scopes: strings.Fields(f.Get("scope")), prompt: f.Get("prompt"), loginHint: f.Get("login_hint"),
 		challenge: f.Get("code_challenge"), method: f.Get("code_challenge_method"), nonce: f.Get("nonce"), params: f}
 	ar.redirect = f.Get("redirect_uri")

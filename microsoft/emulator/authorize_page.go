@@ -46,7 +46,7 @@ func (e *Emulator) renderPicker(w http.ResponseWriter, ar *authzRequest) {
 		}
 	}
 	data := map[string]any{"App": ar.app.Name, "Users": users, "Scopes": ar.scopes, "Hidden": hidden,
-		"Action": e.LoginURL() + "/" + url.PathEscape(ar.tenant) + "/oauth2/v2.0/authorize"}
+		"Action": e.LoginURL() + "/" + url.PathEscape(ar.tenant) + ar.endpoint}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = pages.ExecuteTemplate(w, "picker.html", data)
 }

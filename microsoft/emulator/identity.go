@@ -55,6 +55,8 @@ func (e *Emulator) serveIdentity(w http.ResponseWriter, r *http.Request, path st
 		e.serveToken(w, r, segs[0])
 	case rest == "oauth2/v2.0/authorize":
 		e.serveAuthorize(w, r, segs[0])
+	case rest == "v2.0/adminconsent":
+		e.serveAdminConsent(w, r, segs[0])
 	case rest == "oauth2/v2.0/logout":
 		e.serveLogout(w, r)
 	default:

@@ -391,3 +391,17 @@ func TestHybridFlowIDToken(t *testing.T) {
 	want(t, "nonce", claims["nonce"], any("n-9"))
 	want(t, "personal tid", claims["tid"], any(ConsumersTenantID))
 }
+
+func TestAdminConsent(t *testing.T) {
+	f := setup(t, Options{AutoConsent: true})
+	u := f.s.LoginURL() + "/organizations/v2.0/adminconsent?" + url.Values{"client_id": {f.app.ClientID},
+		"redirect_uri": {"https://app.example/cb"}, "state": {"ac"}, "login_hint": {f.biz.UPN},
+		"scope": {"https://graph.microsoft.com/.default"}}.Encode()
+	q := f.authorize(u)
+	want(t, "admin_consent", q.Get("admin_consent"), "True")
+	want(t, "tenant", q.Get("tenant"), f.tenant.ID)
+	want(t, "state", q.Get("state"), "ac")
+	resp := f.req("GET", strings.Replace(u, "/organizations/", "/common/", 1), "", nil)
+	resp.Body.Close()
+	want(t, "common is refused with a page", resp.StatusCode, 400)
+}
