@@ -110,22 +110,9 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 	if p.Conflict != "" {
 		conflict = p.Conflict
 	}
-	newParent := d.Items[it.ParentID]
-	if ref := p.ParentReference; ref != nil && (ref.ID != "" || ref.Path != "") {
-		if ref.DriveID != "" && !strings.EqualFold(ref.DriveID, d.ID) {
-			return gerr(400, "invalidRequest", "Cross-drive moves are not supported; use copy.")
-		}
-		np := d.live(ref.ID)
-		if ref.ID == "" {
-			np = e.lookupPath(d, ref.Path)
-		}
-		if np == nil || !np.Folder {
-			return gerr(400, "invalidRequest", "The parent item does not exist or is not a folder.")
-		}
-		if it.ParentID == "" || d.isAncestor(it, np) {
-			return gerr(400, "invalidRequest", "An item cannot be moved into itself or its children.")
-		}
-		newParent = np
+	newParent, g := e.patchParent(d, it, p)
+	if g != nil {
+		return g
 	}
 	name := it.Name
 	if p.Name != nil {
@@ -134,27 +121,9 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 		}
 		name = *p.Name
 	}
-	moved := newParent != nil && newParent.ID != it.ParentID
-	renamed := name != it.Name
-	if (moved || renamed) && newParent != nil {
-		if other := d.child(newParent, name); other != nil && other.ID != it.ID {
-			switch conflict {
-			case conflictReplace:
-				e.remove(d, other, by)
-			case conflictRename:
-				name = d.uniqueName(newParent, name, it.Folder)
-			default:
-				return errNameExists()
-			}
-		}
-		old := d.Items[it.ParentID]
-		delete(old.children, strings.ToLower(it.Name))
-		d.addSize(it, -it.Size)
-		it.ParentID, it.Name = newParent.ID, name
-		newParent.children[strings.ToLower(name)] = it.ID
-		d.addSize(it, it.Size)
-		if moved {
-			old.CTagV++
+	if newParent != nil && (newParent.ID != it.ParentID || name != it.Name) {
+		if g := e.relocate(d, it, newParent, name, conflict, by); g != nil {
+			return g
 		}
 	}
 	if p.Description != nil {
@@ -169,6 +138,54 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 		}
 	}
 	e.bump(d, it, by, false)
+	return nil
+}
+
+// patchParent resolves the parentReference of a PATCH: the current parent
+// when absent, 400 for cross-drive moves, missing folders and cycles. Lock held.
+func (e *Emulator) patchParent(d *Drive, it *Item, p itemPatch) (*Item, *graphError) {
+	ref := p.ParentReference
+	if ref == nil || (ref.ID == "" && ref.Path == "") {
+		return d.Items[it.ParentID], nil
+	}
+	if ref.DriveID != "" && !strings.EqualFold(ref.DriveID, d.ID) {
+		return nil, gerr(400, "invalidRequest", "Cross-drive moves are not supported; use copy.")
+	}
+	np := d.live(ref.ID)
+	if ref.ID == "" {
+		np = e.lookupPath(d, ref.Path)
+	}
+	if np == nil || !np.Folder {
+		return nil, gerr(400, "invalidRequest", "The parent item does not exist or is not a folder.")
+	}
+	if it.ParentID == "" || d.isAncestor(it, np) {
+		return nil, gerr(400, "invalidRequest", "An item cannot be moved into itself or its children.")
+	}
+	return np, nil
+}
+
+// relocate renames and/or moves it into parent, resolving a name clash by
+// conflict (default fail → 409). Lock held.
+func (e *Emulator) relocate(d *Drive, it, parent *Item, name, conflict, by string) *graphError {
+	if other := d.child(parent, name); other != nil && other.ID != it.ID {
+		switch conflict {
+		case conflictReplace:
+			e.remove(d, other, by)
+		case conflictRename:
+			name = d.uniqueName(parent, name, it.Folder)
+		default:
+			return errNameExists()
+		}
+	}
+	old := d.Items[it.ParentID]
+	delete(old.children, strings.ToLower(it.Name))
+	d.addSize(it, -it.Size)
+	it.ParentID, it.Name = parent.ID, name
+	parent.children[strings.ToLower(name)] = it.ID
+	d.addSize(it, it.Size)
+	if old.ID != parent.ID {
+		old.CTagV++
+	}
 	return nil
 }
 

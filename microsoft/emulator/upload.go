@@ -141,50 +141,56 @@ func (e *Emulator) sessionStatus(s *uploadSession) map[string]any {
 
 var contentRangeRE = regexp.MustCompile(`^bytes (\d+)-(\d+)/(\d+|\*)$`)
 
-// putFragment appends one fragment. s.mu held.
-func (e *Emulator) putFragment(w http.ResponseWriter, r *http.Request, s *uploadSession) {
+// fragment is a parsed Content-Range.
+type fragment struct{ start, end, total, n int64 }
+
+// parseFragment checks a fragment's headers against the session. s.mu held.
+func parseFragment(r *http.Request, s *uploadSession) (fragment, *graphError) {
 	m := contentRangeRE.FindStringSubmatch(strings.TrimSpace(r.Header.Get("Content-Range")))
 	if m == nil {
-		e.writeGraphError(w, r, errInvalid("Invalid Content-Range header value."))
-		return
+		return fragment{}, errInvalid("Invalid Content-Range header value.")
 	}
-	start, _ := strconv.ParseInt(m[1], 10, 64)
-	end, _ := strconv.ParseInt(m[2], 10, 64)
-	total := int64(-1)
+	var fr fragment
+	fr.start, _ = strconv.ParseInt(m[1], 10, 64)
+	fr.end, _ = strconv.ParseInt(m[2], 10, 64)
+	fr.total = -1
 	if m[3] != "*" {
-		total, _ = strconv.ParseInt(m[3], 10, 64)
+		fr.total, _ = strconv.ParseInt(m[3], 10, 64)
 	}
-	n := end - start + 1
+	fr.n = fr.end - fr.start + 1
 	switch {
-	case end < start || total == 0 || (total > 0 && end >= total):
-		e.writeGraphError(w, r, errInvalid("Invalid Content-Range header value."))
-		return
-	case r.ContentLength >= 0 && r.ContentLength != n:
-		e.writeGraphError(w, r, errInvalid("The Content-Range and Content-Length headers do not agree."))
-		return
-	case n >= fragmentMax:
-		e.writeGraphError(w, r, gerr(413, "requestTooLarge", "Fragments must be smaller than 60 MiB.", "maxFragmentLengthExceeded"))
-		return
-	case s.total >= 0 && total >= 0 && total != s.total:
-		e.writeGraphError(w, r, gerr(400, "invalidRequest", "The declared total size changed.", "fragmentLengthMismatch"))
-		return
-	case start < s.received() || s.ready:
-		e.writeGraphError(w, r, gerr(416, "invalidRange", "The uploaded fragment overlaps with data that has already been received.", "fragmentOverlap"))
-		return
-	case start > s.received():
-		e.writeGraphError(w, r, gerr(416, "invalidRange", "The fragment is out of order.", "fragmentOutOfOrder"))
-		return
-	case total >= 0 && end+1 < total && n%fragmentUnit != 0:
-		e.writeGraphError(w, r, errInvalid("Non-final fragments must be a multiple of 320 KiB (327,680 bytes)."))
+	case fr.end < fr.start || fr.total == 0 || (fr.total > 0 && fr.end >= fr.total):
+		return fr, errInvalid("Invalid Content-Range header value.")
+	case r.ContentLength >= 0 && r.ContentLength != fr.n:
+		return fr, errInvalid("The Content-Range and Content-Length headers do not agree.")
+	case fr.n >= fragmentMax:
+		return fr, gerr(413, "requestTooLarge", "Fragments must be smaller than 60 MiB.", "maxFragmentLengthExceeded")
+	case s.total >= 0 && fr.total >= 0 && fr.total != s.total:
+		return fr, gerr(400, "invalidRequest", "The declared total size changed.", "fragmentLengthMismatch")
+	case fr.start < s.received() || s.ready:
+		return fr, gerr(416, "invalidRange", "The uploaded fragment overlaps with data that has already been received.", "fragmentOverlap")
+	case fr.start > s.received():
+		return fr, gerr(416, "invalidRange", "The fragment is out of order.", "fragmentOutOfOrder")
+	case fr.total >= 0 && fr.end+1 < fr.total && fr.n%fragmentUnit != 0:
+		return fr, errInvalid("Non-final fragments must be a multiple of 320 KiB (327,680 bytes).")
+	}
+	return fr, nil
+}
+
+// putFragment appends one fragment. s.mu held.
+func (e *Emulator) putFragment(w http.ResponseWriter, r *http.Request, s *uploadSession) {
+	fr, g := parseFragment(r, s)
+	if g != nil {
+		e.writeGraphError(w, r, g)
 		return
 	}
-	buf := make([]byte, n)
+	buf := make([]byte, fr.n)
 	if _, err := io.ReadFull(r.Body, buf); err != nil {
 		e.writeGraphError(w, r, errInvalid("The request body is shorter than Content-Range says."))
 		return
 	}
-	if total >= 0 {
-		s.total = total
+	if fr.total >= 0 {
+		s.total = fr.total
 	}
 	s.bb.add(buf)
 	if s.total < 0 || s.received() < s.total {
