@@ -70,7 +70,10 @@ type Item struct {
 // newDrive creates a user's drive with its root. Lock held.
 func (e *Emulator) newDrive(mode string, owner *User) *Drive {
 	d := &Drive{Mode: mode, OwnerID: owner.ID, Created: e.Now(), Items: map[string]*Item{},
-		Special: map[string]string{}, Quota: 1 << 40, NextN: 101}
+		Special: map[string]string{}, Quota: e.opts.DriveQuota, NextN: 101}
+	if d.Quota <= 0 {
+		d.Quota = 1 << 40
+	}
 	if mode == ModePersonal {
 		d.ID = owner.CID
 	} else {
@@ -253,3 +256,9 @@ func (d *Drive) fileCount() (n int64) {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// fits reports whether growing the drive by delta bytes stays within quota
+// (the recycle bin counts). Lock held.
+func (d *Drive) fits(delta int64) bool {
+	return delta <= 0 || d.Items[d.RootID].Size+d.deletedBytes()+delta <= d.Quota
+}

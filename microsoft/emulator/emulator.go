@@ -94,6 +94,9 @@ type Options struct {
 	SearchIndexDelay time.Duration
 	// SearchContent makes search also match the text of files up to 1 MiB.
 	SearchContent bool
+	// DriveQuota is the size of each new drive in bytes (default 1 TiB).
+	// Writes beyond it answer 507 quotaLimitReached.
+	DriveQuota int64
 	// CopyPolls is how many monitor polls answer inProgress before a copy
 	// completes (default 2).
 	CopyPolls int

@@ -50,6 +50,13 @@ func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, c
 			return nil, false, errNameExists()
 		}
 	}
+	grow := b.size
+	if existing != nil {
+		grow -= existing.Size
+	}
+	if !d.fits(grow) {
+		return nil, false, gerr(507, "quotaLimitReached", "Insufficient Space Available", "quota")
+	}
 	if existing != nil {
 		e.setContent(d, existing, b, qx, by)
 		return existing, false, nil

@@ -62,7 +62,7 @@ func (e *Emulator) createUploadSession(w http.ResponseWriter, r *http.Request, p
 	if g == nil && it != nil && body.Item.Conflict == conflictFail && len(t.path) > 0 {
 		g = errNameExists()
 	}
-	if g == nil && body.Item.FileSize > t.d.Quota-t.d.Items[t.d.RootID].Size {
+	if g == nil && !t.d.fits(body.Item.FileSize) {
 		g = gerr(507, "quotaLimitReached", "Insufficient Space Available", "quota")
 	}
 	if g != nil {

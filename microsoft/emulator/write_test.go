@@ -232,3 +232,18 @@ func TestMustHave10_DeleteRecycleBin(t *testing.T) {
 }
 
 func readAll(r io.Reader) string { b, _ := io.ReadAll(r); return string(b) }
+
+func TestQuotaLimit(t *testing.T) {
+	f := setup(t, Options{DriveQuota: 100})
+	code, _ := f.call("PUT", "/me/drive/root:/a.bin:/content", f.tokB, bytes.Repeat([]byte("a"), 60))
+	want(t, "within quota", code, 201)
+	code, m := f.call("PUT", "/me/drive/root:/b.bin:/content", f.tokB, bytes.Repeat([]byte("b"), 60))
+	want(t, "over quota", code, 507)
+	want(t, "code", errCode(m), "quotaLimitReached")
+	code, _ = f.call("POST", "/me/drive/root:/c.bin:/createUploadSession", f.tokB, map[string]any{"item": map[string]any{"fileSize": 50}})
+	want(t, "session over quota", code, 507)
+	code, _ = f.call("PUT", "/me/drive/root:/c.bin:/content", f.tokB, bytes.Repeat([]byte("c"), 35))
+	want(t, "up to 95%", code, 201)
+	_, d := f.call("GET", "/me/drive", f.tokB, nil)
+	want(t, "quota state", str(d, "quota", "state"), "nearing")
+}
