@@ -1,0 +1,139 @@
+/**
+ * The install (OAuth popup) protocol, as in connect-sdk-protocol §6.3:
+ *
+ *  1. open the popup on `…/sdk/actions/oauth-nonce` (inside the click);
+ *  2. meanwhile fetch `…/v2/…/sdk/actions/build-oauth` for the authorize URL;
+ *  3. when the popup posts `{type:"oauth-nonce-loaded"}`, send it to that URL;
+ *  4. the user signs in at Microsoft, which redirects to Driveway's `/oauth`;
+ *  5. finish on whichever comes first: the callback page's
+ *     `oauth_success_callback` message (then `POST …/sdk/credentials`), or
+ *     polling `…/sdk/actions/session-id/{key}` (then `GET …/sdk/credentials/{id}`);
+ *  6. `DELETE …/sdk/actions/session-id/{key}`.
+ *
+ * Messages are accepted only from Driveway's origin.
+ *
+ * @module
+ */
+import { DrivewayError, InstallError, InstallTimeoutError, PopupBlockedError } from "./errors.js";
+/** Grace after the popup closes, for a callback already on its way. */
+const closedGraceMs = 3000;
+/** A random key identifying one install session (oauthMetaKeyId). */
+export function sessionKey() {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+/** Runs the popup protocol and resolves the new (or reconnected) credential. */
+export function runInstall(run) {
+    const key = sessionKey();
+    const origin = run.window.location.origin;
+    const popup = run.window.open(run.nonceUrl(key, origin), "driveway-connect", "width=500,height=600,left=100,top=150");
+    if (!popup) {
+        return Promise.reject(new PopupBlockedError("the browser blocked the sign-in window: call installIntegration from a click"));
+    }
+    return new Promise((resolve, reject) => new Flow(run, key, origin, popup, resolve, reject).start());
+}
+/** One running install: its timers, listener and outcome. */
+class Flow {
+    run;
+    key;
+    origin;
+    popup;
+    resolve;
+    reject;
+    authorizeUrl;
+    nonceLoaded = false;
+    done = false;
+    closedAt;
+    timers = [];
+    onMessage = (ev) => this.message(ev);
+    constructor(run, key, origin, popup, resolve, reject) {
+        this.run = run;
+        this.key = key;
+        this.origin = origin;
+        this.popup = popup;
+        this.resolve = resolve;
+        this.reject = reject;
+    }
+    start() {
+        this.run.window.addEventListener("message", this.onMessage);
+        this.timers.push(setTimeout(() => this.fail(new InstallTimeoutError("connecting took too long")), this.run.timeoutMs));
+        this.run.buildOAuth(this.key, this.origin).then((url) => {
+            this.authorizeUrl = url;
+            this.navigate();
+        }, (err) => this.fail(err));
+        this.poll();
+    }
+    navigate() {
+        if (this.done || !this.nonceLoaded || !this.authorizeUrl)
+            return;
+        this.popup.location.href = this.authorizeUrl;
+    }
+    message(ev) {
+        if (this.done || ev.origin !== this.run.drivewayOrigin)
+            return;
+        const data = ev.data;
+        if (!data || typeof data !== "object")
+            return;
+        switch (data.type) {
+            case "oauth-nonce-loaded":
+                this.nonceLoaded = true;
+                this.navigate();
+                return;
+            case "oauth_success_callback":
+                this.run.completeFromPayload(data.credential?.payload).then((c) => this.succeed(c), (err) => this.fail(err));
+                return;
+            case "oauth_error_callback":
+                this.fail(new InstallError(typeof data.error === "string" ? data.error : "connecting failed", { body: data }));
+                return;
+        }
+    }
+    poll() {
+        if (this.done)
+            return;
+        this.run.pollSession(this.key).then((credentialId) => {
+            if (credentialId) {
+                this.run.getCredential(credentialId).then((c) => this.succeed(c), (err) => this.fail(err));
+                return;
+            }
+            this.schedulePoll();
+        }, () => this.schedulePoll());
+    }
+    schedulePoll() {
+        if (this.done)
+            return;
+        if (this.popup.closed) {
+            this.closedAt ??= Date.now();
+            if (Date.now() - this.closedAt > closedGraceMs) {
+                this.fail(new InstallError("the sign-in window was closed before connecting finished"));
+                return;
+            }
+        }
+        this.timers.push(setTimeout(() => this.poll(), this.run.pollIntervalMs));
+    }
+    succeed(c) {
+        if (this.done)
+            return;
+        this.finish();
+        this.resolve(c);
+    }
+    fail(err) {
+        if (this.done)
+            return;
+        this.finish();
+        this.reject(err instanceof Error ? err : new DrivewayError(String(err)));
+    }
+    finish() {
+        this.done = true;
+        this.timers.forEach(clearTimeout);
+        this.run.window.removeEventListener("message", this.onMessage);
+        try {
+            if (!this.popup.closed)
+                this.popup.close();
+        }
+        catch {
+            // a cross-origin popup may refuse; it closes itself after the callback
+        }
+        this.run.deleteSession(this.key).catch(() => undefined);
+    }
+}
