@@ -137,14 +137,20 @@ func openPostgres(t *testing.T, n int) []driveway.Store {
 // newEnv sets up the emulator, the project, its integration (with the
 // app's one client secret) and a credential connected through the real
 // authorization-code flow.
-func newEnv(t *testing.T, store driveway.Store) *env {
+// Each of opts may change the app registration.
+func newEnv(t *testing.T, store driveway.Store, opts ...func(*emulator.AppSpec)) *env {
 	t.Helper()
 	emu := emulator.New(emulator.Options{AutoConsent: true})
 	t.Cleanup(func() { emu.Close() })
 	f := &front{next: emu}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	app, err := emu.CreateApp(emulator.AppSpec{RedirectURIs: []string{redirectURI}})
+	spec := emulator.AppSpec{RedirectURIs: []string{redirectURI},
+		Secrets: []emulator.Secret{{Value: "secret-" + ids.Random(16), Expires: time.Now().AddDate(1, 0, 0)}}}
+	for _, o := range opts {
+		o(&spec)
+	}
+	app, err := emu.CreateApp(spec)
 	must(t, err)
 	user, err := emu.CreateUser(emulator.UserSpec{UPN: "ada@contoso.example"})
 	must(t, err)

@@ -36,8 +36,10 @@ type IdleWorker struct {
 	Manager *Manager
 }
 
-// Timeout allows one run to work through idleMaxPerRun credentials.
-func (w *IdleWorker) Timeout(*river.Job[RefreshIdleArgs]) time.Duration { return 30 * time.Minute }
+// Timeout ends a run after 4 minutes, before the queue's stuck-job rescuer
+// (jobs.DefaultRescueStuckJobsAfter, 5 minutes) would start a second one;
+// what is left waits for the next hour.
+func (w *IdleWorker) Timeout(*river.Job[RefreshIdleArgs]) time.Duration { return 4 * time.Minute }
 
 // Work refreshes the idle credentials. Failures of single credentials are
 // recorded on them (see AccessToken) and do not fail the job.

@@ -218,9 +218,10 @@ func (m *Manager) refreshShared(ctx context.Context, c *driveway.Credential, why
 	key := c.ProjectID + "/" + c.ID
 	return m.flights.do(ctx, key, func() (string, *driveway.Credential, error) {
 		// The refresh outlives a caller that gives up: a new refresh token
-		// must be stored once Microsoft issued it.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.leaseTTL()*3/4)
+		// must be stored once Microsoft issued it. Waiting for another
+		// node and refreshing are bounded separately.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.leaseWait()+m.leaseTTL())
 		defer cancel()
-		return m.refreshAcrossNodes(rctx, c, why)
+		return m.refreshAcrossNodes(fctx, c, why)
 	})
 }

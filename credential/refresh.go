@@ -49,6 +49,9 @@ func (m *Manager) refreshAcrossNodes(ctx context.Context, c *driveway.Credential
 			m.logger().Warn("credential: release refresh lease", "credential", c.ID, "err", err)
 		}
 	}()
+	// Finish well within the lease, so that no other node starts meanwhile.
+	ctx, cancel := context.WithTimeout(ctx, m.leaseTTL()*3/4)
+	defer cancel()
 	cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
 	if err != nil {
 		return "", nil, err
