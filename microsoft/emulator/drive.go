@@ -25,7 +25,8 @@ type Drive struct {
 	Special map[string]string `json:"special"`
 	Quota   int64             `json:"quota"`
 
-	log []logEntry // change log for delta, rebuilt on load
+	log      []logEntry // change log for delta, rebuilt on load
+	binBytes int64      // bytes in the recycle bin, recounted on load
 }
 
 type logEntry struct {
@@ -235,14 +236,17 @@ func (d *Drive) uniqueName(parent *Item, name string, folder bool) string {
 	}
 }
 
-// deletedBytes sums the sizes of files in the recycle bin.
-func (d *Drive) deletedBytes() (n int64) {
+// deletedBytes is the size of the files in the recycle bin.
+func (d *Drive) deletedBytes() int64 { return d.binBytes }
+
+// recount recomputes binBytes from the items (after loading).
+func (d *Drive) recount() {
+	d.binBytes = 0
 	for _, it := range d.Items {
 		if it.Deleted && !it.Purged && !it.Folder {
-			n += it.Size
+			d.binBytes += it.Size
 		}
 	}
-	return n
 }
 
 // fileCount counts live files.

@@ -227,6 +227,9 @@ func (e *Emulator) markDeleted(d *Drive, it *Item, by string) {
 		e.markDeleted(d, d.Items[id], by)
 	}
 	it.Deleted = true
+	if !it.Folder {
+		d.binBytes += it.Size
+	}
 	for k, v := range d.Special {
 		if v == it.ID {
 			delete(d.Special, k)
@@ -237,11 +240,12 @@ func (e *Emulator) markDeleted(d *Drive, it *Item, by string) {
 
 // purge removes deleted items from the recycle bin for good. Lock held.
 func (e *Emulator) purge(d *Drive, it *Item) {
-	it.Purged = true
-	it.Content = nil
 	for _, c := range d.Items {
 		if c.Deleted && !c.Purged && d.isAncestor(it, c) {
 			c.Purged, c.Content = true, nil
+			if !c.Folder {
+				d.binBytes -= c.Size
+			}
 		}
 	}
 	e.changed()

@@ -120,6 +120,7 @@ func (d *Drive) rebuild() {
 		d.log = append(d.log, logEntry{seq: it.Seq, id: it.ID})
 	}
 	sort.Slice(d.log, func(i, j int) bool { return d.log[i].seq < d.log[j].seq })
+	d.recount()
 }
 
 // saveLoop saves the state shortly after changes, when a state file is set.
