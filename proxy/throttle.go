@@ -1,0 +1,115 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// gate is one tenant's throttle state: no call of the tenant goes to Graph
+// before until.
+type gate struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+func (g *gate) get() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.until
+}
+
+// hold moves until to t if t is later.
+func (g *gate) hold(t time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t.After(g.until) {
+		g.until = t
+	}
+}
+
+func (p *Proxy) gate(key string) *gate {
+	if v, ok := p.gates.Load(key); ok {
+		return v.(*gate)
+	}
+	v, _ := p.gates.LoadOrStore(key, &gate{})
+	return v.(*gate)
+}
+
+// throttleError is a call refused locally because its tenant must wait
+// longer than the call's remaining budget.
+type throttleError struct{ wait time.Duration }
+
+func (e *throttleError) Error() string { return "tenant throttled" }
+
+// waitGate waits until the tenant may call Graph again, spending the
+// call's budget; it returns a throttleError when the wait exceeds it.
+func (p *Proxy) waitGate(ctx context.Context, key string, budget *time.Duration) error {
+	g := p.gate(key)
+	for {
+		wait := time.Until(g.get())
+		if wait <= 0 {
+			return nil
+		}
+		if wait > *budget {
+			return &throttleError{wait: wait}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		*budget -= wait
+	}
+}
+
+// throttled reports whether resp asks the tenant to wait, and how long.
+func throttled(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	return retryAfter(resp.Header.Get("Retry-After"), now)
+}
+
+// retryAfter parses Retry-After: delay seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// retriableWhenThrottled: only GET and HEAD are retried after a 429 or
+// 503. A 503 may come after Graph acted; a repeated PUT makes another
+// version, a repeated DELETE answers 404, a repeated POST creates twice.
+func retriableWhenThrottled(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead
+}
+
+// acquire takes one of the credential's MaxConcurrent slots.
+func (p *Proxy) acquire(ctx context.Context, key string) (func(), error) {
+	v, ok := p.sems.Load(key)
+	if !ok {
+		v, _ = p.sems.LoadOrStore(key, make(chan struct{}, p.maxConcurrent()))
+	}
+	sem := v.(chan struct{})
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-sem }) }, nil
+}

@@ -1,0 +1,155 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// maxThrottleRetries bounds the retries of one call after 429/503.
+const maxThrottleRetries = 4
+
+// roundTrip sends one proxied request to Graph: it waits for the tenant's
+// Retry-After, takes a credential slot, adds the bearer token, refreshes
+// once on 401, retries GET and HEAD after 429/503 within MaxRetryWait, and
+// follows a redirect to a pre-authenticated download host without the
+// token.
+func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
+	c := callFrom(req)
+	if c == nil || req.URL.Host != c.sess.base.Host || req.URL.Scheme != c.sess.base.Scheme {
+		return nil, errors.New("proxy: refusing a request that is not for the Graph host")
+	}
+	ctx := req.Context()
+	budget := p.maxRetryWait()
+	refreshed, throttles := false, 0
+	sess := c.sess
+	for attempt := 0; ; attempt++ {
+		if err := p.waitGate(ctx, sess.tenantKey, &budget); err != nil {
+			return throttledOrErr(req, err)
+		}
+		release, err := p.acquire(ctx, sess.projectID+"\x00"+sess.credID)
+		if err != nil {
+			return nil, err
+		}
+		out := req
+		if attempt > 0 {
+			out = req.Clone(ctx)
+			if c.body != nil {
+				out.Body = c.body.attempt()
+			}
+		}
+		out.Header.Set("Authorization", "Bearer "+sess.token)
+		resp, err := p.upstream.RoundTrip(out)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		now := time.Now()
+		switch wait, isThrottle := throttled(resp, now); {
+		case resp.StatusCode == http.StatusUnauthorized && !refreshed && (!c.hasBody || c.body != nil && c.body.replayable()):
+			discard(resp)
+			release()
+			refreshed = true
+			if sess, err = p.refresh(req, sess); err != nil {
+				return throttledOrErr(req, err)
+			}
+			continue
+		case isThrottle:
+			p.gate(sess.tenantKey).hold(now.Add(wait))
+			p.logger().LogAttrs(ctx, slog.LevelInfo, "proxy: graph throttled the tenant",
+				slog.Int("status", resp.StatusCode), slog.Duration("retryAfter", wait), slog.String("credential", sess.credID))
+			if retriableWhenThrottled(req.Method) && throttles < maxThrottleRetries && wait <= budget {
+				throttles++
+				discard(resp)
+				release()
+				continue
+			}
+		case isRedirect(resp.StatusCode) && !c.manual && (req.Method == http.MethodGet || req.Method == http.MethodHead):
+			if loc := p.downloadLocation(resp, sess.cloud); loc != nil {
+				discard(resp)
+				release()
+				return p.follow(req, loc, sess.cloud)
+			}
+		}
+		resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
+		return resp, nil
+	}
+}
+
+// refresh asks Tokens for a new token after a 401 and caches it.
+func (p *Proxy) refresh(req *http.Request, s *session) (*session, error) {
+	tok, cred, err := p.Tokens.Invalidate(req.Context(), s.projectID, s.credID, s.token)
+	if err != nil {
+		p.logger().LogAttrs(req.Context(), slog.LevelWarn, "proxy: refresh after graph 401 failed",
+			slog.String("credential", s.credID), slog.String("code", driveway.ErrorCode(err)))
+		p.dropSessions(s)
+		return nil, credentialFailure(err, cred, s.credID)
+	}
+	n := *s
+	n.token = tok
+	p.replaceSessions(s, &n)
+	return &n, nil
+}
+
+// replaceSessions swaps the cached sessions of old's credential for n.
+func (p *Proxy) replaceSessions(old, n *session) {
+	p.sessions.m.Range(func(k, v any) bool {
+		if e := v.(*cacheEntry); e.s.credID == old.credID && e.s.projectID == old.projectID {
+			p.sessions.m.Store(k, &cacheEntry{s: n, expires: e.expires})
+		}
+		return true
+	})
+}
+
+// dropSessions forgets old's credential, so the next call asks Tokens.
+func (p *Proxy) dropSessions(old *session) {
+	p.sessions.m.Range(func(k, v any) bool {
+		if e := v.(*cacheEntry); e.s.credID == old.credID && e.s.projectID == old.projectID {
+			p.sessions.drop(k.(string))
+		}
+		return true
+	})
+}
+
+// throttledOrErr turns a local refusal into a response the ReverseProxy
+// passes on, and other errors into a round-trip error.
+func throttledOrErr(req *http.Request, err error) (*http.Response, error) {
+	var te *throttleError
+	var ce *credentialError
+	var de *driveway.Error
+	if errors.As(err, &te) || errors.As(err, &ce) || errors.As(err, &de) {
+		return localResponse(req, err), nil
+	}
+	return nil, err
+}
+
+// discard drains a small answer (so its connection is reused) and closes it.
+func discard(resp *http.Response) {
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	_ = resp.Body.Close()
+}
+
+// releaseBody frees the credential slot when the response is done.
+type releaseBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
