@@ -175,13 +175,52 @@ func (e *env) endpoints() *microsoft.Endpoints {
 	return &microsoft.Endpoints{Login: e.srv.URL, Graph: e.srv.URL}
 }
 
-// manager returns a Manager on store (the env's store when nil).
+// manager returns a Manager on store (the env's store when nil). When the
+// test ends, its logs must hold no secret and no token.
 func (e *env) manager(store driveway.Store) *credential.Manager {
 	if store == nil {
 		store = e.store
 	}
+	logs := &lockedBuffer{}
+	e.t.Cleanup(func() { e.checkLogs(logs.String()) })
 	return &credential.Manager{Store: store, Endpoints: e.endpoints(), HTTP: e.srv.Client(),
-		Logger: slog.New(slog.DiscardHandler), Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
+}
+
+// checkLogs fails the test if logs hold a client secret or any refresh or
+// access token seen.
+func (e *env) checkLogs(logs string) {
+	e.t.Helper()
+	secrets := append(e.front.refreshTokensPresented(), e.cred.AccessToken, e.cred.RefreshToken)
+	for _, s := range e.app.Secrets {
+		secrets = append(secrets, s.Value)
+	}
+	if c, err := e.store.GetCredential(context.Background(), e.project, e.cred.ID); err == nil {
+		secrets = append(secrets, c.AccessToken, c.RefreshToken)
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(logs, s) {
+			e.t.Errorf("the manager's logs hold a secret or token")
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // connect signs the emulator user in (authorize with PKCE, then the code
