@@ -184,7 +184,7 @@ func (e *env) manager(store driveway.Store) *credential.Manager {
 	logs := &lockedBuffer{}
 	e.t.Cleanup(func() { e.checkLogs(logs.String()) })
 	return &credential.Manager{Store: store, Endpoints: e.endpoints(), HTTP: e.srv.Client(),
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
 }
 
