@@ -73,7 +73,7 @@ func (e *Emulator) WriteFile(user, path string, content []byte) (ItemInfo, error
 	if len(segs) == 0 {
 		return ItemInfo{}, fmt.Errorf("write file: empty path")
 	}
-	b, qx := newBlob(append([]byte(nil), content...))
+	b, qx := newBlob(append([]byte(nil), content...), e.opts.PersonalSHA256)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	d, u, err := e.userDrive(user)

@@ -1,9 +1,12 @@
 package emulator
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"hash"
 	"io"
+	"strings"
 
 	"github.com/drivewayhq/driveway/microsoft/quickxor"
 )
@@ -14,6 +17,7 @@ type blob struct {
 	chunks [][]byte
 	size   int64
 	ref    string // file name in the blob directory once saved
+	sha256 string // upper-case hex, when the builder computed it
 }
 
 // chunkSize is the read size of simple uploads.
@@ -21,11 +25,19 @@ const chunkSize = 1 << 20
 
 // blobBuilder accumulates content in order and hashes it as it goes.
 type blobBuilder struct {
-	b  blob
-	qx hash.Hash
+	b   blob
+	qx  hash.Hash
+	sha hash.Hash // nil unless SHA-256 is wanted
 }
 
-func newBlobBuilder() *blobBuilder { return &blobBuilder{qx: quickxor.New()} }
+// newBlobBuilder hashes with QuickXorHash, and SHA-256 when withSHA.
+func newBlobBuilder(withSHA bool) *blobBuilder {
+	bb := &blobBuilder{qx: quickxor.New()}
+	if withSHA {
+		bb.sha = sha256.New()
+	}
+	return bb
+}
 
 // add appends p, taking ownership of it.
 func (bb *blobBuilder) add(p []byte) {
@@ -33,6 +45,9 @@ func (bb *blobBuilder) add(p []byte) {
 		return
 	}
 	bb.qx.Write(p)
+	if bb.sha != nil {
+		bb.sha.Write(p)
+	}
 	bb.b.chunks = append(bb.b.chunks, p)
 	bb.b.size += int64(len(p))
 }
@@ -60,6 +75,9 @@ func (bb *blobBuilder) readFrom(r io.Reader, max int64) error {
 // done returns the blob and its base64 QuickXorHash.
 func (bb *blobBuilder) done() (*blob, string) {
 	b := bb.b
+	if bb.sha != nil {
+		b.sha256 = strings.ToUpper(hex.EncodeToString(bb.sha.Sum(nil)))
+	}
 	return &b, base64.StdEncoding.EncodeToString(bb.qx.Sum(nil))
 }
 
@@ -99,8 +117,8 @@ func (b *blob) bytes() []byte {
 }
 
 // newBlob makes a blob from bytes and returns it with its hash.
-func newBlob(p []byte) (*blob, string) {
-	bb := newBlobBuilder()
+func newBlob(p []byte, withSHA bool) (*blob, string) {
+	bb := newBlobBuilder(withSHA)
 	bb.add(p)
 	return bb.done()
 }

@@ -133,7 +133,7 @@ func (e *Emulator) finishCopy(op *copyOp) {
 func (e *Emulator) copyTree(sd *Drive, src *Item, dd *Drive, parent *Item, name, by string) *Item {
 	it := e.newItem(dd, parent, name, src.Folder, by)
 	if !src.Folder {
-		it.Mime, it.Content, it.Size, it.QuickXor = src.Mime, src.Content, src.Size, src.QuickXor
+		it.Mime, it.Content, it.Size, it.QuickXor, it.SHA256 = src.Mime, src.Content, src.Size, src.QuickXor, src.SHA256
 		dd.addSize(it, it.Size)
 		e.touch(dd, it, true)
 		return it

@@ -54,6 +54,7 @@ type Item struct {
 	Size        int64     `json:"size"`
 	Mime        string    `json:"mime,omitempty"`
 	QuickXor    string    `json:"quickXor,omitempty"`
+	SHA256      string    `json:"sha256,omitempty"`
 	CreatedBy   string    `json:"createdBy,omitempty"`
 	ModifiedBy  string    `json:"modifiedBy,omitempty"`
 	Special     string    `json:"special,omitempty"`

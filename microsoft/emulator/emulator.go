@@ -80,6 +80,9 @@ type Options struct {
 	// conflictBehavior, on an existing folder name, with 200 and the existing
 	// folder (observed OneDrive Personal behaviour) instead of 409.
 	CreateFolderQuirk bool
+	// PersonalSHA256 adds file.hashes.sha256Hash on personal drives (as
+	// Personal still sometimes does); QuickXorHash is always there.
+	PersonalSHA256 bool
 	// InconsistentDriveIDCase returns personal drive ids in lower case in
 	// parentReference (observed since 2025) to test client normalisation.
 	InconsistentDriveIDCase bool

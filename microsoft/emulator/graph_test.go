@@ -189,3 +189,11 @@ func TestKiotaEncodedItemID(t *testing.T) {
 		t.Fatalf("deltaLink %q", str(m, "@odata.deltaLink"))
 	}
 }
+
+func TestPersonalSHA256(t *testing.T) {
+	f := setup(t, Options{PersonalSHA256: true})
+	_, m := f.call("PUT", "/me/drive/root:/h.txt:/content", f.tokP, "abc")
+	want(t, "sha256Hash", str(m, "file", "hashes", "sha256Hash"), "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")
+	_, m = f.call("PUT", "/me/drive/root:/h.txt:/content", f.tokB, "abc")
+	want(t, "no sha256Hash on business", str(m, "file", "hashes", "sha256Hash"), "")
+}

@@ -111,6 +111,9 @@ func (e *Emulator) render(d *Drive, it *Item, o renderOpts) driveItemJSON {
 		j.Folder = &folderFacet{ChildCount: len(it.children)}
 	} else {
 		j.File = &fileFacet{MimeType: it.Mime, Hashes: map[string]string{"quickXorHash": it.QuickXor}}
+		if it.SHA256 != "" && d.Mode == ModePersonal {
+			j.File.Hashes["sha256Hash"] = it.SHA256
+		}
 		if !o.noURL && !it.Deleted {
 			j.DownloadURL = e.downloadURL(d, it)
 		}

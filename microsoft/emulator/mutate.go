@@ -63,7 +63,7 @@ func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, c
 	}
 	it := e.newItem(d, parent, name, false, by)
 	it.Mime = mimeOf(name)
-	it.Content, it.Size, it.QuickXor = b, b.size, qx
+	it.Content, it.Size, it.QuickXor, it.SHA256 = b, b.size, qx, b.sha256
 	d.addSize(it, b.size)
 	return it, true, nil
 }
@@ -71,7 +71,7 @@ func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, c
 // setContent replaces a file's content. Lock held.
 func (e *Emulator) setContent(d *Drive, it *Item, b *blob, qx, by string) {
 	d.addSize(it, b.size-it.Size)
-	it.Content, it.Size, it.QuickXor = b, b.size, qx
+	it.Content, it.Size, it.QuickXor, it.SHA256 = b, b.size, qx, b.sha256
 	it.FSModified = e.Now()
 	e.bump(d, it, by, true)
 }

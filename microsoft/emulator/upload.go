@@ -70,7 +70,7 @@ func (e *Emulator) createUploadSession(w http.ResponseWriter, r *http.Request, p
 		return
 	}
 	s := &uploadSession{id: e.token(24), driveID: t.d.ID, conflict: body.Item.Conflict, deferred: body.DeferCommit,
-		by: p.UserID, total: -1, bb: newBlobBuilder(), expires: e.Now().Add(e.opts.UploadSessionLifetime)}
+		by: p.UserID, total: -1, bb: newBlobBuilder(e.opts.PersonalSHA256 && t.d.Mode == ModePersonal), expires: e.Now().Add(e.opts.UploadSessionLifetime)}
 	if it != nil {
 		s.itemID, s.parentID, s.name = it.ID, it.ParentID, it.Name
 	} else {

@@ -147,7 +147,7 @@ func (e *Emulator) putContent(w http.ResponseWriter, r *http.Request, p *princip
 		e.writeGraphError(w, r, gerr(413, "requestTooLarge", "The request is too large for simple upload; use an upload session.", "maxFileSizeExceeded"))
 		return
 	}
-	bb := newBlobBuilder()
+	bb := newBlobBuilder(e.opts.PersonalSHA256 && t.d.Mode == ModePersonal)
 	if err := bb.readFrom(r.Body, e.opts.SimpleUploadMax); err != nil {
 		e.writeGraphError(w, r, gerr(413, "requestTooLarge", "The request is too large for simple upload; use an upload session.", "maxFileSizeExceeded"))
 		return
