@@ -11,9 +11,10 @@ import (
 	"github.com/drivewayhq/driveway/microsoft"
 )
 
-// identity returns the identity platform client for the integration's
-// cloud, or for Manager.Endpoints when set.
-func (m *Manager) identity(in *driveway.Integration) (*microsoft.Identity, error) {
+// IdentityFor returns the identity platform client for the integration's
+// cloud (or for Manager.Endpoints when set), with the Manager's HTTP client
+// and clock. The install flow uses it for the code exchange.
+func (m *Manager) IdentityFor(in *driveway.Integration) (*microsoft.Identity, error) {
 	var ep microsoft.Endpoints
 	if m.Endpoints != nil {
 		ep = *m.Endpoints
@@ -28,6 +29,19 @@ func (m *Manager) identity(in *driveway.Integration) (*microsoft.Identity, error
 		}
 	}
 	return &microsoft.Identity{Endpoints: ep, HTTP: m.HTTP, Now: m.Now}, nil
+}
+
+// AppCredentials returns how Driveway authenticates as the integration's
+// Azure app: its certificate when set, else its client secrets in order
+// (those unexpired by our records first). The error is an EUNAVAILABLE
+// *driveway.Error with a caller-safe message when there is no usable
+// credential (no secret and no certificate, or an unreadable key).
+func AppCredentials(in *driveway.Integration, now time.Time) (microsoft.App, error) {
+	app, problem := appFor(in, now)
+	if problem != "" {
+		return app, driveway.Errorf(driveway.EUNAVAILABLE, "the project's OneDrive app credentials are not usable: %s", problem)
+	}
+	return app, nil
 }
 
 // appFor builds the app credentials of the integration: its certificate

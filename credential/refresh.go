@@ -90,7 +90,7 @@ func (m *Manager) refresh(ctx context.Context, c *driveway.Credential, why refre
 	if c.RefreshToken == "" {
 		return m.markInvalid(ctx, c, driveway.ReasonNeedsReauth, "no refresh token")
 	}
-	id, err := m.identity(in)
+	id, err := m.IdentityFor(in)
 	if err != nil {
 		m.logger().Error("credential: integration endpoints", "project", c.ProjectID, "err", err)
 		return "", c, driveway.Errorf(driveway.EUNAVAILABLE, "the project's OneDrive cloud setting is not usable")
