@@ -94,6 +94,13 @@ func (e *Emulator) serveMonitor(w http.ResponseWriter, r *http.Request, id strin
 	case "completed":
 		body["percentageComplete"], body["resourceId"] = 100.0, op.resourceID
 		status = 200
+		if e.opts.CopySeeOther {
+			loc := e.GraphURL() + "/drives/" + url.PathEscape(op.dstDrive) + "/items/" + url.PathEscape(op.resourceID)
+			e.mu.Unlock()
+			w.Header().Set("Location", loc)
+			w.WriteHeader(http.StatusSeeOther)
+			return
+		}
 	case "failed":
 		body["errorCode"] = op.errorCode
 		status = 200

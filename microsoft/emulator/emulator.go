@@ -103,6 +103,9 @@ type Options struct {
 	// CopyPolls is how many monitor polls answer inProgress before a copy
 	// completes (default 2).
 	CopyPolls int
+	// CopySeeOther answers a completed copy's monitor with 303 See Other to
+	// the new item (older OneDrive behaviour) instead of 200 + resourceId.
+	CopySeeOther bool
 	// AutoConsent skips the account picker and consent page: authorize
 	// signs in the user named by login_hint, else the one set with
 	// SetNextUser, else the first user of a matching tenant.

@@ -247,3 +247,21 @@ func TestQuotaLimit(t *testing.T) {
 	_, d := f.call("GET", "/me/drive", f.tokB, nil)
 	want(t, "quota state", str(d, "quota", "state"), "nearing")
 }
+
+func TestCopyMonitorSeeOther(t *testing.T) {
+	f := setup(t, Options{CopyPolls: 1, CopySeeOther: true})
+	src, _ := f.s.WriteFile(f.biz.ID, "/s.txt", []byte("s"))
+	resp := f.req("POST", "/me/drive/items/"+src.ID+"/copy", f.tokB, map[string]any{"name": "t.txt"})
+	resp.Body.Close()
+	mon := resp.Header.Get("Location")
+	resp = f.req("GET", mon, "", nil)
+	resp.Body.Close()
+	want(t, "first poll", resp.StatusCode, 202)
+	resp = f.req("GET", mon, "", nil)
+	resp.Body.Close()
+	want(t, "303", resp.StatusCode, 303)
+	cp, _ := f.s.Stat(f.biz.ID, "/t.txt")
+	if !strings.HasSuffix(resp.Header.Get("Location"), "/items/"+cp.ID) {
+		t.Fatalf("See Other location %q", resp.Header.Get("Location"))
+	}
+}
