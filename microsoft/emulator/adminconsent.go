@@ -39,11 +39,11 @@ func (e *Emulator) serveAdminConsent(w http.ResponseWriter, r *http.Request, ten
 		return
 	case r.Method == "POST" && r.PostForm.Get("emu_action") == "accept":
 		u = e.st.Users[r.PostForm.Get("emu_user")]
-	case e.opts.AutoConsent:
+	case e.autoConsent.Load():
 		u = e.pickUser(ar)
 	}
 	if u == nil || !ar.matchTenant(u) {
-		if e.opts.AutoConsent {
+		if e.autoConsent.Load() {
 			e.redirectError(w, ar, "access_denied", 65004)
 			return
 		}

@@ -36,6 +36,10 @@ func (e *Emulator) SetNextUser(idOrUPN string) {
 	e.rt.nextUser = idOrUPN
 }
 
+// SetAutoConsent switches the account picker off (true: sign in without a
+// page) or on (false).
+func (e *Emulator) SetAutoConsent(on bool) { e.autoConsent.Store(on) }
+
 // serveAuthorize handles GET (and the page's POST) of the authorize endpoint.
 func (e *Emulator) serveAuthorize(w http.ResponseWriter, r *http.Request, tenantSeg string) {
 	if err := r.ParseForm(); err != nil {
@@ -61,7 +65,7 @@ func (e *Emulator) serveAuthorize(w http.ResponseWriter, r *http.Request, tenant
 		e.pageAnswer(w, r, ar)
 		return
 	}
-	if e.opts.AutoConsent {
+	if e.autoConsent.Load() {
 		u := e.pickUser(ar)
 		if u == nil {
 			e.redirectError(w, ar, "access_denied", 65004)

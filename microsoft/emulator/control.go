@@ -56,6 +56,10 @@ func (e *Emulator) controlMux() *http.ServeMux {
 	m.HandleFunc("POST /tenants", ctl(func(r *http.Request, in TenantSpec) (any, error) { return e.CreateTenant(in) }))
 	m.HandleFunc("POST /users", ctl(func(r *http.Request, in UserSpec) (any, error) { return e.CreateUser(in) }))
 	m.HandleFunc("POST /apps", ctl(func(r *http.Request, in AppSpec) (any, error) { return e.CreateApp(in) }))
+	m.HandleFunc("POST /auto-consent", ctl(func(r *http.Request, in struct{ On bool }) (any, error) {
+		e.SetAutoConsent(in.On)
+		return nil, nil
+	}))
 	m.HandleFunc("POST /next-user", ctl(func(r *http.Request, in struct{ User string }) (any, error) {
 		e.SetNextUser(in.User)
 		return nil, nil

@@ -90,6 +90,14 @@ func TestControlAPI(t *testing.T) {
 	want(t, "mint token", code, 200)
 	code, _ = f.call("GET", "/me/drive/root", str(m, "access_token"), nil)
 	want(t, "minted token works", code, 200)
+	code, _ = f.call("POST", ctl+"/auto-consent", "", map[string]any{"On": true})
+	want(t, "auto-consent on", code, 200)
+	code, _ = f.call("POST", ctl+"/next-user", "", map[string]any{"User": "zoe@fabrikam.onmicrosoft.com"})
+	want(t, "next user", code, 200)
+	q := f.authorize(f.oauth("common").AuthCodeURL("s"))
+	if q.Get("code") == "" {
+		t.Fatalf("auto-consent via control API: %v", q)
+	}
 	// Disabled control API.
 	off := httptest.NewServer(New(Options{}))
 	defer off.Close()

@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -154,6 +155,8 @@ type Emulator struct {
 
 	saveMu sync.Mutex // serialises Save
 
+	autoConsent atomic.Bool // Options.AutoConsent, switchable at run time
+
 	controlOnce sync.Once
 	control     *http.ServeMux
 	dirty       chan struct{}
@@ -186,6 +189,7 @@ func NewE(opts Options) (*Emulator, error) {
 	e := &Emulator{opts: opts, clock: opts.Clock, base: base, preauth: pre,
 		st: newState(), rt: newRuntime(), rng: rand.New(rand.NewPCG(rand.Uint64(), 1)),
 		dirty: make(chan struct{}, 1), done: make(chan struct{})}
+	e.autoConsent.Store(opts.AutoConsent)
 	e.key = opts.SigningKey
 	if e.key == nil {
 		e.key = processKey()
