@@ -14,11 +14,11 @@ type callKey struct{}
 // call is one proxied request, carried in the request context from
 // ServeHTTP to the round trip.
 type call struct {
-	sess   *session
-	target *url.URL
-	body   *replay // nil without a body or when it is too large to keep
+	sess    *session
+	target  *url.URL
+	body    *replay // nil without a body or when it is too large to keep
 	hasBody bool
-	manual bool // X-Driveway-Redirect: manual
+	manual  bool // X-Driveway-Redirect: manual
 }
 
 func callFrom(r *http.Request) *call {
