@@ -1,0 +1,150 @@
+// The SDK against a real Driveway (`driveway dev` with the emulated
+// Microsoft, auto-consent): authenticate, install through the popup
+// protocol, the seed guide's two request calls, upload and download,
+// errors, uninstall.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import {
+  AuthenticationError,
+  DrivewayConnect,
+  GraphError,
+  NotConnectedError,
+  PopupBlockedError,
+} from "../dist/index.js";
+import { FakeWindow, startDriveway } from "./harness.js";
+
+let dw;
+before(async () => {
+  dw = await startDriveway();
+});
+after(async () => {
+  await dw?.stop();
+});
+
+/** A client for a new user, signed in, with a fake window for popups. */
+async function signedIn(sub) {
+  const win = new FakeWindow("http://app.example.test", new URL(dw.baseUrl).origin);
+  const client = new DrivewayConnect({ baseUrl: dw.baseUrl, window: win, pollIntervalMs: 50 });
+  await client.authenticate(dw.projectId, await dw.token(sub));
+  return { client, win };
+}
+
+test("authenticate loads the user; getUser shows OneDrive not connected and no token", async () => {
+  const { client } = await signedIn("user-auth");
+  const user = client.getUser();
+  assert.equal(user.authenticated, true);
+  assert.equal(user.userId, "user-auth");
+  assert.ok(user.integrations.onedrive, "onedrive listed for the user");
+  assert.equal(user.integrations.onedrive.enabled, false);
+  assert.ok(!JSON.stringify(user).includes(".ey"), "getUser must not contain the token");
+});
+
+test("authenticate saves metadata", async () => {
+  const client = new DrivewayConnect({ baseUrl: dw.baseUrl });
+  await client.authenticate(dw.projectId, await dw.token("user-meta"), { metadata: { Name: "Ada Lovelace" } });
+  assert.equal(client.getUser().meta.Name, "Ada Lovelace");
+});
+
+test("a token with a bad signature is an AuthenticationError and logs out", async () => {
+  const tok = await dw.token("user-forged");
+  const [h, p, s] = tok.split(".");
+  const forged = `${h}.${p}.${s.startsWith("A") ? "B" : "A"}${s.slice(1)}`;
+  const client = new DrivewayConnect({ baseUrl: dw.baseUrl });
+  await assert.rejects(client.authenticate(dw.projectId, forged), AuthenticationError);
+  assert.deepEqual(client.getUser(), { authenticated: false });
+});
+
+test("request before connecting is a NotConnectedError", async () => {
+  const { client } = await signedIn("user-unconnected");
+  await assert.rejects(client.request("onedrive", "/me/drive/root/children", { method: "GET" }), NotConnectedError);
+  assert.equal(client.getUser().authenticated, true, "a missing connection does not log out");
+});
+
+test("installIntegration with a blocked popup is a PopupBlockedError", async () => {
+  const { client, win } = await signedIn("user-blocked");
+  win.blockPopups = true;
+  await assert.rejects(client.installIntegration("onedrive"), PopupBlockedError);
+});
+
+describe("a connected user", () => {
+  let client, win, credential;
+  const installs = [];
+  const uninstalls = [];
+
+  before(async () => {
+    ({ client, win } = await signedIn("user-connected"));
+    client.subscribe("onIntegrationInstall", (e) => installs.push(e));
+    client.subscribe("onIntegrationUninstall", (e) => uninstalls.push(e));
+    credential = await client.installIntegration("onedrive", { timeoutMs: 30_000 });
+  });
+
+  test("installIntegration ran the popup protocol and returned a VALID credential", () => {
+    assert.equal(credential.status, "VALID");
+    const popup = win.popups[0];
+    assert.deepEqual(popup.errors, []);
+    assert.ok(popup.pages[0].includes("/sdk/actions/oauth-nonce?"), popup.pages[0]);
+    assert.ok(popup.pages.some((p) => p.includes("/oauth2/v2.0/authorize")), "went to the Microsoft authorize page");
+    assert.equal(popup.callback?.status, 200, "the /oauth callback page loaded");
+    assert.equal(installs.length, 1);
+    assert.equal(installs[0].integrationType, "onedrive");
+    const od = client.getUser().integrations.onedrive;
+    assert.equal(od.enabled, true);
+    assert.equal(od.credentialId, credential.id);
+  });
+
+  test("the seed guide's calls: list the root, download a file", async () => {
+    const listing = await client.request("onedrive", "/me/drive/root/children", { method: "GET" });
+    assert.ok(Array.isArray(listing.value), "a driveItem collection");
+    assert.ok(listing.value.length > 0, "the demo user's seeded files");
+    const file = listing.value.find((i) => i.file);
+    if (file) {
+      const blob = await client.request("onedrive", `/me/drive/items/${file.id}/content`, { method: "GET" });
+      assert.ok(blob instanceof Blob);
+      assert.equal(blob.size, file.size);
+    }
+  });
+
+  test("upload bytes, then download the same bytes", async () => {
+    const bytes = randomBytes(200_000);
+    const item = await client.request("onedrive", "/me/drive/root:/sdk-upload.bin:/content", { method: "PUT", body: bytes });
+    assert.equal(item.name, "sdk-upload.bin");
+    assert.equal(item.size, bytes.length);
+    const blob = await client.request("onedrive", `/me/drive/items/${item.id}/content`, { method: "GET" });
+    assert.ok(blob instanceof Blob);
+    assert.ok(Buffer.from(await blob.arrayBuffer()).equals(bytes), "downloaded bytes equal uploaded bytes");
+    const ab = await client.request("onedrive", `/me/drive/items/${item.id}/content`, { responseType: "arrayBuffer" });
+    assert.equal(ab.byteLength, bytes.length);
+  });
+
+  test("JSON bodies: create a folder", async () => {
+    const folder = await client.request("onedrive", "/me/drive/root/children", {
+      method: "POST",
+      body: { name: "sdk-folder", folder: {}, "@microsoft.graph.conflictBehavior": "rename" },
+    });
+    assert.ok(folder.folder, "a folder item");
+    const children = await client.request("onedrive", `/me/drive/items/${folder.id}/children`);
+    assert.deepEqual(children.value, []);
+  });
+
+  test("a Graph error is a GraphError with status and Graph's code", async () => {
+    const err = await client.request("onedrive", "/me/drive/root:/does-not-exist.txt", { method: "GET" }).catch((e) => e);
+    assert.ok(err instanceof GraphError, `got ${err}`);
+    assert.equal(err.status, 404);
+    assert.equal(err.graphCode, "itemNotFound");
+  });
+
+  test("getIntegrationAccount returns the connected credential", async () => {
+    const account = await client.getIntegrationAccount("onedrive");
+    assert.equal(account.id, credential.id);
+    assert.equal(account.status, "VALID");
+  });
+
+  test("uninstallIntegration disconnects; request then is a NotConnectedError", async () => {
+    await client.uninstallIntegration("onedrive");
+    assert.equal(uninstalls.length, 1);
+    assert.equal(client.getUser().integrations.onedrive.enabled, false);
+    await assert.rejects(client.request("onedrive", "/me/drive/root/children"), NotConnectedError);
+    await assert.rejects(client.uninstallIntegration("onedrive"), NotConnectedError);
+  });
+});
