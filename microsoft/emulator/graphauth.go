@@ -94,11 +94,9 @@ func (p *principal) allowed(method string) bool {
 		need = writeScopes
 	}
 	for _, s := range p.Scopes {
-		if strings.HasSuffix(s, "/.default") || hasAnyScope(need, s) {
+		if strings.HasSuffix(s, "/.default") || hasScope(need, s) {
 			return true
 		}
 	}
 	return false
 }
-
-func hasAnyScope(list []string, s string) bool { return hasScope(list, s) }
