@@ -308,7 +308,11 @@ func (e *Emulator) Summary() string {
 		fmt.Fprintf(&b, "  Control API:        %s/_emulator/\n", e.LoginURL())
 	}
 	for _, a := range e.Apps() {
-		fmt.Fprintf(&b, "  App %q client_id=%s\n", a.Name, a.ClientID)
+		fmt.Fprintf(&b, "  App %q client_id=%s", a.Name, a.ClientID)
+		if a.ClientID == DemoClientID {
+			fmt.Fprintf(&b, " client_secret=%s", DemoClientSecret) // the fixed, public demo secret
+		}
+		b.WriteString("\n")
 	}
 	for _, u := range e.Users() {
 		fmt.Fprintf(&b, "  User %s (tenant %s, drive %s)\n", u.UPN, u.TenantID, u.DriveID)
