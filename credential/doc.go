@@ -17,7 +17,8 @@
 //	     │         the new refresh token is stored before anyone gets the access token
 //	     └─ TokenError.Class() (failure.go)
 //	          needs_reauth / needs_consent / needs_interactive ──▶ INVALID + reason + one event
-//	          app_credentials_invalid ──▶ Integration.Alarm + one event; the user's credential is untouched
+//	          app_credentials_invalid ──▶ Integration.Alarm + one event; the user's credential is untouched;
+//	                                      this node then probes that project's app at most once a minute
 //	          transient ──▶ RefreshFailures+1, status unchanged, ETHROTTLED / EUNAVAILABLE with RetryAfter
 //
 // The idle job (idle.go, kind "credential.refresh_idle", hourly) refreshes

@@ -297,7 +297,7 @@ func (e *env) setSecrets(values ...string) {
 	ctx := context.Background()
 	in, err := e.store.GetIntegration(ctx, e.project)
 	must(e.t, err)
-	in.ClientSecrets = nil
+	in.ClientSecrets, in.Alarm = nil, nil // new app credentials clear the alarm, as package admin does
 	for i, v := range values {
 		in.ClientSecrets = append(in.ClientSecrets, driveway.ClientSecret{ID: "sec_" + strconv.Itoa(i+1), Value: v, Hint: "xxxx"})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -133,8 +134,47 @@ func (m *Manager) appRefused(ctx context.Context, c *driveway.Credential, in *dr
 	} else if raised {
 		m.logger().Error("credential: Microsoft refused the app credentials; integration alarm raised", "project", in.ProjectID, "detail", detail)
 	}
-	return m.fallback(c, why, driveway.Errorf(driveway.EUNAVAILABLE,
-		"Microsoft refused this project's OneDrive app credentials (client secret or certificate): the project administrator must update them"), 0)
+	m.probes.failed(in.ProjectID, now)
+	return m.fallback(c, why, errAppRefused(), 0)
+}
+
+func errAppRefused() *driveway.Error {
+	return driveway.Errorf(driveway.EUNAVAILABLE,
+		"Microsoft refused this project's OneDrive app credentials (client secret or certificate): the project administrator must update them")
+}
+
+// probes remembers, per project, when this node last saw Microsoft refuse
+// the app credentials.
+type probes struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (p *probes) failed(projectID string, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		p.last = map[string]time.Time{}
+	}
+	p.last[projectID] = at
+}
+
+func (p *probes) worked(projectID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.last, projectID)
+}
+
+// wait reports whether a token call for the project should wait: its alarm
+// is set and this node saw the refusal less than AppProbeInterval ago.
+func (p *probes) wait(in *driveway.Integration, now time.Time) bool {
+	if in.Alarm == nil || in.Alarm.Reason != driveway.ReasonAppCredentialsInvalid {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	last, ok := p.last[in.ProjectID]
+	return ok && now.Sub(last) < AppProbeInterval
 }
 
 // clearAlarm clears an app-credentials alarm after the app credentials

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,6 +108,8 @@ func TestExpiredClientSecretRaisesAlarm(t *testing.T) {
 			e.setSecrets(expired.Value)
 			e.expire(-time.Minute)
 			m := e.manager(nil)
+			var offset atomic.Int64
+			m.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 			ctx := context.Background()
 			for range 5 {
 				_, _, err := m.AccessToken(ctx, e.project, e.cred.ID)
@@ -125,6 +128,15 @@ func TestExpiredClientSecretRaisesAlarm(t *testing.T) {
 			}
 			if n := len(e.events(driveway.EventIntegrationAlarm)); n != 1 {
 				t.Fatalf("%d alarm events, want 1", n)
+			}
+			if n := e.refreshCalls(); n != 1 {
+				t.Fatalf("%d token-endpoint calls over 5 refreshes with a refused secret, want 1 (one probe per minute)", n)
+			}
+			offset.Store(int64(credential.AppProbeInterval + time.Second))
+			_, _, err = m.AccessToken(ctx, e.project, e.cred.ID)
+			wantCode(t, "AccessToken a minute later", err, driveway.EUNAVAILABLE)
+			if n, evs := e.refreshCalls(), len(e.events(driveway.EventIntegrationAlarm)); n != 2 || evs != 1 {
+				t.Fatalf("a minute later: %d calls, %d alarm events; want 2 calls (a new probe) and still 1 event", n, evs)
 			}
 			if c := e.get(); c.Status != driveway.CredentialValid || c.HealthReason != "" {
 				t.Fatalf("credential %s/%s, want VALID: the app's problem is not the user's", c.Status, c.HealthReason)

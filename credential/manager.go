@@ -26,6 +26,11 @@ const (
 	// MaxRetryAfterWait is the longest Retry-After honoured inside a call;
 	// a longer one ends the call with the wait in RetryAfter(err).
 	MaxRetryAfterWait = 2 * time.Second
+	// AppProbeInterval: while a project's app-credentials alarm is set, a
+	// node calls the token endpoint for that project at most this often
+	// (other refreshes fail at once with EUNAVAILABLE). Saving new app
+	// credentials clears the alarm (package admin), which ends the wait.
+	AppProbeInterval = time.Minute
 )
 
 // Manager hands out access tokens of stored credentials and refreshes them.
@@ -69,6 +74,7 @@ type Manager struct {
 	initOnce sync.Once
 	node     string
 	flights  flights
+	probes   probes
 }
 
 func (m *Manager) init() {

@@ -90,6 +90,9 @@ func (m *Manager) refresh(ctx context.Context, c *driveway.Credential, why refre
 	if c.RefreshToken == "" {
 		return m.markInvalid(ctx, c, driveway.ReasonNeedsReauth, "no refresh token")
 	}
+	if m.probes.wait(in, m.now()) {
+		return m.fallback(c, why, errAppRefused(), 0)
+	}
 	id, err := m.IdentityFor(in)
 	if err != nil {
 		m.logger().Error("credential: integration endpoints", "project", c.ProjectID, "err", err)
@@ -159,6 +162,7 @@ func (m *Manager) stored(ctx context.Context, c *driveway.Credential, in *drivew
 		}
 		return m.fallback(cur, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential changed during its refresh; try again"), 0)
 	}
+	m.probes.worked(in.ProjectID)
 	if in.Alarm != nil && in.Alarm.Reason == driveway.ReasonAppCredentialsInvalid {
 		m.clearAlarm(ctx, in)
 	}

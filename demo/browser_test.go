@@ -1,0 +1,223 @@
+package demo_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/drivewayhq/driveway/internal/browsertest"
+)
+
+// devServer is a `driveway dev` child process with the emulator's real
+// account picker and consent page (no auto-consent).
+type devServer struct {
+	BaseURL  string
+	DemoUser string
+}
+
+// startDev builds cmd/driveway (or uses $DRIVEWAY_BIN) and runs
+// `driveway dev` on 127.0.0.1:0 with a fresh data directory.
+func startDev(t *testing.T) *devServer {
+	t.Helper()
+	dir := t.TempDir()
+	bin := os.Getenv("DRIVEWAY_BIN")
+	if bin == "" {
+		bin = filepath.Join(dir, "driveway")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/driveway")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build ./cmd/driveway: %v\n%s", err, out)
+		}
+	}
+	dataDir := filepath.Join(dir, "data")
+	var logs strings.Builder
+	cmd := exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start driveway dev: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("driveway dev output:\n%s", logs.String())
+		}
+	})
+	var info struct {
+		PublicURL string `json:"publicUrl"`
+		DemoUser  string `json:"demoUser"`
+	}
+	waitFor(t, 60*time.Second, "dev.json and /healthz", func() bool {
+		b, err := os.ReadFile(filepath.Join(dataDir, "dev.json"))
+		if err != nil || json.Unmarshal(b, &info) != nil {
+			return false
+		}
+		res, err := http.Get(info.PublicURL + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	return &devServer{BaseURL: info.PublicURL, DemoUser: info.DemoUser}
+}
+
+// waitFor polls cond every 50 ms until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+// waitJS waits until the JavaScript expression is true in the page.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
+// text evaluates a JavaScript expression that yields a string.
+func text(ctx context.Context, t *testing.T, expr string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
+}
+
+// The demo app in headless Chromium: sign in, connect OneDrive through the
+// emulator's account picker and consent page, list the root, open a
+// folder, upload a file there, download it (same bytes), disconnect.
+func TestBrowserDemo(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	dev := startDev(t)
+	res, err := http.Get(dev.BaseURL + "/demo/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /demo/ on driveway dev: %s (cmd/driveway must mount demo.Handler at /demo/ in dev)", res.Status)
+	}
+	ctx := browsertest.New(t, 120*time.Second)
+
+	step(t, ctx, "sign in",
+		chromedp.Navigate(dev.BaseURL+"/demo/"),
+		waitJS(`document.body.dataset.ready === "true"`),
+		chromedp.SetValue(chromedp.ID("user-id"), "browser-user"),
+		chromedp.Click(chromedp.ID("sign-in")),
+		waitJS(`document.getElementById("status").textContent === "Not connected"`),
+	)
+	if got := text(ctx, t, `document.getElementById("signed-in-as").textContent`); got != "browser-user" {
+		t.Fatalf("signed in as %q", got)
+	}
+
+	connect(t, ctx, dev.DemoUser)
+	step(t, ctx, "see the root listed",
+		waitJS(`document.getElementById("status").textContent === "Connected"`),
+		waitJS(`document.querySelector('#files tr[data-name="Documents"]') !== null`),
+	)
+	for _, name := range []string{"Pictures", "Welcome.txt"} {
+		if text(ctx, t, fmt.Sprintf(`String(document.querySelector('#files tr[data-name=%q]') !== null)`, name)) != "true" {
+			t.Fatalf("root listing lacks %s", name)
+		}
+	}
+
+	step(t, ctx, "open the Documents folder",
+		chromedp.Click(chromedp.CSS(`#files tr[data-name="Documents"] button.item`)),
+		waitJS(`document.querySelector('#breadcrumb button[data-depth="1"]')?.textContent === "Documents"`),
+		waitJS(`document.querySelector('#files tr[data-name="budget.csv"]') !== null`),
+	)
+
+	content := make([]byte, 300_000)
+	if _, err := rand.Read(content); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "browser-upload.bin")
+	if err := os.WriteFile(file, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "upload a file into Documents",
+		chromedp.SetUploadFiles(chromedp.ID("upload-input"), []string{file}),
+		chromedp.Click(chromedp.ID("upload")),
+		waitJS(`document.querySelector('#files tr[data-name="browser-upload.bin"]') !== null`),
+	)
+	step(t, ctx, "download it",
+		chromedp.Click(chromedp.CSS(`#files tr[data-name="browser-upload.bin"] button.download`)),
+		waitJS(`document.getElementById("download-result").dataset.name === "browser-upload.bin"`),
+	)
+	sum := sha256.Sum256(content)
+	if got := text(ctx, t, `document.getElementById("download-result").dataset.sha256`); got != hex.EncodeToString(sum[:]) {
+		t.Fatalf("downloaded SHA-256 %s, uploaded %x", got, sum)
+	}
+	if got := text(ctx, t, `document.getElementById("download-result").dataset.size`); got != fmt.Sprint(len(content)) {
+		t.Fatalf("downloaded %s bytes, uploaded %d", got, len(content))
+	}
+
+	step(t, ctx, "disconnect",
+		chromedp.Click(chromedp.ID("disconnect")),
+		waitJS(`document.getElementById("status").textContent === "Not connected"`),
+		waitJS(`document.getElementById("files-section").hidden`),
+	)
+	if msg := text(ctx, t, `document.getElementById("message").className`); msg == "error" {
+		t.Fatalf("the page shows an error: %s", text(ctx, t, `document.getElementById("message").textContent`))
+	}
+}
+
+// connect clicks "Connect OneDrive", then in the popup picks the demo user
+// on the emulator's account picker and clicks Accept.
+func connect(t *testing.T, ctx context.Context, demoUser string) {
+	t.Helper()
+	popupID := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
+	step(t, ctx, "click Connect OneDrive", chromedp.Click(chromedp.ID("connect")))
+	var id target.ID
+	select {
+	case id = <-popupID:
+	case <-ctx.Done():
+		t.Fatal("no sign-in popup opened")
+	}
+	popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	defer cancel()
+	err := chromedp.Do(popup,
+		chromedp.WaitVisible(chromedp.ID("accept")),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[data-upn=%q]`, demoUser))),
+		chromedp.Click(chromedp.ID("accept")),
+	)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("consent in the popup: %v (page says: %s)", err, pageError(ctx, t))
+	}
+}
+
+// step runs actions, failing with what the page shows when they fail.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v (page says: %s)", what, err, pageError(ctx, t))
+	}
+}
+
+func pageError(ctx context.Context, t *testing.T) string {
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("message")?.textContent ?? ""`))
+	return s
+}
