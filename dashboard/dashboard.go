@@ -27,6 +27,7 @@
 package dashboard
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -57,6 +58,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// Disconnect removes a user's OneDrive account (tokens, subscriptions)
+	// for the Connected Users page; the button answers 501 when nil.
+	Disconnect func(ctx context.Context, projectID, credentialID string) error
 }
 
 type handler struct {
@@ -109,6 +113,8 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/api-keys", h.page(h.apiKeysPage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys", h.action(h.createAPIKey))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys/{kid}/revoke", h.action(h.revokeAPIKey))
+	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/users", h.page(h.usersPage))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/users/credentials/{cid}/disconnect", h.action(h.disconnect))
 	mux.HandleFunc(Prefix+"/", h.notFound)
 	return mux
 }

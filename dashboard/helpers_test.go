@@ -42,6 +42,18 @@ type bundle struct {
 
 	mu     sync.Mutex
 	bodies []string
+	// disconnected lists the credentials the Disconnect option was called
+	// with.
+	disconnected []string
+}
+
+// disconnect stands in for the connect service's disconnect: it records
+// the call and deletes the credential from the real store.
+func (b *bundle) disconnect(ctx context.Context, projectID, credentialID string) error {
+	b.mu.Lock()
+	b.disconnected = append(b.disconnected, credentialID)
+	b.mu.Unlock()
+	return b.svc.Store.DeleteCredential(ctx, projectID, credentialID)
 }
 
 // clock is the injected time of the dashboard (sessions, login limiter).
@@ -112,7 +124,7 @@ func setup(t *testing.T) *bundle {
 // serve starts another dashboard node on the same store.
 func (b *bundle) serve(password string, sealer driveway.Sealer) *httptest.Server {
 	h := dashboard.New(dashboard.Options{
-		Admin: b.svc, AdminPassword: password, Sealer: sealer, Now: b.clock.Now,
+		Admin: b.svc, AdminPassword: password, Sealer: sealer, Now: b.clock.Now, Disconnect: b.disconnect,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	mux := http.NewServeMux()

@@ -24,7 +24,7 @@ var staticFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "error", "projects", "project", "onedrive", "signing_keys", "api_keys"}
+var pageNames = []string{"login", "error", "projects", "project", "onedrive", "signing_keys", "api_keys", "users"}
 
 type pageTemplate = template.Template
 
@@ -69,6 +69,9 @@ type view struct {
 	Error   string            // a form-level error
 	Errors  map[string]string // field name → message
 	Data    any               // the page's own data
+	// Alarm is the project's integration alarm, shown on every project page
+	// but the OneDrive page (which explains it in full).
+	Alarm *driveway.IntegrationAlarm
 }
 
 // render executes page into a buffer first, so a template error becomes a
@@ -76,6 +79,11 @@ type view struct {
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
 	if s := sessionFrom(r.Context()); s != nil {
 		v.CSRF, v.Authed = s.CSRF, s.Auth
+	}
+	if v.Project != nil && v.Tab != "onedrive" {
+		if in, err := h.opts.Admin.Store.GetIntegration(r.Context(), v.Project.ID); err == nil {
+			v.Alarm = in.Alarm
+		}
 	}
 	var buf bytes.Buffer
 	if err := h.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
