@@ -57,6 +57,9 @@ type front struct {
 	fail       atomic.Int32
 	retryAfter atomic.Int32
 	calls      atomic.Int32
+	// beforeToken, when set, runs before the emulator answers a token
+	// request.
+	beforeToken atomic.Pointer[func()]
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +71,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.mu.Lock()
 			f.presented = append(f.presented, form.Get("refresh_token"))
 			f.mu.Unlock()
+		}
+		if fn := f.beforeToken.Load(); fn != nil {
+			(*fn)()
 		}
 		if status := int(f.fail.Load()); status != 0 {
 			if ra := f.retryAfter.Load(); ra > 0 {

@@ -91,6 +91,58 @@ func checkSafe(t *testing.T, e *env, err error) {
 	}
 }
 
+// TestGrantRefusedTwoNodes: two nodes on one Postgres database see a
+// revoked grant; one token-endpoint call, one event, every caller refused.
+func TestGrantRefusedTwoNodes(t *testing.T) {
+	t.Parallel()
+	stores := openPostgres(t, 2)
+	e := newEnv(t, stores[0])
+	e.emu.RevokeGrants(e.user.ID, "", 70008)
+	e.expire(-time.Minute)
+	managers := []*credential.Manager{e.manager(stores[0]), e.manager(stores[1])}
+	var wg sync.WaitGroup
+	errs := make([]error, 100)
+	for i := range errs {
+		wg.Go(func() { _, _, errs[i] = managers[i%2].AccessToken(context.Background(), e.project, e.cred.ID) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		wantCode(t, "call "+strconv.Itoa(i), err, driveway.EFORBIDDEN)
+	}
+	if n, evs := e.refreshCalls(), len(e.events(driveway.EventCredentialStatus)); n != 1 || evs != 1 {
+		t.Fatalf("%d token-endpoint calls and %d status events, want 1 and 1", n, evs)
+	}
+	if c := e.get(); c.Status != driveway.CredentialInvalid || c.HealthReason != driveway.ReasonNeedsReauth {
+		t.Fatalf("credential %s/%s", c.Status, c.HealthReason)
+	}
+}
+
+// TestReconnectDuringRefresh: when the credential is written (a reconnect)
+// while a refresh is at the token endpoint, the compare-and-swap fails and
+// the reconnected tokens win.
+func TestReconnectDuringRefresh(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, openSQLite(t))
+	e.expire(-time.Minute)
+	var reconnectErr error // set on the server's goroutine, read after the call
+	reconnect := func() {
+		ctx := context.Background()
+		c, err := e.store.GetCredential(ctx, e.project, e.cred.ID)
+		if err == nil {
+			c.AccessToken, c.RefreshToken, c.AccessTokenExpiresAt = "reconnected-access", "reconnected-refresh", time.Now().Add(time.Hour)
+			err = e.store.UpdateCredential(ctx, c)
+		}
+		reconnectErr = err
+	}
+	e.front.beforeToken.Store(&reconnect)
+	tok, _, err := e.manager(nil).AccessToken(context.Background(), e.project, e.cred.ID)
+	must(t, err)
+	must(t, reconnectErr)
+	if c := e.get(); tok != "reconnected-access" || c.RefreshToken != "reconnected-refresh" {
+		t.Fatalf("got %q, stored refresh token %q: the refresh overwrote the reconnect", tok, c.RefreshToken)
+	}
+}
+
 func TestExpiredClientSecretRaisesAlarm(t *testing.T) {
 	t.Parallel()
 	for _, engine := range []string{"sqlite", "postgres"} {
