@@ -197,3 +197,15 @@ func TestPersonalSHA256(t *testing.T) {
 	_, m = f.call("PUT", "/me/drive/root:/h.txt:/content", f.tokB, "abc")
 	want(t, "no sha256Hash on business", str(m, "file", "hashes", "sha256Hash"), "")
 }
+
+func TestOrderBySizeOnPersonalOnly(t *testing.T) {
+	f := setup(t, Options{})
+	for _, u := range []User{f.biz, f.personal} {
+		_, _ = f.s.WriteFile(u.ID, "/o/big.txt", []byte("123456"))
+		_, _ = f.s.WriteFile(u.ID, "/o/a-small.txt", []byte("1"))
+	}
+	_, m := f.call("GET", "/me/drive/root:/o:/children?$orderby=size%20desc", f.tokP, nil)
+	want(t, "largest first", str(m["value"].([]any)[0].(map[string]any), "name"), "big.txt")
+	code, _ := f.call("GET", "/me/drive/root:/o:/children?$orderby=size", f.tokB, nil)
+	want(t, "business refuses size", code, 400)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -74,13 +75,9 @@ func (e *Emulator) listChildren(w http.ResponseWriter, r *http.Request, t *targe
 		e.writeGraphError(w, r, errInvalid("$filter is not supported on children."))
 		return
 	}
-	desc := false
-	switch ob := strings.TrimSpace(qp(r, "orderby")); ob {
-	case "", "name", "name asc":
-	case "name desc":
-		desc = true
-	default:
-		e.writeGraphError(w, r, errInvalid("The $orderby value '"+ob+"' is not supported."))
+	less, desc, g := orderBy(t.d.Mode, qp(r, "orderby"))
+	if g != nil {
+		e.writeGraphError(w, r, g)
 		return
 	}
 	top, g := e.pageSize(r)
@@ -99,6 +96,9 @@ func (e *Emulator) listChildren(w http.ResponseWriter, r *http.Request, t *targe
 		return
 	}
 	kids := t.d.sortedChildren(it)
+	if less != nil {
+		sort.SliceStable(kids, func(i, j int) bool { return less(kids[i], kids[j]) })
+	}
 	if desc {
 		for i, j := 0, len(kids)-1; i < j; i, j = i+1, j-1 {
 			kids[i], kids[j] = kids[j], kids[i]
@@ -271,4 +271,26 @@ func (e *Emulator) special(d *Drive, p *principal, name string, create bool) (*I
 	it.Special = name
 	d.Special[key] = it.ID
 	return it, nil
+}
+
+// orderBy parses $orderby: name everywhere; size and lastModifiedDateTime
+// only on personal drives (business supports name only). less is nil for name.
+func orderBy(mode, ob string) (less func(a, b *Item) bool, desc bool, g *graphError) {
+	field, dir, _ := strings.Cut(strings.TrimSpace(ob), " ")
+	switch strings.TrimSpace(dir) {
+	case "", "asc":
+	case "desc":
+		desc = true
+	default:
+		return nil, false, errInvalid("The $orderby value '" + ob + "' is not supported.")
+	}
+	switch {
+	case field == "" || field == "name":
+		return nil, desc, nil
+	case field == "size" && mode == ModePersonal:
+		return func(a, b *Item) bool { return a.Size < b.Size }, desc, nil
+	case field == "lastModifiedDateTime" && mode == ModePersonal:
+		return func(a, b *Item) bool { return a.Modified.Before(b.Modified) }, desc, nil
+	}
+	return nil, false, errInvalid("The $orderby value '" + ob + "' is not supported.")
 }
