@@ -12,37 +12,13 @@ import (
 // LeaseName is the name of a credential's refresh lease.
 func LeaseName(credentialID string) string { return "refresh:" + credentialID }
 
-// refreshAcrossNodes takes the credential's lease, waiting while another
-// node holds it, then re-reads the credential and refreshes it if it still
-// needs it. A node that waits returns as soon as the credential it polls
-// no longer needs a refresh (the holder wrote it).
+// refreshAcrossNodes takes the credential's lease (or takes the outcome
+// of another node's refresh, see awaitLease), then re-reads the credential
+// and refreshes it if it still needs it.
 func (m *Manager) refreshAcrossNodes(ctx context.Context, c *driveway.Credential, why refreshIf) (string, *driveway.Credential, error) {
 	lease := LeaseName(c.ID)
-	deadline := time.Now().Add(m.leaseWait())
-	for {
-		got, err := m.Store.AcquireLease(ctx, lease, m.node, m.now(), m.leaseTTL())
-		if err != nil {
-			return "", c, m.storeFailed("acquire refresh lease", c, err)
-		}
-		if got {
-			break
-		}
-		cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
-		if err != nil {
-			return "", nil, err
-		}
-		if err := statusError(cur); err != nil {
-			return "", cur, err
-		}
-		if !m.needsRefresh(cur, why) {
-			return cur.AccessToken, cur, nil
-		}
-		if !time.Now().Before(deadline) {
-			return m.fallback(cur, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential is being refreshed elsewhere; try again"), 0)
-		}
-		if err := wait(ctx, m.pollInterval()); err != nil {
-			return "", cur, driveway.Errorf(driveway.EUNAVAILABLE, "gave up waiting for the OneDrive credential's refresh")
-		}
+	if o := m.awaitLease(ctx, lease, c, why); o != nil {
+		return o.token, o.cred, o.err
 	}
 	defer func() {
 		if err := m.Store.ReleaseLease(context.WithoutCancel(ctx), lease, m.node); err != nil {
@@ -50,9 +26,9 @@ func (m *Manager) refreshAcrossNodes(ctx context.Context, c *driveway.Credential
 		}
 	}()
 	// Finish well within the lease, so that no other node starts meanwhile.
-	ctx, cancel := context.WithTimeout(ctx, m.leaseTTL()*3/4)
+	rctx, cancel := context.WithTimeout(ctx, m.leaseTTL()*3/4)
 	defer cancel()
-	cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
+	cur, err := m.Store.GetCredential(rctx, c.ProjectID, c.ID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -62,7 +38,48 @@ func (m *Manager) refreshAcrossNodes(ctx context.Context, c *driveway.Credential
 	if !m.needsRefresh(cur, why) {
 		return cur.AccessToken, cur, nil
 	}
-	return m.refresh(ctx, cur, why)
+	return m.refresh(rctx, cur, why)
+}
+
+// outcome is the result of a refresh.
+type outcome struct {
+	token string
+	cred  *driveway.Credential
+	err   error
+}
+
+// awaitLease takes the lease and returns nil, or, while another node holds
+// it, polls the credential and returns as soon as it no longer needs a
+// refresh (that node wrote it) or is no longer VALID. It gives up after
+// LeaseWait; the lease of a node that died expires after LeaseTTL.
+func (m *Manager) awaitLease(ctx context.Context, lease string, c *driveway.Credential, why refreshIf) *outcome {
+	deadline := time.Now().Add(m.leaseWait())
+	for {
+		got, err := m.Store.AcquireLease(ctx, lease, m.node, m.now(), m.leaseTTL())
+		if err != nil {
+			return &outcome{cred: c, err: m.storeFailed("acquire refresh lease", c, err)}
+		}
+		if got {
+			return nil
+		}
+		cur, err := m.Store.GetCredential(ctx, c.ProjectID, c.ID)
+		if err != nil {
+			return &outcome{err: err}
+		}
+		if err := statusError(cur); err != nil {
+			return &outcome{cred: cur, err: err}
+		}
+		if !m.needsRefresh(cur, why) {
+			return &outcome{token: cur.AccessToken, cred: cur}
+		}
+		if !time.Now().Before(deadline) {
+			tok, cur, err := m.fallback(cur, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential is being refreshed elsewhere; try again"), 0)
+			return &outcome{tok, cur, err}
+		}
+		if err := wait(ctx, m.pollInterval()); err != nil {
+			return &outcome{cred: cur, err: driveway.Errorf(driveway.EUNAVAILABLE, "gave up waiting for the OneDrive credential's refresh")}
+		}
+	}
 }
 
 // wait waits d, or until ctx ends (returning its error).
