@@ -49,7 +49,8 @@ func (w *IdleWorker) Work(ctx context.Context, _ *river.Job[RefreshIdleArgs]) er
 }
 
 // RegisterJobs registers the idle-refresh worker on q and schedules it
-// every hour (on the leader node; add it on every node).
+// every hour, and once when a node becomes the queue's leader. Call it on
+// every node, before q.Start.
 func RegisterJobs(q *jobs.Queue, m *Manager) error {
 	if err := jobs.Register(q, &IdleWorker{Manager: m}); err != nil {
 		return fmt.Errorf("register credential jobs: %w", err)
