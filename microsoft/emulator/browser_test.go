@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drivewayhq/driveway/internal/browsertest"
 )
 
 // TestBrowserClicksThroughConsent drives the account picker in headless
@@ -17,10 +19,8 @@ import (
 // in an iframe, picks the login_hint user (preselected) and clicks Accept;
 // the callback receives the code, which is then redeemed.
 func TestBrowserClicksThroughConsent(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
+	browsertest.Require(t) // skips, or fails under CI, without Chromium
+	chromium := browsertest.ChromiumPath
 	t.Parallel()
 	codes := make(chan url.Values, 1)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
