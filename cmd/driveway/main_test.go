@@ -273,3 +273,28 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out.String())
 	}
 }
+
+func TestEmulatorCommandServesAndPrintsHowToUseIt(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "emu.json")
+	r := start(t, nil, "emulator", "--addr", "127.0.0.1:0", "--state", state)
+	out := r.stdout.String()
+	for _, want := range []string{"Graph base URL:", "/common/oauth2/v2.0/authorize", "DRIVEWAY_MICROSOFT_GRAPH_URL="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	base := strings.Replace(r.base, "127.0.0.1", "localhost", 1)
+	if status, body := get(t, base+"/common/v2.0/.well-known/openid-configuration"); status != 200 || !strings.Contains(body, "token_endpoint") {
+		t.Fatalf("discovery document: %d %s", status, body)
+	}
+	if status, _ := get(t, base+"/_emulator/state"); status != 200 {
+		t.Fatalf("control API: %d", status)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Fatalf("exit %d: %s", code, r.stderr.String())
+	}
+	if _, err := os.Stat(state); err != nil {
+		t.Fatalf("state file not saved on stop: %v", err)
+	}
+}
