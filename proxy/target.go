@@ -32,7 +32,7 @@ func graphPath(escaped string) (esc, dec string, err error) {
 	if strings.Contains(escaped, "//") {
 		return "", "", invalidPath("the Graph path holds an empty segment (//)")
 	}
-	if bad := forbiddenRune(escaped); bad != "" {
+	if bad := forbiddenRune(escaped, true); bad != "" {
 		return "", "", invalidPath("the Graph path holds " + bad)
 	}
 	if hasEncodedSeparator(escaped) {
@@ -42,8 +42,8 @@ func graphPath(escaped string) (esc, dec string, err error) {
 	if uerr != nil {
 		return "", "", invalidPath("the Graph path holds a bad percent escape")
 	}
-	if bad := forbiddenRune(dec); bad != "" {
-		return "", "", invalidPath("the Graph path holds an encoded " + bad)
+	if bad := forbiddenRune(dec, false); bad != "" {
+		return "", "", invalidPath("the Graph path holds " + bad + " (percent-encoded)")
 	}
 	if hasEncodedSeparator(dec) || strings.Contains(strings.ToLower(dec), "%40") {
 		return "", "", invalidPath("the Graph path is encoded twice")
@@ -61,8 +61,9 @@ func graphPath(escaped string) (esc, dec string, err error) {
 	return escaped, dec, nil
 }
 
-// forbiddenRune names the first forbidden character of s, or "".
-func forbiddenRune(s string) string {
+// forbiddenRune names the first forbidden character of s, or "". A "#"
+// is refused only raw: encoded, it is part of a file name.
+func forbiddenRune(s string, raw bool) string {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c < 0x20 || c == 0x7f:
@@ -71,7 +72,7 @@ func forbiddenRune(s string) string {
 			return "a backslash"
 		case c == '@':
 			return "an @"
-		case c == '#':
+		case c == '#' && raw:
 			return "a #"
 		}
 	}

@@ -1,0 +1,104 @@
+package proxy
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/drivewayhq/driveway/microsoft"
+)
+
+var graphBase = &url.URL{Scheme: "https", Host: "graph.microsoft.com"}
+
+func TestBuildTargetAccepts(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"me/drive/root/children":                    "https://graph.microsoft.com/v1.0/me/drive/root/children",
+		"/me/drive/root:/My%20File.txt:/content":    "https://graph.microsoft.com/v1.0/me/drive/root:/My%20File.txt:/content",
+		"drives/b!x1/items/01ABC":                   "https://graph.microsoft.com/v1.0/drives/b!x1/items/01ABC",
+		"https://graph.microsoft.com/v1.0/me/drive": "https://graph.microsoft.com/v1.0/me/drive",
+		"https:/graph.microsoft.com/v1.0/me/drive":  "https://graph.microsoft.com/v1.0/me/drive",
+		"$batch":                                           "https://graph.microsoft.com/v1.0/$batch",
+		"me/drive/root/search(q='report')":                 "https://graph.microsoft.com/v1.0/me/drive/root/search(q='report')",
+		"me/drive/items/root:/a%23b.txt:":                  "https://graph.microsoft.com/v1.0/me/drive/items/root:/a%23b.txt:",
+		"users/0f1e2d3c-0000-4000-8000-000000000000/drive": "https://graph.microsoft.com/v1.0/users/0f1e2d3c-0000-4000-8000-000000000000/drive",
+	}
+	for in, want := range cases {
+		u, err := buildTarget(in, "", graphBase)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if u.String() != want {
+			t.Errorf("%q → %q, want %q", in, u.String(), want)
+		}
+	}
+}
+
+func TestBuildTargetQuery(t *testing.T) {
+	t.Parallel()
+	u, err := buildTarget("me/drive/root/children", "$select=id,name&userToken=eyJ.secret&$top=5", graphBase)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	if got, want := u.RawQuery, "$select=id,name&$top=5"; got != want {
+		t.Fatalf("query = %q, want %q", got, want)
+	}
+}
+
+func TestDownloadHostAllowed(t *testing.T) {
+	t.Parallel()
+	p := &Proxy{}
+	cases := map[string]bool{
+		"https://contoso-my.sharepoint.com/personal/x/_layouts/15/download.aspx?x=1": true,
+		"https://my.microsoftpersonalcontent.com/personal/abc/_layouts/15/download":  true,
+		"https://public.sn.files.1drv.com/y4m":                                       true,
+		"https://sharepoint.com/x":                                                   false,
+		"https://evil-sharepoint.com/x":                                              false,
+		"https://contoso.sharepoint.com.evil.example/x":                              false,
+		"http://contoso.sharepoint.com/x":                                            false,
+		"https://contoso.sharepoint.com:8443/x":                                      false,
+		"https://graph.microsoft.com/v1.0/me":                                        false,
+		"https://contoso.sharepoint.us/x":                                            false,
+	}
+	for raw, want := range cases {
+		u, _ := url.Parse(raw)
+		if got := p.downloadHostAllowed(u, "global"); got != want {
+			t.Errorf("%s: allowed=%v, want %v", raw, got, want)
+		}
+	}
+	emu := &Proxy{Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{}}, DownloadHosts: []string{"127.0.0.1:9090"}}
+	for raw, want := range map[string]bool{"http://127.0.0.1:9090/_preauth/download/x": true,
+		"http://127.0.0.1:9091/x": false, "https://contoso.sharepoint.com/x": false} {
+		u, _ := url.Parse(raw)
+		if got := emu.downloadHostAllowed(u, "global"); got != want {
+			t.Errorf("emulator %s: allowed=%v, want %v", raw, got, want)
+		}
+	}
+}
+
+// FuzzBuildTarget: whatever the path and query, the target is on the
+// base's scheme and host, under /v1.0/, with no dot segment.
+func FuzzBuildTarget(f *testing.F) {
+	for _, s := range []string{"me/drive", "//evil/x", "https://graph.microsoft.com/v1.0/me", "%2e%2e/x", "me/%252f", "a\\b", "https:evil"} {
+		f.Add(s, "a=b")
+	}
+	f.Fuzz(func(t *testing.T, path, query string) {
+		u, err := buildTarget(path, query, graphBase)
+		if err != nil {
+			return
+		}
+		if u.Scheme != "https" || u.Host != "graph.microsoft.com" || !strings.HasPrefix(u.Path, "/v1.0/") {
+			t.Fatalf("%q → %s", path, u)
+		}
+		r, err := url.Parse(u.String())
+		if err != nil || r.Host != "graph.microsoft.com" {
+			t.Fatalf("%q → %s re-parses to host %v (%v)", path, u, r, err)
+		}
+		for _, seg := range strings.Split(u.Path, "/") {
+			if seg == ".." || seg == "." {
+				t.Fatalf("%q → dot segment in %s", path, u.Path)
+			}
+		}
+	})
+}
