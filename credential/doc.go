@@ -25,6 +25,9 @@
 // VALID credentials not refreshed for IdleAfter (7 days), so that the
 // 90-day refresh-token lifetime never lapses.
 //
+// Collector exposes driveway_credential_refreshes_total{outcome} and
+// driveway_token_endpoint_seconds{result} (metrics.go).
+//
 // Errors returned to callers are *driveway.Error (possibly wrapped, see
 // RetryAfter) whose messages never hold a token, a secret, or Microsoft's
 // error description.

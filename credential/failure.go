@@ -59,6 +59,7 @@ func statusError(c *driveway.Credential) error {
 func (m *Manager) failed(ctx context.Context, c *driveway.Credential, in *driveway.Integration, err error, why refreshIf) (string, *driveway.Credential, error) {
 	var te *microsoft.TokenError
 	if !errors.As(err, &te) {
+		m.count(OutcomeFailed)
 		m.logger().Error("credential: refresh", "project", c.ProjectID, "credential", c.ID, "err", err)
 		return m.fallback(c, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential could not be refreshed"), 0)
 	}
@@ -98,6 +99,7 @@ func (m *Manager) markInvalid(ctx context.Context, c *driveway.Credential, reaso
 	if err != nil {
 		return "", c, m.storeFailed("mark credential invalid", c, err)
 	}
+	m.count(reason)
 	m.logger().Info("credential: marked invalid", "project", c.ProjectID, "credential", c.ID, "reason", reason, "cause", cause)
 	return "", next, statusError(next)
 }
@@ -134,6 +136,7 @@ func (m *Manager) appRefused(ctx context.Context, c *driveway.Credential, in *dr
 	} else if raised {
 		m.logger().Error("credential: Microsoft refused the app credentials; integration alarm raised", "project", in.ProjectID, "detail", detail)
 	}
+	m.count(OutcomeAppRefused)
 	m.probes.failed(in.ProjectID, now)
 	return m.fallback(c, why, errAppRefused(), 0)
 }
@@ -191,6 +194,11 @@ func (m *Manager) clearAlarm(ctx context.Context, in *driveway.Integration) {
 // countFailure counts a transient (or unclassified) failure on c, leaving
 // its status, and returns ETHROTTLED for a 429, EUNAVAILABLE otherwise.
 func (m *Manager) countFailure(ctx context.Context, c *driveway.Credential, te *microsoft.TokenError, why refreshIf) (string, *driveway.Credential, error) {
+	if te.Class() == microsoft.ClassTransient {
+		m.count(OutcomeTransient)
+	} else {
+		m.count(OutcomeFailed)
+	}
 	next := clone(c)
 	next.RefreshFailures++
 	next.UpdatedAt = m.now()

@@ -75,6 +75,7 @@ type Manager struct {
 	node     string
 	flights  flights
 	probes   probes
+	metrics  *metrics
 }
 
 func (m *Manager) init() {
@@ -83,6 +84,7 @@ func (m *Manager) init() {
 		if m.node == "" {
 			m.node = ids.New("node")
 		}
+		m.metrics = newMetrics()
 	})
 }
 

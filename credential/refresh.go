@@ -108,6 +108,7 @@ func (m *Manager) refresh(ctx context.Context, c *driveway.Credential, why refre
 		return m.markInvalid(ctx, c, driveway.ReasonNeedsReauth, "no refresh token")
 	}
 	if m.probes.wait(in, m.now()) {
+		m.count(OutcomeAppRefused)
 		return m.fallback(c, why, errAppRefused(), 0)
 	}
 	id, err := m.IdentityFor(in)
@@ -134,7 +135,9 @@ func (m *Manager) callRefresh(ctx context.Context, id *microsoft.Identity, in *d
 		scopes = in.Scopes
 	}
 	for attempt := 0; ; attempt++ {
+		start := time.Now()
 		tok, err := id.Refresh(ctx, tenantOf(in), app, c.RefreshToken, scopes)
+		m.observeCall(start, err)
 		var te *microsoft.TokenError
 		if err == nil || !errors.As(err, &te) || te.Class() != microsoft.ClassTransient || attempt >= m.retries() {
 			return tok, err
@@ -179,6 +182,7 @@ func (m *Manager) stored(ctx context.Context, c *driveway.Credential, in *drivew
 		}
 		return m.fallback(cur, why, driveway.Errorf(driveway.EUNAVAILABLE, "the OneDrive credential changed during its refresh; try again"), 0)
 	}
+	m.count(OutcomeRefreshed)
 	m.probes.worked(in.ProjectID)
 	if in.Alarm != nil && in.Alarm.Reason == driveway.ReasonAppCredentialsInvalid {
 		m.clearAlarm(ctx, in)
