@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"testing"
 
+	"github.com/drivewayhq/driveway/admin"
 	"github.com/drivewayhq/driveway/secret"
 )
 
@@ -26,3 +27,16 @@ func mustKey(t *testing.T) string {
 	}
 	return k
 }
+
+func mustRing(t *testing.T, spec string) *secret.Keyring {
+	t.Helper()
+	r, err := secret.ParseKeyring(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func newAdmin(db *database) *admin.Service { return &admin.Service{Store: db} }
+
+func projectInput(name string) admin.ProjectInput { return admin.ProjectInput{Name: name} }
