@@ -128,10 +128,7 @@ export class DrivewayConnect {
                 userToken: s.token,
             }),
             buildOAuth: (key, origin) => this.buildOAuth(type, info.id, key, origin, opts.selectedCredentialId),
-            pollSession: async (key) => {
-                const r = (await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`)));
-                return r?.connectCredentialId;
-            },
+            pollSession: async (key) => (await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`))),
             deleteSession: async (key) => {
                 await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`), { method: "DELETE" });
             },

@@ -13,14 +13,19 @@ export interface InstallRun {
     nonceUrl(key: string, origin: string): string;
     /** Calls build-oauth and returns the authorize URL. */
     buildOAuth(key: string, origin: string): Promise<string>;
-    /** Polls the session; resolves a credential id once the callback recorded one. */
-    pollSession(key: string): Promise<string | undefined>;
+    /** Polls the session: a credential id once the callback stored one, an error if the sign-in failed. */
+    pollSession(key: string): Promise<SessionState | undefined>;
     /** Forgets the session (best effort). */
     deleteSession(key: string): Promise<void>;
     /** Turns the callback's payload into the credential (POST /sdk/credentials). */
     completeFromPayload(payload: unknown): Promise<Credential>;
     /** Reads a credential by id. */
     getCredential(id: string): Promise<Credential>;
+}
+/** What the session-id route answers. */
+export interface SessionState {
+    connectCredentialId?: string;
+    error?: string;
 }
 /** A random key identifying one install session (oauthMetaKeyId). */
 export declare function sessionKey(): string;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { DrivewayError, InstallError, InstallTimeoutError, PopupBlockedError } from "./errors.js";
+import { AuthenticationError, DrivewayError, InstallError, InstallTimeoutError, PopupBlockedError } from "./errors.js";
 /** Grace after the popup closes, for a callback already on its way. */
 const closedGraceMs = 3000;
 /** A random key identifying one install session (oauthMetaKeyId). */
@@ -91,13 +91,18 @@ class Flow {
     poll() {
         if (this.done)
             return;
-        this.run.pollSession(this.key).then((credentialId) => {
+        this.run.pollSession(this.key).then((state) => {
+            if (state?.error) {
+                this.fail(new InstallError(state.error, { body: state }));
+                return;
+            }
+            const credentialId = state?.connectCredentialId;
             if (credentialId) {
                 this.run.getCredential(credentialId).then((c) => this.succeed(c), (err) => this.fail(err));
                 return;
             }
             this.schedulePoll();
-        }, () => this.schedulePoll());
+        }, (err) => (err instanceof AuthenticationError ? this.fail(err) : this.schedulePoll()));
     }
     schedulePoll() {
         if (this.done)

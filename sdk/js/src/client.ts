@@ -15,7 +15,7 @@ import { decodeBody, encodeBody } from "./body.js";
 import { AuthenticationError, DrivewayError, NotConnectedError } from "./errors.js";
 import { Emitter } from "./events.js";
 import { apiError, buildUrl, graphError, readJSON, send, summarize, type TransportConfig } from "./http.js";
-import { runInstall } from "./install.js";
+import { runInstall, type SessionState } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
 import { openPortal } from "./portal.js";
 import type {
@@ -166,12 +166,8 @@ export class DrivewayConnect {
           userToken: s.token,
         }),
       buildOAuth: (key, origin) => this.buildOAuth(type, info.id, key, origin, opts.selectedCredentialId),
-      pollSession: async (key) => {
-        const r = (await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`))) as
-          | { connectCredentialId?: string }
-          | undefined;
-        return r?.connectCredentialId;
-      },
+      pollSession: async (key) =>
+        (await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`))) as SessionState | undefined,
       deleteSession: async (key) => {
         await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`), { method: "DELETE" });
       },

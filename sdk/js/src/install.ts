@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { DrivewayError, InstallError, InstallTimeoutError, PopupBlockedError } from "./errors.js";
+import { AuthenticationError, DrivewayError, InstallError, InstallTimeoutError, PopupBlockedError } from "./errors.js";
 import type { Credential, MessageEventLike, PopupLike, WindowLike } from "./types.js";
 
 /** What one install run needs. */
@@ -31,14 +31,20 @@ export interface InstallRun {
   nonceUrl(key: string, origin: string): string;
   /** Calls build-oauth and returns the authorize URL. */
   buildOAuth(key: string, origin: string): Promise<string>;
-  /** Polls the session; resolves a credential id once the callback recorded one. */
-  pollSession(key: string): Promise<string | undefined>;
+  /** Polls the session: a credential id once the callback stored one, an error if the sign-in failed. */
+  pollSession(key: string): Promise<SessionState | undefined>;
   /** Forgets the session (best effort). */
   deleteSession(key: string): Promise<void>;
   /** Turns the callback's payload into the credential (POST /sdk/credentials). */
   completeFromPayload(payload: unknown): Promise<Credential>;
   /** Reads a credential by id. */
   getCredential(id: string): Promise<Credential>;
+}
+
+/** What the session-id route answers. */
+export interface SessionState {
+  connectCredentialId?: string;
+  error?: string;
 }
 
 /** Grace after the popup closes, for a callback already on its way. */
@@ -122,7 +128,12 @@ class Flow {
   private poll(): void {
     if (this.done) return;
     this.run.pollSession(this.key).then(
-      (credentialId) => {
+      (state) => {
+        if (state?.error) {
+          this.fail(new InstallError(state.error, { body: state }));
+          return;
+        }
+        const credentialId = state?.connectCredentialId;
         if (credentialId) {
           this.run.getCredential(credentialId).then(
             (c) => this.succeed(c),
@@ -132,7 +143,7 @@ class Flow {
         }
         this.schedulePoll();
       },
-      () => this.schedulePoll(),
+      (err) => (err instanceof AuthenticationError ? this.fail(err) : this.schedulePoll()),
     );
   }
 

@@ -94,12 +94,17 @@ export async function startDriveway() {
  * cookie jar, and plays the part of the pages' scripts: the oauth-nonce
  * page announces itself to the opener ("oauth-nonce-loaded"), the
  * emulator's form_post page is submitted, and the /oauth callback page
- * closes the popup (the SDK then finishes by polling the session).
+ * posts its message to the opener and closes the popup.
  */
 export class FakeWindow {
-  constructor(origin, drivewayOrigin) {
+  /**
+   * origin is the page's origin (it must be one the project allows).
+   * With deliverCallbackMessage false, the /oauth page's message is not
+   * delivered, so the SDK must finish by polling.
+   */
+  constructor(origin, { deliverCallbackMessage = true } = {}) {
     this.location = { origin };
-    this.drivewayOrigin = drivewayOrigin;
+    this.deliverCallbackMessage = deliverCallbackMessage;
     this.listeners = new Set();
     this.popups = [];
     this.blockPopups = false;
@@ -203,6 +208,8 @@ class FakePopup {
     }
     if (u.pathname === "/oauth") {
       this.callback = { status: res.status, html };
+      const msg = html.match(/var msg = (\{.*?\});\n/s);
+      if (msg && this.opener.deliverCallbackMessage) this.opener.post(u.origin, JSON.parse(msg[1]));
       this.closed = true;
       return;
     }

@@ -23,8 +23,8 @@ after(async () => {
 });
 
 /** A client for a new user, signed in, with a fake window for popups. */
-async function signedIn(sub) {
-  const win = new FakeWindow("http://app.example.test", new URL(dw.baseUrl).origin);
+async function signedIn(sub, windowOptions) {
+  const win = new FakeWindow(new URL(dw.baseUrl).origin, windowOptions);
   const client = new DrivewayConnect({ baseUrl: dw.baseUrl, window: win, pollIntervalMs: 50 });
   await client.authenticate(dw.projectId, await dw.token(sub));
   return { client, win };
@@ -65,6 +65,14 @@ test("installIntegration with a blocked popup is a PopupBlockedError", async () 
   const { client, win } = await signedIn("user-blocked");
   win.blockPopups = true;
   await assert.rejects(client.installIntegration("onedrive"), PopupBlockedError);
+});
+
+test("installIntegration finishes by polling when the callback's message is lost", async () => {
+  const { client, win } = await signedIn("user-polling", { deliverCallbackMessage: false });
+  const credential = await client.installIntegration("onedrive", { timeoutMs: 30_000 });
+  assert.equal(credential.status, "VALID");
+  assert.equal(win.popups[0].callback?.status, 200);
+  assert.equal(client.getUser().integrations.onedrive.credentialId, credential.id);
 });
 
 describe("a connected user", () => {
