@@ -68,3 +68,25 @@ test("business drive: a subscription on a folder is refused, on the root accepte
     server.close();
   }
 });
+
+test("business delta: no cTag on created items; deleted items without cTag and name", async () => {
+  const latest = await emu.client.api("/me/drive/root/delta?token=latest").get();
+  const file = await emu.client.api("/me/drive/root:/delta-biz.txt:/content").header("Content-Type", "text/plain").put("x");
+  const doomed = await emu.client.api("/me/drive/root:/delta-gone.txt:/content").header("Content-Type", "text/plain").put("y");
+  let page = await emu.client.api(latest["@odata.deltaLink"]).get();
+  const seen = [...page.value];
+  while (page["@odata.nextLink"]) {
+    page = await emu.client.api(page["@odata.nextLink"]).get();
+    seen.push(...page.value);
+  }
+  const created = seen.find((i) => i.id === file.id);
+  assert.ok(created, "the new file is in delta");
+  assert.equal(created.cTag, undefined, "business delta drops cTag on create/modify");
+
+  await emu.client.api(`/me/drive/items/${doomed.id}`).delete();
+  page = await emu.client.api(page["@odata.deltaLink"]).get();
+  const gone = page.value.find((i) => i.id === doomed.id);
+  assert.ok(gone?.deleted, "the deleted file carries the deleted facet");
+  assert.equal(gone.cTag, undefined, "business delete drops cTag");
+  assert.equal(gone.name, undefined, "business delete drops name");
+});

@@ -65,6 +65,8 @@ test("the deltaLink returns the changes since: new, renamed, deleted", async () 
   assert.equal(items.get(fresh.id)?.name, "new.txt");
   assert.equal(items.get(renamedID)?.name, "renamed.txt");
   assert.ok(items.get(deletedID)?.deleted, "deleted item carries the deleted facet");
+  assert.equal(items.get(deletedID).cTag, undefined, "personal delete drops cTag");
+  assert.equal(items.get(deletedID).size, undefined, "personal delete drops size");
   assert.ok(!items.has(ids[5]), "an unchanged file is not reported");
   assert.ok(next, "a new deltaLink");
 
