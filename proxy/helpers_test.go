@@ -50,7 +50,7 @@ type bundleOpts struct {
 	proxy func(*proxy.Proxy)
 }
 
-func newBundle(t *testing.T, o bundleOpts) *bundle {
+func newBundle(t testing.TB, o bundleOpts) *bundle {
 	t.Helper()
 	ctx := t.Context()
 	b := &bundle{logs: &syncBuffer{}}
@@ -89,7 +89,7 @@ func newBundle(t *testing.T, o bundleOpts) *bundle {
 
 // addCredential stores a OneDrive credential of user with a fresh
 // emulator token.
-func (b *bundle) addCredential(t *testing.T, user, status, reason string) *driveway.Credential {
+func (b *bundle) addCredential(t testing.TB, user, status, reason string) *driveway.Credential {
 	t.Helper()
 	tok, err := b.emu.IssueAccessToken(b.emuUser.ID, b.clientID, "Files.ReadWrite.All", "User.Read")
 	if err != nil {
@@ -126,6 +126,12 @@ func (b *bundle) proxyURL(path string) string {
 // with its body read.
 func (b *bundle) do(t *testing.T, method, path string, body []byte, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
+	return b.doAs(t, userID, method, path, body, hdr...)
+}
+
+// doAs is do as another end user.
+func (b *bundle) doAs(t *testing.T, user, method, path string, body []byte, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -134,7 +140,7 @@ func (b *bundle) do(t *testing.T, method, path string, body []byte, hdr ...strin
 	if err != nil {
 		t.Fatalf("new request: %v", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+userToken)
+	req.Header.Set("Authorization", "Bearer user-token-"+user)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -207,7 +213,7 @@ func (e *emuTokens) Invalidate(ctx context.Context, pid, id, stale string) (stri
 	return tok, c, nil
 }
 
-func openStore(t *testing.T) *sqlite.Store {
+func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
 	spec, err := secret.GenerateKey()
 	if err != nil {
@@ -226,14 +232,14 @@ func openStore(t *testing.T) *sqlite.Store {
 	return s
 }
 
-func mustDo(t *testing.T, what string, err error) {
+func mustDo(t testing.TB, what string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-func hostOf(t *testing.T, raw string) string {
+func hostOf(t testing.TB, raw string) string {
 	t.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {
