@@ -91,3 +91,21 @@ test("timestamps are UTC with Z; files carry a downloadUrl", async () => {
   assert.ok(item["@microsoft.graph.downloadUrl"]);
   assert.ok(item.parentReference.path.startsWith("/drive/root:"), `path ${item.parentReference.path}`);
 });
+
+test("special/approot is created on first access and addressable by path", async () => {
+  const approot = await emu.client.api("/me/drive/special/approot").get();
+  assert.ok(approot.folder);
+  assert.equal(approot.specialFolder?.name, "approot");
+  const file = await emu.client.api("/me/drive/special/approot:/settings.json:/content").header("Content-Type", "application/json").put("{}");
+  assert.equal(file.parentReference.id, approot.id);
+  const again = await emu.client.api("/me/drive/special/approot").get();
+  assert.equal(again.id, approot.id, "the same folder on the next access");
+});
+
+test("alternate drive addressing: /drives/{id}, /users/{id}/drive", async () => {
+  const me = await emu.client.api("/me/drive/root").get();
+  const byDrive = await emu.client.api(`/drives/${emu.info.driveId}/root`).get();
+  const byUser = await emu.client.api(`/users/${emu.info.userId}/drive/root`).get();
+  assert.equal(byDrive.id, me.id);
+  assert.equal(byUser.id, me.id);
+});
