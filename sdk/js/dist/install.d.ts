@@ -1,3 +1,20 @@
+/**
+ * The install (OAuth popup) protocol, as in connect-sdk-protocol §6.3:
+ *
+ *  1. open the popup on `…/sdk/actions/oauth-nonce` (inside the click);
+ *  2. meanwhile fetch `…/v2/…/sdk/actions/build-oauth` for the authorize URL;
+ *  3. when the popup posts `{type:"oauth-nonce-loaded"}`, send it to that URL;
+ *  4. the user signs in at Microsoft, which redirects to Driveway's `/oauth`;
+ *  5. finish on whichever comes first: the callback page's
+ *     `oauth_success_callback` message (then `POST …/sdk/credentials`), or
+ *     polling `…/sdk/actions/session-id/{key}` (then `GET …/sdk/credentials/{id}`);
+ *  6. `DELETE …/sdk/actions/session-id/{key}`.
+ *
+ * Messages are accepted only from Driveway's origin.
+ *
+ * @module
+ */
+import { InstallError } from "./errors.js";
 import type { Credential, WindowLike } from "./types.js";
 /** What one install run needs. */
 export interface InstallRun {
@@ -31,3 +48,11 @@ export interface SessionState {
 export declare function sessionKey(): string;
 /** Runs the popup protocol and resolves the new (or reconnected) credential. */
 export declare function runInstall(run: InstallRun): Promise<Credential>;
+/**
+ * installError describes a failed sign-in from the callback's message
+ * (`{error: code, errorResponse: {message}}`) or the session (`{error}`).
+ */
+export declare function installError(data: {
+    error?: unknown;
+    errorResponse?: unknown;
+}): InstallError;

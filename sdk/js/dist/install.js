@@ -84,7 +84,7 @@ class Flow {
                 this.run.completeFromPayload(data.credential?.payload).then((c) => this.succeed(c), (err) => this.fail(err));
                 return;
             case "oauth_error_callback":
-                this.fail(new InstallError(typeof data.error === "string" ? data.error : "connecting failed", { body: data }));
+                this.fail(installError(data));
                 return;
         }
     }
@@ -93,7 +93,7 @@ class Flow {
             return;
         this.run.pollSession(this.key).then((state) => {
             if (state?.error) {
-                this.fail(new InstallError(state.error, { body: state }));
+                this.fail(installError(state));
                 return;
             }
             const credentialId = state?.connectCredentialId;
@@ -141,4 +141,14 @@ class Flow {
         }
         this.run.deleteSession(this.key).catch(() => undefined);
     }
+}
+/**
+ * installError describes a failed sign-in from the callback's message
+ * (`{error: code, errorResponse: {message}}`) or the session (`{error}`).
+ */
+export function installError(data) {
+    const code = typeof data.error === "string" ? data.error : undefined;
+    const detail = data.errorResponse?.message;
+    const message = typeof detail === "string" ? detail : `connecting failed${code ? ": " + code : ""}`;
+    return new InstallError(message, { code, body: data });
 }

@@ -106,7 +106,7 @@ class Flow {
 
   private message(ev: MessageEventLike): void {
     if (this.done || ev.origin !== this.run.drivewayOrigin) return;
-    const data = ev.data as { type?: unknown; credential?: { payload?: unknown }; error?: unknown } | null;
+    const data = ev.data as { type?: unknown; credential?: { payload?: unknown }; error?: unknown; errorResponse?: unknown } | null;
     if (!data || typeof data !== "object") return;
     switch (data.type) {
       case "oauth-nonce-loaded":
@@ -120,7 +120,7 @@ class Flow {
         );
         return;
       case "oauth_error_callback":
-        this.fail(new InstallError(typeof data.error === "string" ? data.error : "connecting failed", { body: data }));
+        this.fail(installError(data));
         return;
     }
   }
@@ -130,7 +130,7 @@ class Flow {
     this.run.pollSession(this.key).then(
       (state) => {
         if (state?.error) {
-          this.fail(new InstallError(state.error, { body: state }));
+          this.fail(installError(state));
           return;
         }
         const credentialId = state?.connectCredentialId;
@@ -182,4 +182,15 @@ class Flow {
     }
     this.run.deleteSession(this.key).catch(() => undefined);
   }
+}
+
+/**
+ * installError describes a failed sign-in from the callback's message
+ * (`{error: code, errorResponse: {message}}`) or the session (`{error}`).
+ */
+export function installError(data: { error?: unknown; errorResponse?: unknown }): InstallError {
+  const code = typeof data.error === "string" ? data.error : undefined;
+  const detail = (data.errorResponse as { message?: unknown } | undefined)?.message;
+  const message = typeof detail === "string" ? detail : `connecting failed${code ? ": " + code : ""}`;
+  return new InstallError(message, { code, body: data });
 }
