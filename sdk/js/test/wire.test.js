@@ -123,3 +123,65 @@ test("a Graph error passed through the proxy keeps Retry-After", async () => {
   assert.equal(err.retryAfter, 3);
   assert.equal(err.graphCode, "activityLimitReached");
 });
+
+/** A window whose popup records navigations; the test posts the pages' messages. */
+function scriptedWindow(origin) {
+  const listeners = new Set();
+  const popup = { navigations: [], closed: false, close() { this.closed = true; } };
+  popup.location = {
+    set href(u) {
+      popup.navigations.push(u);
+    },
+    get href() {
+      return popup.navigations.at(-1);
+    },
+  };
+  return {
+    popup,
+    opened: [],
+    location: { origin },
+    open(url) {
+      this.opened.push(url);
+      popup.navigations.push(url);
+      return popup;
+    },
+    addEventListener: (t, l) => listeners.add(l),
+    removeEventListener: (t, l) => listeners.delete(l),
+    post: (from, data) => [...listeners].forEach((l) => l({ origin: from, data })),
+    listenerCount: () => listeners.size,
+  };
+}
+
+test("install: the popup goes to build-oauth's URL after oauth-nonce-loaded from Driveway only; an error callback rejects", async () => {
+  answers.set("GET /v2/projects/p1/sdk/actions/build-oauth", [200, { redirectUrl: "http://login.test/authorize?x=1" }]);
+  const win = scriptedWindow("http://app.test");
+  const c = new DrivewayConnect({ baseUrl: base, window: win, pollIntervalMs: 20 });
+  await c.authenticate("p1", token);
+  const done = c.installIntegration("onedrive", { selectedCredentialId: "c1", timeoutMs: 5000 });
+  const nonce = new URL(win.opened[0]);
+  assert.equal(nonce.pathname, "/projects/p1/sdk/actions/oauth-nonce");
+  assert.equal(nonce.searchParams.get("originForPostMessage"), "http://app.test");
+  assert.equal(nonce.searchParams.get("integrationId"), "int-1");
+  assert.equal(nonce.searchParams.get("userToken"), token);
+  const key = nonce.searchParams.get("oauthMetaKeyId");
+  assert.match(key, /^[0-9a-f]{32}$/);
+  // build-oauth carries the same session key and the credential to reconnect.
+  for (let i = 0; i < 100 && !seen.some((s) => s.path.endsWith("/build-oauth")); i++) await new Promise((r) => setTimeout(r, 10));
+  const b = last("GET", "/v2/projects/p1/sdk/actions/build-oauth");
+  assert.equal(b.query.get("oauthMetaKeyId"), key);
+  assert.equal(b.query.get("selectedCredentialId"), "c1");
+  assert.deepEqual(JSON.parse(b.query.get("installOptions")), { selectedCredentialId: "c1" });
+  win.post("http://evil.test", { type: "oauth-nonce-loaded" });
+  assert.equal(win.popup.navigations.length, 1, "a message from another origin is ignored");
+  win.post(base, { type: "oauth-nonce-loaded" });
+  assert.equal(win.popup.location.href, "http://login.test/authorize?x=1");
+  win.post("http://evil.test", { type: "oauth_success_callback", credential: { payload: { credentialId: "evil" } } });
+  win.post(base, { type: "oauth_error_callback", error: "access_denied", errorResponse: { message: "Permission was not granted." } });
+  const err = await done.catch((e) => e);
+  assert.equal(err.name, "InstallError");
+  assert.equal(err.code, "access_denied");
+  assert.equal(err.message, "Permission was not granted.");
+  assert.equal(win.popup.closed, true);
+  assert.equal(win.listenerCount(), 0, "the message listener is removed");
+  assert.ok(!seen.some((s) => s.method === "POST" && s.path === "/projects/p1/sdk/credentials"), "no credential completed from a foreign message");
+});
