@@ -1,0 +1,92 @@
+package connect
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/usertoken"
+)
+
+// caller is who an SDK request acts for.
+type caller struct {
+	Project *driveway.Project
+	User    *driveway.ConnectedUser
+}
+
+// apiFunc is an SDK route handler; an error it returns is answered in the
+// NestJS shape.
+type apiFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
+
+// api wraps fn with CORS and the user token check: Authorization: Bearer
+// only (the query parameter is accepted on the OAuth start routes alone).
+func (h *Handler) api(fn apiFunc) http.Handler {
+	return h.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.authenticate(r, false)
+		if err == nil {
+			err = fn(w, r, c)
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+		}
+	}))
+}
+
+// bearer returns the token of an "Authorization: Bearer" header.
+func bearer(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+var errNoToken = driveway.Errorf(driveway.EUNAUTHORIZED, "send the user token as Authorization: Bearer")
+
+// authenticate verifies the user token for the project in the path and
+// returns the caller, creating the connected user on first sight of its
+// "sub". Only a missing or bad token is EUNAUTHORIZED; a store failure is
+// EINTERNAL, so that the SDK does not log its user out.
+func (h *Handler) authenticate(r *http.Request, allowQuery bool) (*caller, error) {
+	ctx := r.Context()
+	p, err := h.Store.GetProject(ctx, r.PathValue("pid"))
+	if err != nil {
+		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+			return nil, driveway.Errorf(driveway.ENOTFOUND, "no such project")
+		}
+		return nil, fmt.Errorf("get project: %w", err)
+	}
+	tok := bearer(r)
+	if tok == "" && allowQuery {
+		tok = r.URL.Query().Get("userToken")
+	}
+	if tok == "" {
+		return nil, errNoToken
+	}
+	v, err := h.Verifier.Verify(ctx, p.ID, tok)
+	if err != nil {
+		return nil, err
+	}
+	u, err := h.connectedUser(r, p.ID, v)
+	if err != nil {
+		return nil, err
+	}
+	return &caller{Project: p, User: u}, nil
+}
+
+func (h *Handler) connectedUser(r *http.Request, projectID string, v *usertoken.Verified) (*driveway.ConnectedUser, error) {
+	u, err := h.Store.GetConnectedUser(r.Context(), projectID, v.Subject)
+	if err == nil {
+		return u, nil
+	}
+	if driveway.ErrorCode(err) != driveway.ENOTFOUND {
+		return nil, fmt.Errorf("get connected user: %w", err)
+	}
+	now := h.now()
+	u = &driveway.ConnectedUser{ProjectID: projectID, ID: v.Subject, Metadata: map[string]any{}, CreatedAt: now, UpdatedAt: now}
+	if err := h.Store.UpsertConnectedUser(r.Context(), u); err != nil {
+		return nil, fmt.Errorf("create connected user: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,157 @@
+package connect
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/httpapi"
+	"github.com/drivewayhq/driveway/microsoft"
+)
+
+func httpStatus(err error) int { return httpapi.StatusFor(driveway.ErrorCode(err)) }
+
+// callback is GET /oauth, where Microsoft sends the browser back. The state
+// is checked before anything else: a missing, unknown, reused, expired or
+// mismatched state ends on an error page and no token exchange is tried.
+// The page answers the opener only at the origin the state was bound to.
+func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	st, problem := h.consumeState(r, q.Get("state"))
+	if problem != "" {
+		h.logger().InfoContext(r.Context(), "oauth callback refused", "request_id", httpapi.RequestID(r.Context()), "reason", problem)
+		renderResult(w, http.StatusBadRequest, resultPage{Title: "This sign-in link is not valid",
+			Detail: problem + " Start connecting OneDrive again from the app."})
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		h.failSignIn(w, r, st, signInError(e))
+		return
+	}
+	code := q.Get("code")
+	if code == "" {
+		h.failSignIn(w, r, st, errNoCode)
+		return
+	}
+	cr, reconnected, err := h.finishSignIn(r, st, code)
+	if err != nil {
+		h.failSignIn(w, r, st, err)
+		return
+	}
+	h.succeed(w, r, st, cr, reconnected)
+}
+
+// consumeState takes the state out of the store (single use) and checks
+// it; the second result is a reason to show when it is refused.
+func (h *Handler) consumeState(r *http.Request, state string) (*driveway.OAuthState, string) {
+	if state == "" {
+		return nil, "The sign-in answer carries no state."
+	}
+	pid, secret, ok := splitState(state)
+	if !ok {
+		return nil, "The sign-in state is malformed."
+	}
+	st, err := h.Store.ConsumeOAuthState(r.Context(), stateID(secret))
+	switch {
+	case driveway.ErrorCode(err) == driveway.ENOTFOUND:
+		return nil, "This sign-in is unknown or was already used."
+	case err != nil:
+		h.logger().ErrorContext(r.Context(), "consume oauth state", "err", err)
+		return nil, "The sign-in could not be checked."
+	case st.ProjectID != pid:
+		return nil, "This sign-in belongs to another project."
+	case !h.now().Before(st.ExpiresAt):
+		return nil, "This sign-in took too long and expired."
+	}
+	return st, ""
+}
+
+// flowError is a sign-in failure with a code for the SDK and a text for
+// the user; neither holds anything secret.
+type flowError struct {
+	Code   string // oauth_error_callback "error" and the install session's Error
+	Detail string
+}
+
+func (e *flowError) Error() string { return e.Code + ": " + e.Detail }
+
+var errNoCode = &flowError{"invalid_request", "Microsoft sent no authorization code."}
+
+// signInError maps the OAuth error Microsoft redirected with.
+func signInError(e string) *flowError {
+	switch e {
+	case "access_denied", "consent_required":
+		return &flowError{"access_denied", "Permission was not granted, so OneDrive was not connected."}
+	case "interaction_required", "login_required":
+		return &flowError{"interaction_required", "Microsoft needs you to sign in again."}
+	case "temporarily_unavailable", "server_error":
+		return &flowError{"temporarily_unavailable", "Microsoft is unavailable right now. Try again in a moment."}
+	}
+	return &flowError{"sign_in_failed", "Microsoft refused the sign-in."}
+}
+
+// tokenFlowError maps a token endpoint refusal by its class.
+func tokenFlowError(err error) *flowError {
+	var te *microsoft.TokenError
+	if !errors.As(err, &te) {
+		return nil
+	}
+	switch te.Class() {
+	case microsoft.ClassAppCredentials:
+		return &flowError{"app_credentials_invalid", "The app's own Microsoft credentials were refused. Contact the app's support."}
+	case microsoft.ClassNeedsConsent:
+		return &flowError{"access_denied", "Permission was not granted, so OneDrive was not connected."}
+	case microsoft.ClassTransient:
+		return &flowError{"temporarily_unavailable", "Microsoft is unavailable right now. Try again in a moment."}
+	case microsoft.ClassNeedsInteractive:
+		return &flowError{"interaction_required", "Microsoft needs you to sign in again."}
+	}
+	return &flowError{"sign_in_failed", "Microsoft refused the sign-in. Start again from the app."}
+}
+
+// failSignIn records the failure for polling and shows it, answering the
+// opener with oauth_error_callback.
+func (h *Handler) failSignIn(w http.ResponseWriter, r *http.Request, st *driveway.OAuthState, err error) {
+	var fe *flowError
+	if !errors.As(err, &fe) {
+		if fe = tokenFlowError(err); fe == nil {
+			fe = &flowError{"sign_in_failed", "OneDrive could not be connected. Try again."}
+		}
+		h.logger().ErrorContext(r.Context(), "oauth callback failed", "request_id", httpapi.RequestID(r.Context()),
+			"project", st.ProjectID, "err", err)
+	}
+	h.putSession(r, st, "", fe.Code)
+	renderResult(w, http.StatusOK, resultPage{Title: "OneDrive was not connected", Detail: fe.Detail, Origin: st.Origin,
+		Message: map[string]any{"type": "oauth_error_callback", "error": fe.Code, "integrationId": IntegrationID(st.ProjectID),
+			"errorResponse": map[string]any{"message": fe.Detail, "code": fe.Code}}})
+}
+
+func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, st *driveway.OAuthState, cr *driveway.Credential, reconnected bool) {
+	h.putSession(r, st, cr.ID, "")
+	kind := driveway.EventCredentialConnected
+	if reconnected {
+		kind = driveway.EventCredentialReconnected
+	}
+	h.event(r, kind, cr, nil)
+	payload := map[string]any{"credentialId": cr.ID}
+	if st.SessionID != "" {
+		payload["sessionId"] = st.SessionID
+	}
+	name := cr.Account.UserPrincipalName
+	renderResult(w, http.StatusOK, resultPage{OK: true, Title: "OneDrive connected", Detail: "Connected as " + name + ".",
+		Origin: st.Origin, Message: map[string]any{"type": "oauth_success_callback",
+			"credential": map[string]any{"integrationId": IntegrationID(st.ProjectID), "payload": payload}}})
+}
+
+// putSession records how the flow ended, when the SDK gave a session id.
+func (h *Handler) putSession(r *http.Request, st *driveway.OAuthState, credentialID, code string) {
+	if st.SessionID == "" {
+		return
+	}
+	now := h.now()
+	s := &driveway.InstallSession{ProjectID: st.ProjectID, UserID: st.UserID, ID: st.SessionID,
+		CredentialID: credentialID, Error: code, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
+	if err := h.Store.PutInstallSession(r.Context(), s); err != nil {
+		h.logger().ErrorContext(r.Context(), "record install session", "err", err)
+	}
+}

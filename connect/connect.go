@@ -1,0 +1,139 @@
+// Package connect serves what an end user's browser talks to: the Connect
+// SDK API (the routes of the Paragon Connect protocol under
+// /projects/{pid}/sdk/...), the OAuth install flow with Microsoft and its
+// /oauth callback, and the hosted Connect Portal page at /connect/.
+//
+// Map of the flow:
+//
+//	Register (connect.go)        every route on the root mux, CORS first (cors.go)
+//	 ├─ /projects/{pid}/sdk/...  user token (auth.go) → me, integrations (sdk.go),
+//	 │                           credentials, disconnect (credentials.go), sessions (install.go)
+//	 ├─ oauth-nonce, build-oauth the popup protocol: an HTML page that tells the opener it
+//	 │                           loaded, and the Microsoft authorize URL with a fresh state
+//	 │                           and PKCE (install.go)
+//	 ├─ GET /oauth               state first, then the code exchange, id token, /me and
+//	 │                           /me/drive, the credential created or replaced, the install
+//	 │                           session and an event, and a page that posts the result to
+//	 │                           the opener's validated origin (callback.go, account.go)
+//	 └─ GET /connect/            the portal page: html/template + vanilla JS (portal.go, assets/)
+//
+// Errors are answered in the NestJS shape the SDK reads,
+// {"statusCode","message","code"}; 401 means only "bad user token", since
+// the SDK logs its user out on 401 and 403.
+package connect
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/microsoft"
+	"github.com/drivewayhq/driveway/usertoken"
+)
+
+// Handler serves the SDK API, the install flow and the Connect Portal.
+// Set the fields, then call Register once. Safe for concurrent use.
+type Handler struct {
+	Store driveway.Store
+	// Verifier checks the user token of every SDK call (give it a Cache).
+	Verifier *usertoken.Verifier
+	// Resolver gives the Microsoft endpoints of the integration's cloud;
+	// its Override points tests and `driveway dev` at the emulator.
+	Resolver microsoft.Resolver
+	// PublicURL is DRIVEWAY_PUBLIC_URL without a trailing slash; the OAuth
+	// redirect URI is PublicURL + "/oauth", and its origin may receive
+	// postMessage (the Connect Portal's popups).
+	PublicURL string
+	// HTTP calls Microsoft (token endpoint and Graph); http.DefaultClient
+	// when nil.
+	HTTP *http.Client
+	// Logger receives operator logs (never a token, code or state);
+	// discarded when nil.
+	Logger *slog.Logger
+	// Now returns the time; time.Now when nil.
+	Now func() time.Time
+}
+
+// StateLifetime is how long a sign-in started by build-oauth may take.
+const StateLifetime = 10 * time.Minute
+
+// sessionLifetime is how long the SDK may poll an install session.
+const sessionLifetime = 30 * time.Minute
+
+// Route is one entry of the route table.
+type Route struct {
+	Pattern string // a net/http pattern with its method
+	Handler http.Handler
+}
+
+// Routes returns the route table.
+func (h *Handler) Routes() []Route {
+	sdk := "/projects/{pid}/sdk"
+	return []Route{
+		{"OPTIONS /projects/{pid}/sdk/{rest...}", http.HandlerFunc(h.preflight)},
+		{"OPTIONS /v2/projects/{pid}/sdk/{rest...}", http.HandlerFunc(h.preflight)},
+		{"GET " + sdk + "/me", h.api(h.getMe)},
+		{"PATCH " + sdk + "/me", h.api(h.patchMe)},
+		{"GET " + sdk + "/integrations", h.api(h.listIntegrations)},
+		{"DELETE " + sdk + "/integrations/{integrationId}", h.api(h.disconnect)},
+		{"GET " + sdk + "/credentials", h.api(h.listCredentials)},
+		{"POST " + sdk + "/credentials", h.api(h.completeCredential)},
+		{"GET " + sdk + "/credentials/{credentialId}", h.api(h.getCredential)},
+		{"PATCH " + sdk + "/credentials/{credentialId}", h.api(h.updateCredential)},
+		{"POST " + sdk + "/credentials/{credentialId}/complete-setup", h.api(h.completeCredential)},
+		{"GET " + sdk + "/actions/session-id/{sessionId}", h.api(h.getSession)},
+		{"DELETE " + sdk + "/actions/session-id/{sessionId}", h.api(h.deleteSession)},
+		{"GET " + sdk + "/actions/oauth-nonce", http.HandlerFunc(h.oauthNonce)},
+		{"GET /v2" + sdk + "/actions/build-oauth", h.cors(http.HandlerFunc(h.buildOAuth))},
+		{"/projects/{pid}/sdk/{rest...}", h.cors(http.HandlerFunc(notFound))},
+		{"GET /oauth", http.HandlerFunc(h.callback)},
+		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
+		{"GET /connect/assets/{file}", http.HandlerFunc(serveAsset)},
+	}
+}
+
+// Register adds every route to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, r := range h.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
+}
+
+func (h *Handler) client() *http.Client {
+	if h.HTTP == nil {
+		return http.DefaultClient
+	}
+	return h.HTTP
+}
+
+// publicOrigin is the scheme and host of PublicURL.
+func (h *Handler) publicOrigin() string {
+	u := strings.TrimRight(h.PublicURL, "/")
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.Index(u[i+3:], "/"); j >= 0 {
+			return strings.ToLower(u[:i+3+j])
+		}
+	}
+	return strings.ToLower(u)
+}
+
+// redirectURI is the one OAuth redirect URI, from configuration only.
+func (h *Handler) redirectURI() string {
+	return strings.TrimRight(h.PublicURL, "/") + "/oauth"
+}

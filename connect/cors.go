@@ -1,0 +1,67 @@
+package connect
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// AllowHeaders are the request headers a cross-origin SDK call may send.
+const AllowHeaders = "Authorization, Content-Type, Accept, X-Paragon-SDK-Version, X-Paragon-Credential, " +
+	"X-Paragon-Configuration-Id, X-Paragon-Use-Raw-Response, X-Driveway-Credential"
+
+const allowMethods = "GET, POST, PUT, PATCH, DELETE"
+
+// originAllowed reports whether origin may call the project's SDK API or
+// receive postMessage from Driveway: it must be byte-for-byte one of the
+// project's allowed origins (stored normalised, as browsers serialise
+// them) or Driveway's own origin (the Connect Portal). Nothing is
+// normalised here, so no spelling trick can pass.
+func (h *Handler) originAllowed(p *driveway.Project, origin string) bool {
+	if origin == "" || origin == "null" {
+		return false
+	}
+	if origin == h.publicOrigin() {
+		return true
+	}
+	return slices.Contains(p.AllowedOrigins, origin)
+}
+
+// preflight answers CORS preflight requests for the project's SDK routes.
+// A request from an origin the project does not allow gets 403 and no
+// Access-Control-Allow-Origin, so the browser refuses the call.
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	p, err := h.Store.GetProject(r.Context(), r.PathValue("pid"))
+	w.Header().Add("Vary", "Origin")
+	if err != nil || !h.originAllowed(p, origin) {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Set("Access-Control-Allow-Methods", allowMethods)
+	hd.Set("Access-Control-Allow-Headers", AllowHeaders)
+	hd.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// cors adds the CORS answer headers for an allowed Origin. Other helpers'
+// SDK-facing handlers (proxy, workflows) can wrap themselves with CORS.
+func (h *Handler) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Origin")
+		if origin := r.Header.Get("Origin"); origin != "" {
+			p, err := h.Store.GetProject(r.Context(), r.PathValue("pid"))
+			if err == nil && h.originAllowed(p, origin) {
+				w.Header().Set("Access-Control-Allow-Origin", origin)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CORS wraps next (a handler under /projects/{pid}/...) with the CORS
+// answer headers for the project's allowed origins.
+func (h *Handler) CORS(next http.Handler) http.Handler { return h.cors(next) }

@@ -1,0 +1,179 @@
+package connect
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/ids"
+)
+
+var errNoCredential = driveway.Errorf(driveway.ENOTFOUND, "no such OneDrive credential")
+
+// ownCredential returns the caller's credential id, else ENOTFOUND (also
+// for another user's credential).
+func (h *Handler) ownCredential(r *http.Request, c *caller, id string) (*driveway.Credential, error) {
+	if id == "" {
+		return nil, errNoCredential
+	}
+	cr, err := h.Store.GetCredential(r.Context(), c.Project.ID, id)
+	if driveway.ErrorCode(err) == driveway.ENOTFOUND || (err == nil && cr.UserID != c.User.ID) {
+		return nil, errNoCredential
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get credential: %w", err)
+	}
+	return cr, nil
+}
+
+// listCredentials is GET /sdk/credentials. With ?integration=onedrive it
+// answers the one selected credential (the SDK's getIntegrationAccount);
+// without, every credential of the user. includeAccountAuth is accepted but
+// no access token is ever returned: no project setting allows it yet.
+func (h *Handler) listCredentials(w http.ResponseWriter, r *http.Request, c *caller) error {
+	integ := r.URL.Query().Get("integration")
+	if integ != "" && integ != driveway.IntegrationOneDrive {
+		return driveway.Errorf(driveway.ENOTFOUND, "no such integration")
+	}
+	creds, err := h.credentials(r, c)
+	if err != nil {
+		return err
+	}
+	s := settingsOf(c.User)
+	if integ != "" {
+		sel := pick(creds, selectedID(r))
+		if sel == nil {
+			return driveway.Errorf(driveway.ENOTFOUND, "OneDrive is not connected")
+		}
+		writeJSON(w, http.StatusOK, credentialView(sel, s))
+		return nil
+	}
+	out := []credentialJSON{}
+	for _, cr := range creds {
+		out = append(out, credentialView(cr, s))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
+	cr, err := h.ownCredential(r, c, r.PathValue("credentialId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User)))
+	return nil
+}
+
+// completeCredential is POST /sdk/credentials (and .../complete-setup):
+// the SDK sends the oauth_success_callback payload, and the answer is the
+// credential the callback already stored. It is idempotent: the SDK may
+// both receive the message and poll the session.
+func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		IntegrationID string `json:"integrationId"`
+		Payload       struct {
+			CredentialID string `json:"credentialId"`
+			SessionID    string `json:"sessionId"`
+		} `json:"payload"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	id := r.PathValue("credentialId")
+	if id == "" {
+		id = in.Payload.CredentialID
+	}
+	if id == "" && in.Payload.SessionID != "" {
+		s, err := h.Store.GetInstallSession(r.Context(), c.Project.ID, c.User.ID, in.Payload.SessionID)
+		if err == nil {
+			id = s.CredentialID
+		}
+	}
+	if id == "" {
+		return driveway.Invalid("payload", "send the payload of oauth_success_callback")
+	}
+	cr, err := h.ownCredential(r, c, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User)))
+	return nil
+}
+
+// updateCredential is PATCH /sdk/credentials/{id}: it merges
+// {config:{sharedSettings, workflowSettings}} into the credential's User
+// Settings and answers with the credential.
+func (h *Handler) updateCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
+	cr, err := h.ownCredential(r, c, r.PathValue("credentialId"))
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Config struct {
+			SharedSettings   map[string]any `json:"sharedSettings"`
+			WorkflowSettings map[string]any `json:"workflowSettings"`
+		} `json:"config"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	s := settingsOf(c.User)
+	cs := s.forCredential(cr.ID)
+	maps.Copy(cs.Shared, in.Config.SharedSettings)
+	maps.Copy(cs.Workflow, in.Config.WorkflowSettings)
+	s[cr.ID] = cs
+	s.store(c.User)
+	c.User.UpdatedAt = h.now()
+	if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
+		return fmt.Errorf("save user settings: %w", err)
+	}
+	writeJSON(w, http.StatusOK, credentialView(cr, s))
+	return nil
+}
+
+// disconnect is DELETE /sdk/integrations/{integrationId} with the
+// credential in X-Paragon-Credential: the credential and its tokens are
+// deleted, its User Settings cleared, and an event recorded.
+func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if iid := r.PathValue("integrationId"); iid != IntegrationID(c.Project.ID) && iid != driveway.IntegrationOneDrive {
+		return driveway.Errorf(driveway.ENOTFOUND, "no such integration")
+	}
+	creds, err := h.credentials(r, c)
+	if err != nil {
+		return err
+	}
+	cr := pick(creds, selectedID(r))
+	if cr == nil {
+		return errNoCredential
+	}
+	if err := h.Store.DeleteCredential(r.Context(), c.Project.ID, cr.ID); err != nil {
+		return fmt.Errorf("delete credential: %w", err)
+	}
+	s := settingsOf(c.User)
+	if _, ok := s[cr.ID]; ok {
+		delete(s, cr.ID)
+		s.store(c.User)
+		c.User.UpdatedAt = h.now()
+		if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
+			return fmt.Errorf("clear user settings: %w", err)
+		}
+	}
+	h.event(r, driveway.EventCredentialDisconnected, cr, nil)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// event records an event; a failure is logged, not returned: the change
+// it describes is already made.
+func (h *Handler) event(r *http.Request, kind string, cr *driveway.Credential, extra map[string]any) {
+	data := map[string]any{"integration": driveway.IntegrationOneDrive, "tenantId": cr.Account.TenantID,
+		"objectId": cr.Account.ObjectID, "driveType": cr.DriveType}
+	maps.Copy(data, extra)
+	e := &driveway.Event{ID: ids.New("evt"), ProjectID: cr.ProjectID, Kind: kind, UserID: cr.UserID,
+		CredentialID: cr.ID, Data: data, CreatedAt: h.now()}
+	if err := h.Store.AppendEvent(r.Context(), e); err != nil {
+		h.logger().ErrorContext(r.Context(), "record event", "kind", kind, "err", err)
+	}
+}

@@ -1,0 +1,59 @@
+package connect
+
+import (
+	"io/fs"
+	"net/http"
+	"path"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// portal is GET /connect/?projectId=...[&returnTo=...], the hosted Connect
+// Portal. The user token travels in the URL fragment (#userToken=...), so
+// it reaches neither Driveway's logs nor any referrer; the page's script
+// reads it and calls the SDK API with it. The page may be framed only by
+// the project's allowed origins.
+func (h *Handler) portal(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p, err := h.Store.GetProject(r.Context(), q.Get("projectId"))
+	if err != nil {
+		status := httpStatus(err)
+		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+			status = http.StatusNotFound
+		}
+		renderResult(w, status, resultPage{Title: "Connect Portal", Detail: "No such project."})
+		return
+	}
+	returnTo, _ := validReturnTo(p, q.Get("returnTo"))
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "+
+		"img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors "+frameAncestors(p))
+	_ = pages.ExecuteTemplate(w, "portal.html", map[string]any{
+		"ProjectID": p.ID, "ProjectName": p.Name, "IntegrationID": IntegrationID(p.ID), "ReturnTo": returnTo,
+	})
+}
+
+var assetTypes = map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+// serveAsset serves the portal's script and style sheet.
+func serveAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	ct, ok := assetTypes[path.Ext(name)]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(assetFS, "assets/"+name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,146 @@
+package connect
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// integration returns the project's OneDrive settings, nil when none were
+// saved.
+func (h *Handler) integration(r *http.Request, projectID string) (*driveway.Integration, error) {
+	in, err := h.Store.GetIntegration(r.Context(), projectID)
+	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get integration: %w", err)
+	}
+	return in, nil
+}
+
+// credentials lists the caller's OneDrive credentials, oldest first.
+func (h *Handler) credentials(r *http.Request, c *caller) ([]*driveway.Credential, error) {
+	all, err := h.Store.ListCredentials(r.Context(), c.Project.ID, c.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list credentials: %w", err)
+	}
+	var out []*driveway.Credential
+	for _, cr := range all {
+		if cr.Integration == driveway.IntegrationOneDrive {
+			out = append(out, cr)
+		}
+	}
+	return out, nil
+}
+
+// selectedID is the credential the request names with X-Paragon-Credential
+// or X-Driveway-Credential, or "".
+func selectedID(r *http.Request) string {
+	if id := r.Header.Get("X-Driveway-Credential"); id != "" {
+		return id
+	}
+	return r.Header.Get("X-Paragon-Credential")
+}
+
+// pick returns the named credential, or without a name the first VALID one,
+// else the first; nil when there is none (or the name matches none).
+func pick(creds []*driveway.Credential, id string) *driveway.Credential {
+	for _, c := range creds {
+		if id != "" && c.ID == id {
+			return c
+		}
+	}
+	if id != "" {
+		return nil
+	}
+	for _, c := range creds {
+		if c.Status == driveway.CredentialValid {
+			return c
+		}
+	}
+	if len(creds) > 0 {
+		return creds[0]
+	}
+	return nil
+}
+
+type meJSON struct {
+	Project      projectJSON                   `json:"project"`
+	Meta         map[string]any                `json:"meta"`
+	Resources    []any                         `json:"resources"`
+	Integrations map[string]sdkIntegrationJSON `json:"integrations"`
+}
+
+type projectJSON struct {
+	ID                 string   `json:"id"`
+	BillingPlan        string   `json:"billingPlan"`
+	AccessibleFeatures []string `json:"accessibleFeatures"`
+}
+
+func (h *Handler) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
+	v, err := h.meView(r, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (h *Handler) meView(r *http.Request, c *caller) (*meJSON, error) {
+	creds, err := h.credentials(r, c)
+	if err != nil {
+		return nil, err
+	}
+	s := settingsOf(c.User)
+	od := sdkIntegrationJSON{AllCredentials: []credentialJSON{}, SharedSettings: map[string]any{},
+		WorkflowSettings: map[string]any{}, ConfiguredWorkflows: map[string]any{}}
+	for _, cr := range creds {
+		od.AllCredentials = append(od.AllCredentials, credentialView(cr, s))
+	}
+	if sel := pick(creds, selectedID(r)); sel != nil {
+		view := credentialView(sel, s)
+		od.Enabled = sel.Status == driveway.CredentialValid
+		od.CredentialID, od.CredentialConfigID, od.CredentialStatus = sel.ID, configurationID(sel.ID), sel.Status
+		od.ProviderID, od.ProviderData = sel.Account.ObjectID, &view.ProviderData
+		od.SharedSettings, od.WorkflowSettings, od.ConfiguredWorkflows = view.Configurations[0].SharedSettings,
+			view.Configurations[0].WorkflowSettings, view.Configurations[0].WorkflowSettings
+	}
+	return &meJSON{
+		Project: projectJSON{ID: c.Project.ID, BillingPlan: "connect_enterprise", AccessibleFeatures: features},
+		Meta:    publicMeta(c.User), Resources: []any{},
+		Integrations: map[string]sdkIntegrationJSON{driveway.IntegrationOneDrive: od},
+	}, nil
+}
+
+// patchMe merges {meta:{...}} into the user's metadata ("name"/"email" in
+// any case become "Name"/"Email") and answers with /sdk/me.
+func (h *Handler) patchMe(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		Meta map[string]any `json:"meta"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if c.User.Metadata == nil {
+		c.User.Metadata = map[string]any{}
+	}
+	for k, v := range normalizeMeta(in.Meta) {
+		c.User.Metadata[k] = v
+	}
+	c.User.UpdatedAt = h.now()
+	if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
+		return fmt.Errorf("update user metadata: %w", err)
+	}
+	return h.getMe(w, r, c)
+}
+
+func (h *Handler) listIntegrations(w http.ResponseWriter, r *http.Request, c *caller) error {
+	in, err := h.integration(r, c.Project.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, []integrationJSON{integrationView(c.Project, in)})
+	return nil
+}
