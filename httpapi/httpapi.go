@@ -37,6 +37,9 @@ type Server struct {
 	Mounts map[string]http.Handler
 	// ServeMetrics is false when /metrics is served on its own address.
 	ServeMetrics bool
+	// Connect, when set, registers the SDK API, the install flow (/oauth)
+	// and the Connect Portal (/connect/) on the root mux (package connect).
+	Connect interface{ Register(mux *http.ServeMux) }
 
 	metrics *httpMetrics
 }
@@ -68,6 +71,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Dashboard != nil {
 		mux.Handle("/dashboard/", s.Dashboard)
 		mux.Handle("GET /dashboard", http.RedirectHandler("/dashboard/", http.StatusFound))
+	}
+	if s.Connect != nil {
+		s.Connect.Register(mux)
 	}
 	for prefix, h := range s.Mounts {
 		mux.Handle(prefix, h)
