@@ -1,0 +1,240 @@
+package microsoft
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/drivewayhq/driveway/microsoft/quickxor"
+)
+
+// UploadOptions tune Upload and UploadStream. The zero value replaces an
+// existing file of the same name (Graph's default for content writes).
+type UploadOptions struct {
+	// Conflict is ConflictFail, ConflictRename or ConflictReplace; empty
+	// leaves Graph's default (replace).
+	Conflict string
+	// IfMatch makes Graph refuse (412) when the existing file's eTag
+	// differs.
+	IfMatch string
+	// QuickXorHash, when set, is the base64 QuickXorHash the caller expects
+	// (computed earlier from the source). Otherwise the hash of the bytes
+	// sent is used. Either way it is compared with Graph's.
+	QuickXorHash string
+	// Progress, when set, is called with the number of bytes Graph has
+	// committed, after every fragment.
+	Progress func(committed int64)
+}
+
+// HashMismatchError reports that Graph's QuickXorHash of the uploaded file
+// differs from the expected one. The file exists in the drive (Item).
+type HashMismatchError struct {
+	Want, Got string
+	Item      *Item
+}
+
+func (e *HashMismatchError) Error() string {
+	return fmt.Sprintf("upload: quickXorHash mismatch: want %s, graph has %s", e.Want, e.Got)
+}
+
+// Upload writes size bytes read from src to the file at target: a path
+// (ByPath("/a/b.txt")), a name below a folder id (ItemRef{ID: parent,
+// Path: "b.txt"}), or an existing file id (replaced). Files up to
+// SimpleUploadMax (4 MiB) and empty files go in one PUT; larger ones
+// through an upload session, in fragments of ChunkSize that are resumed
+// from Graph's nextExpectedRanges after a 416, 5xx, throttling or a dropped
+// connection, so committed bytes are never sent twice. The session is
+// cancelled when the upload fails. The QuickXorHash is checked: a
+// difference is a *HashMismatchError.
+func (c *DriveClient) Upload(ctx context.Context, target ItemRef, src io.ReaderAt, size int64, o *UploadOptions) (*Item, error) {
+	return c.upload(ctx, target, &uploadSource{ra: src, size: size}, o)
+}
+
+// UploadStream is Upload from a reader that cannot seek (a request body).
+// It keeps one fragment (ChunkSize bytes) in memory, enough to resend a
+// fragment Graph did not commit; committed bytes are never needed again.
+func (c *DriveClient) UploadStream(ctx context.Context, target ItemRef, r io.Reader, size int64, o *UploadOptions) (*Item, error) {
+	return c.upload(ctx, target, &uploadSource{r: r, size: size}, o)
+}
+
+func (c *DriveClient) upload(ctx context.Context, target ItemRef, src *uploadSource, o *UploadOptions) (*Item, error) {
+	if o == nil {
+		o = &UploadOptions{}
+	}
+	if err := checkConflict(o.Conflict); err != nil {
+		return nil, err
+	}
+	if src.size < 0 {
+		return nil, errors.New("upload: size must be known")
+	}
+	src.h = quickxor.New()
+	var it *Item
+	var err error
+	if src.size <= c.opts.SimpleUploadMax {
+		it, err = c.simpleUpload(ctx, target, src, o)
+	} else {
+		it, err = c.sessionUpload(ctx, target, src, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.verifyHash(ctx, target.Drive, it, src, o)
+}
+
+// simpleUpload sends the whole file in one PUT {target}/content.
+func (c *DriveClient) simpleUpload(ctx context.Context, target ItemRef, src *uploadSource, o *UploadOptions) (*Item, error) {
+	p, err := target.urlPath("content")
+	if err != nil {
+		return nil, err
+	}
+	src.buf = make([]byte, src.size)
+	b, err := src.chunk(0, int(src.size))
+	if err != nil {
+		return nil, err
+	}
+	query := ""
+	if o.Conflict != "" {
+		query = "@microsoft.graph.conflictBehavior=" + o.Conflict
+	}
+	rq := &request{method: http.MethodPut, url: c.graphURL(p, query), body: b, contentType: "application/octet-stream",
+		header: ifMatchHeader(o.IfMatch), idempotent: o.Conflict != ConflictRename}
+	if len(b) == 0 {
+		rq.body = nil
+	}
+	var it Item
+	if _, err := c.doJSON(ctx, rq, &it); err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	if o.Progress != nil {
+		o.Progress(src.size)
+	}
+	return &it, nil
+}
+
+// verifyHash compares Graph's QuickXorHash with the expected one. Graph
+// may leave the hash out just after an upload: the item is read once more,
+// and if it is still missing the upload is accepted unverified.
+func (c *DriveClient) verifyHash(ctx context.Context, d DriveRef, it *Item, src *uploadSource, o *UploadOptions) (*Item, error) {
+	want := o.QuickXorHash
+	if want == "" {
+		want = base64.StdEncoding.EncodeToString(src.h.Sum(nil))
+	}
+	got := it.QuickXorHash()
+	if got == "" && it.ID != "" {
+		if again, err := c.Get(ctx, d.Item(it.ID), nil, ""); err == nil {
+			it, got = again, again.QuickXorHash()
+		}
+	}
+	if got != "" && got != want {
+		return it, &HashMismatchError{Want: want, Got: got, Item: it}
+	}
+	return it, nil
+}
+
+// uploadSource hands out the fragments of a ReaderAt or of a stream, and
+// hashes every byte once, in order, whether it is sent or skipped.
+type uploadSource struct {
+	ra     io.ReaderAt
+	r      io.Reader
+	size   int64
+	h      hash.Hash
+	hashed int64 // bytes [0, hashed) are in h
+	pos    int64 // stream: bytes consumed from r
+	buf    []byte
+	bufOff int64 // buf[:bufLen] holds bytes [bufOff, bufOff+bufLen)
+	bufLen int
+}
+
+// chunk returns bytes [off, off+n). The slice is valid until the next call.
+func (s *uploadSource) chunk(off int64, n int) ([]byte, error) {
+	if off+int64(n) > s.size || off < 0 {
+		return nil, fmt.Errorf("upload: fragment %d+%d is outside the %d-byte source", off, n, s.size)
+	}
+	if err := s.skipTo(off); err != nil {
+		return nil, err
+	}
+	if s.ra != nil {
+		if err := readFullAt(s.ra, s.buf[:n], off); err != nil {
+			return nil, err
+		}
+		s.bufOff, s.bufLen = off, n
+	} else if err := s.streamChunk(off, n); err != nil {
+		return nil, err
+	}
+	if end := off + int64(n); end > s.hashed {
+		_, _ = s.h.Write(s.buf[s.hashed-off : n])
+		s.hashed = end
+	}
+	return s.buf[:n], nil
+}
+
+// streamChunk puts bytes [off, off+n) of the stream at the start of buf,
+// keeping what buf already holds from off on.
+func (s *uploadSource) streamChunk(off int64, n int) error {
+	if off < s.bufOff || off > s.pos {
+		return fmt.Errorf("upload: cannot rewind the stream to byte %d (fragment at %d already released)", off, s.bufOff)
+	}
+	keep := int(s.pos - off)
+	copy(s.buf, s.buf[s.bufLen-keep:s.bufLen])
+	s.bufOff, s.bufLen = off, keep
+	if keep >= n {
+		return nil
+	}
+	m, err := io.ReadFull(s.r, s.buf[keep:n])
+	s.pos += int64(m)
+	s.bufLen += m
+	if err != nil {
+		return fmt.Errorf("upload: read source: %w", err)
+	}
+	return nil
+}
+
+// skipTo hashes, without sending, the bytes between what was hashed and
+// off (Graph already holds them, e.g. after resuming a session).
+func (s *uploadSource) skipTo(off int64) error {
+	for s.hashed < off {
+		n := int(min(int64(len(s.buf)), off-s.hashed))
+		var err error
+		if s.ra != nil {
+			err = readFullAt(s.ra, s.buf[:n], s.hashed)
+		} else {
+			var m int
+			m, err = io.ReadFull(s.r, s.buf[:n])
+			s.pos += int64(m)
+		}
+		if err != nil {
+			return fmt.Errorf("upload: read source: %w", err)
+		}
+		_, _ = s.h.Write(s.buf[:n])
+		s.hashed += int64(n)
+		s.bufOff, s.bufLen = s.hashed-int64(n), n
+	}
+	return nil
+}
+
+// detach gives the source a new buffer when the transport may still read
+// the old one (an HTTP body it has not closed yet), keeping its content.
+func (s *uploadSource) detach() {
+	nb := make([]byte, len(s.buf))
+	copy(nb, s.buf[:s.bufLen])
+	s.buf = nb
+}
+
+func readFullAt(ra io.ReaderAt, b []byte, off int64) error {
+	n, err := ra.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("upload: read source at %d: %w", off, err)
+}
+
+// cancelTimeout bounds the DELETE of a failed upload session.
+const cancelTimeout = 10 * time.Second
