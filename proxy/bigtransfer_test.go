@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -157,6 +159,7 @@ func vmRSS(b *testing.B) int64 {
 // serverInfo is the line e2e/cmd/proxyserver prints.
 type serverInfo struct {
 	EmulatorURL, PreAuthURL, GraphToken, EmulatorUserID, DriveID string
+	CAPEM                                                        string `json:"caPem"`
 }
 
 // startProxyServer builds and starts e2e/cmd/proxyserver and returns what
@@ -207,7 +210,12 @@ func remoteProxy(tb testing.TB, info serverInfo) *httptest.Server {
 	mustDo(tb, "credential", st.CreateCredential(ctx, &driveway.Credential{ID: "cred_bench", ProjectID: projectID, UserID: userID,
 		Integration: driveway.IntegrationOneDrive, Status: driveway.CredentialValid, AccessToken: info.GraphToken,
 		RefreshToken: "unused", AccessTokenExpiresAt: time.Now().Add(time.Hour), DriveID: info.DriveID}))
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM([]byte(info.CAPEM))
+	tr := proxy.NewTransport()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	p := &proxy.Proxy{
+		Transport:     tr,
 		Tokens:        staticTokens{st},
 		Store:         st,
 		Resolver:      microsoft.Resolver{Override: &microsoft.Endpoints{Login: info.EmulatorURL, Graph: info.EmulatorURL}},

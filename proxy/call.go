@@ -76,7 +76,7 @@ func buildTarget(rest, rawQuery string, base *url.URL) (*url.URL, error) {
 		return nil, err
 	}
 	if !full {
-		path = rest
+		path = versionless(rest)
 	}
 	esc, dec, err := graphPath(path)
 	if err != nil {
@@ -88,6 +88,16 @@ func buildTarget(rest, rawQuery string, base *url.URL) (*url.URL, error) {
 	}
 	prefix := base.Path + "/v1.0/"
 	return &url.URL{Scheme: base.Scheme, Host: base.Host, Path: prefix + dec, RawPath: prefix + esc, RawQuery: q}, nil
+}
+
+// versionless strips a leading "v1.0/": Microsoft's Graph SDKs append the
+// version to their base URL, so with the proxy as their base they send
+// /sdk/proxy/onedrive/v1.0/me/drive.
+func versionless(rest string) string {
+	if p, ok := strings.CutPrefix(strings.TrimPrefix(rest, "/"), "v1.0/"); ok {
+		return p
+	}
+	return rest
 }
 
 // cleanQuery refuses control characters and drops a userToken parameter

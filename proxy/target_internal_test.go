@@ -13,11 +13,12 @@ var graphBase = &url.URL{Scheme: "https", Host: "graph.microsoft.com"}
 func TestBuildTargetAccepts(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"me/drive/root/children":                    "https://graph.microsoft.com/v1.0/me/drive/root/children",
-		"/me/drive/root:/My%20File.txt:/content":    "https://graph.microsoft.com/v1.0/me/drive/root:/My%20File.txt:/content",
-		"drives/b!x1/items/01ABC":                   "https://graph.microsoft.com/v1.0/drives/b!x1/items/01ABC",
-		"https://graph.microsoft.com/v1.0/me/drive": "https://graph.microsoft.com/v1.0/me/drive",
-		"https:/graph.microsoft.com/v1.0/me/drive":  "https://graph.microsoft.com/v1.0/me/drive",
+		"me/drive/root/children":                           "https://graph.microsoft.com/v1.0/me/drive/root/children",
+		"/me/drive/root:/My%20File.txt:/content":           "https://graph.microsoft.com/v1.0/me/drive/root:/My%20File.txt:/content",
+		"drives/b!x1/items/01ABC":                          "https://graph.microsoft.com/v1.0/drives/b!x1/items/01ABC",
+		"https://graph.microsoft.com/v1.0/me/drive":        "https://graph.microsoft.com/v1.0/me/drive",
+		"https:/graph.microsoft.com/v1.0/me/drive":         "https://graph.microsoft.com/v1.0/me/drive",
+		"v1.0/me/drive/root":                               "https://graph.microsoft.com/v1.0/me/drive/root",
 		"$batch":                                           "https://graph.microsoft.com/v1.0/$batch",
 		"me/drive/root/search(q='report')":                 "https://graph.microsoft.com/v1.0/me/drive/root/search(q='report')",
 		"me/drive/items/root:/a%23b.txt:":                  "https://graph.microsoft.com/v1.0/me/drive/items/root:/a%23b.txt:",

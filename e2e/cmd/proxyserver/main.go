@@ -4,10 +4,11 @@
 // against it, and the proxy's 1 GiB benchmarks use its emulator in a
 // separate process.
 //
-// The emulator serves plain http on its own port (API host localhost,
-// pre-authenticated host 127.0.0.1, as Microsoft uses two hosts). The proxy
-// serves https with a throw-away self-signed certificate (the Graph
-// JavaScript client attaches a token only to https URLs) at
+// Both serve https with one throw-away self-signed certificate for
+// localhost and 127.0.0.1 (the Graph JavaScript client attaches a token
+// only to https URLs, and parses only https upload URLs): the emulator on
+// its own port (API host localhost, pre-authenticated host 127.0.0.1, as
+// Microsoft uses two hosts), the proxy at
 // https://localhost:PORT/projects/{pid}/sdk/proxy/onedrive/. It seeds a
 // project, its OneDrive integration, a signing key, one end user with one
 // VALID credential holding an emulator token, and prints one JSON line:
@@ -79,17 +80,22 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{SimpleUploadMax: *uploadMax, ControlAPI: true})
+	cert, caPEM, err := selfSigned()
 	if err != nil {
-		return fmt.Errorf("start emulator: %w", err)
+		return err
 	}
-	defer emu.Close()
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	emu, err := startEmulator(tlsConf, *uploadMax)
+	if err != nil {
+		return err
+	}
+	defer emu.close()
 	logLevel := slog.LevelWarn
 	if *verbose {
 		logLevel = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
-	w, err := seed(context.Background(), emu, filepath.Join(dir, "driveway.db"), logger)
+	w, err := seed(context.Background(), emu, filepath.Join(dir, "driveway.db"), logger, caPEM)
 	if err != nil {
 		return err
 	}
@@ -98,11 +104,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	cert, caPEM, err := selfSigned()
-	if err != nil {
-		return err
-	}
-	ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	ln = tls.NewListener(ln, tlsConf)
 	port := ln.Addr().(*net.TCPAddr).Port
 	srv := &http.Server{Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
@@ -110,7 +112,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	out := w.ready
 	out.ProxyURL = fmt.Sprintf("https://localhost:%d/projects/%s/sdk/proxy/onedrive/", port, projectID)
 	out.Host, out.CAPEM = "localhost", caPEM
-	out.EmulatorURL, out.PreAuthURL = emu.BaseURL, emu.PreAuthBaseURL
+	out.EmulatorURL, out.PreAuthURL = emu.LoginURL(), emu.PreAuthURL()
 	if err := json.NewEncoder(stdout).Encode(out); err != nil {
 		return fmt.Errorf("print address: %w", err)
 	}
@@ -138,4 +140,36 @@ func waitForExit(stdin io.Reader, served <-chan error) {
 	case <-sig:
 	case <-served:
 	}
+}
+
+// emulatorServer is the emulator served over TLS on a loopback port.
+type emulatorServer struct {
+	*emulator.Emulator
+	srv *http.Server
+}
+
+func startEmulator(conf *tls.Config, uploadMax int64) (*emulatorServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	emu, err := emulator.NewE(emulator.Options{
+		BaseURL:         fmt.Sprintf("https://localhost:%d", port),
+		PreAuthBaseURL:  fmt.Sprintf("https://127.0.0.1:%d", port),
+		SimpleUploadMax: uploadMax,
+		ControlAPI:      true,
+	})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &emulatorServer{Emulator: emu, srv: &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = s.srv.Serve(tls.NewListener(ln, conf)) }()
+	return s, nil
+}
+
+func (s *emulatorServer) close() {
+	_ = s.srv.Close()
+	_ = s.Emulator.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -40,7 +41,7 @@ type world struct {
 	ready    ready
 }
 
-func seed(ctx context.Context, emu *emulator.Server, dbPath string, logger *slog.Logger) (*world, error) {
+func seed(ctx context.Context, emu *emulatorServer, dbPath string, logger *slog.Logger, caPEM string) (*world, error) {
 	spec, err := secret.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -62,12 +63,17 @@ func seed(ctx context.Context, emu *emulator.Server, dbPath string, logger *slog
 		st.Close()
 		return nil, err
 	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM([]byte(caPEM))
+	tr := proxy.NewTransport()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	w.proxy = &proxy.Proxy{
 		Tokens:        &tokens{store: st, emu: emu.Emulator, user: w.ready.EmulatorUserID, clientID: w.ready.ClientID},
 		Store:         st,
-		Resolver:      microsoft.Resolver{Override: &microsoft.Endpoints{Login: emu.BaseURL, Graph: emu.BaseURL}},
+		Resolver:      microsoft.Resolver{Override: &microsoft.Endpoints{Login: emu.LoginURL(), Graph: emu.LoginURL()}},
+		Transport:     tr,
 		Logger:        logger,
-		DownloadHosts: []string{hostOf(emu.PreAuthBaseURL)},
+		DownloadHosts: []string{hostOf(emu.PreAuthURL())},
 	}
 	return w, nil
 }
@@ -75,7 +81,7 @@ func seed(ctx context.Context, emu *emulator.Server, dbPath string, logger *slog
 // seedDirectory creates the emulator's app and user, and Driveway's
 // project, integration, signing key, end user and credential, and signs a
 // user token.
-func (w *world) seedDirectory(ctx context.Context, emu *emulator.Server) error {
+func (w *world) seedDirectory(ctx context.Context, emu *emulatorServer) error {
 	app, err := emu.CreateApp(emulator.AppSpec{Name: "Driveway e2e", RedirectURIs: []string{"http://localhost/oauth"}})
 	if err != nil {
 		return fmt.Errorf("seed app: %w", err)
