@@ -16,9 +16,11 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/jobs"
+	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/postgres"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
@@ -115,6 +117,10 @@ type server struct {
 	// mounts are extra handlers (the emulator, in dev).
 	mounts map[string]http.Handler
 
+	// endpoints, when set, replace every cloud's Microsoft endpoints (the
+	// emulator, in dev or with DRIVEWAY_MICROSOFT_*_URL).
+	endpoints *microsoft.Endpoints
+	creds     *credential.Manager
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -122,10 +128,33 @@ type server struct {
 	metricsHandler func() http.Handler
 }
 
+// newServer builds the services every node runs on db and registers their
+// jobs; run starts them.
+func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyring, endpoints *microsoft.Endpoints) (*server, error) {
+	s := &server{cfg: cfg, logger: logger, db: db, ring: ring, endpoints: endpoints,
+		admin: &admin.Service{Store: db, PublicURL: cfg.PublicURL}}
+	s.creds = &credential.Manager{Store: db, Endpoints: endpoints, Logger: logger,
+		HTTP: &http.Client{Timeout: 30 * time.Second}}
+	if err := credential.RegisterJobs(db.queue, s.creds); err != nil {
+		return nil, fmt.Errorf("register credential jobs: %w", err)
+	}
+	s.workers++
+	return s, nil
+}
+
+// configEndpoints is the Microsoft endpoint override of the configuration,
+// or nil for Microsoft's own.
+func configEndpoints(cfg *Config) *microsoft.Endpoints {
+	if cfg.MicrosoftLoginURL == "" {
+		return nil
+	}
+	return &microsoft.Endpoints{Login: cfg.MicrosoftLoginURL, Graph: cfg.MicrosoftGraphURL}
+}
+
 func (s *server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(s.db.queue.Collector())
+	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector())
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "",

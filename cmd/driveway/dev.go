@@ -16,6 +16,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
 	"github.com/drivewayhq/driveway/ids"
+	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/secret"
 )
@@ -84,8 +85,13 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if cfg.AdminPassword == "" {
 		cfg.AdminPassword = info.AdminPassword
 	}
-	s := &server{cfg: cfg, logger: logger, db: db, ring: ring, admin: svc,
-		mounts: map[string]http.Handler{emulatorPrefix + "/": emu}}
+	s, err := newServer(cfg, logger, db, ring, &microsoft.Endpoints{Login: emu.LoginURL(), Graph: emu.LoginURL()})
+	if err != nil {
+		db.Close()
+		ln.Close()
+		return err
+	}
+	s.mounts = map[string]http.Handler{emulatorPrefix + "/": emu}
 	return s.run(ctx, ln, func(base string) {
 		m.printDevBanner(cfg, info, emu)
 		if m.Ready != nil {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-
-	"github.com/drivewayhq/driveway/admin"
 )
 
 // serve runs the production server: configuration from the environment and
@@ -35,8 +33,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		db.Close()
 		return err
 	}
-	s := &server{cfg: cfg, logger: logger, db: db, ring: ring,
-		admin: &admin.Service{Store: db, PublicURL: cfg.PublicURL}}
+	s, err := newServer(cfg, logger, db, ring, configEndpoints(cfg))
+	if err != nil {
+		ln.Close()
+		db.Close()
+		return err
+	}
 	return s.run(ctx, ln, m.Ready)
 }
 
