@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -296,5 +298,31 @@ func TestEmulatorCommandServesAndPrintsHowToUseIt(t *testing.T) {
 	}
 	if _, err := os.Stat(state); err != nil {
 		t.Fatalf("state file not saved on stop: %v", err)
+	}
+}
+
+func TestEmulatorCommandOverTLS(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "emu.json")
+	r := start(t, nil, "emulator", "--addr", "127.0.0.1:0", "--state", state, "--tls")
+	if !strings.HasPrefix(r.base, "https://") {
+		t.Fatalf("base %q is not https", r.base)
+	}
+	pemBytes, err := os.ReadFile(state + ".cert.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatal("the written certificate does not parse")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(strings.Replace(r.base, "127.0.0.1", "localhost", 1) + "/common/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("https with the written certificate: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("discovery over https: %d", resp.StatusCode)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package emulator
 
 import (
 	"crypto/ecdsa"
@@ -14,10 +14,12 @@ import (
 	"time"
 )
 
-// selfSigned returns a TLS certificate for localhost, 127.0.0.1 and ::1 that
-// is its own CA, and its PEM encoding for clients to trust. The key lives
-// only in this process's memory.
-func selfSigned() (tls.Certificate, string, error) {
+// SelfSignedCertificate returns a TLS certificate for localhost, 127.0.0.1
+// and ::1 that is its own CA, valid for a day, and its PEM encoding for
+// clients to trust. Serve the emulator over https with it where a client
+// refuses to send tokens over plain http (Microsoft's JavaScript Graph
+// client does). The key lives only in this process's memory.
+func SelfSignedCertificate() (tls.Certificate, string, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, "", fmt.Errorf("generate key: %w", err)

@@ -77,7 +77,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if *plain {
 		scheme = "http"
 	} else {
-		cert, pemText, err := selfSigned()
+		cert, pemText, err := emulator.SelfSignedCertificate()
 		if err != nil {
 			return err
 		}
