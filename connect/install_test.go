@@ -27,7 +27,7 @@ func TestInstallPostgres(t *testing.T) {
 func testInstall(t *testing.T, e *env) {
 	tok := e.token("user-1")
 	cb, status, page := e.install(e.project, tok, "sess1", "", e.user.UPN)
-	if status != http.StatusOK || !strings.Contains(page, "oauth_success_callback") {
+	if status != http.StatusOK || !strings.Contains(page, `"type":"oauth_success_callback"`) {
 		t.Fatalf("callback = %d\n%s", status, page)
 	}
 	if !strings.Contains(page, `window.opener.postMessage(msg, "https://app.example.com")`) {
@@ -53,7 +53,7 @@ func testInstall(t *testing.T, e *env) {
 
 	// The callback URL cannot be replayed.
 	grants := e.grants()
-	if st, body, _ := e.call("GET", cb, "", nil); st != http.StatusBadRequest || strings.Contains(string(body), "oauth_success_callback") {
+	if st, body, _ := e.call("GET", cb, "", nil); st != http.StatusBadRequest || strings.Contains(string(body), `"type":"oauth_success_callback"`) {
 		t.Fatalf("replayed callback = %d", st)
 	}
 	if e.grants() != grants {
@@ -61,7 +61,7 @@ func testInstall(t *testing.T, e *env) {
 	}
 
 	// Reconnect with the selected credential keeps the id, replaces tokens.
-	if _, st, page := e.install(e.project, tok, "sess2", c.ID, e.user.UPN); st != 200 || !strings.Contains(page, "oauth_success_callback") {
+	if _, st, page := e.install(e.project, tok, "sess2", c.ID, e.user.UPN); st != 200 || !strings.Contains(page, `"type":"oauth_success_callback"`) {
 		t.Fatalf("reconnect = %d\n%s", st, page)
 	}
 	after := e.credentials(e.project, "user-1")
