@@ -1,4 +1,4 @@
-package emulatorbench_test
+package emulator_test
 
 // Benchmarks that tell later proxy benchmarks whether the emulator could be
 // their bottleneck:
