@@ -95,6 +95,10 @@ type Proxy struct {
 	CacheTTL time.Duration
 	// BufferPool lends the copy buffers; default a pool of 32 KiB buffers.
 	BufferPool httputil.BufferPool
+	// TokenRetryAfter, when set, tells how long Microsoft's token endpoint
+	// asked to wait when Tokens failed with ETHROTTLED (wire
+	// credential.RetryAfter); the proxy then answers 429 with Retry-After.
+	TokenRetryAfter func(error) time.Duration
 
 	once     sync.Once
 	rp       *httputil.ReverseProxy
@@ -180,6 +184,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+}
+
+// Route is the ServeMux pattern of the proxy. Mount the proxy where the
+// router does not clean paths (see Matches): a cleaned "//" or ".." would
+// be redirected before the proxy could refuse it.
+const Route = "/projects/{pid}/sdk/proxy/onedrive/{path...}"
+
+// Matches reports whether an escaped request path (r.URL.EscapedPath()) is
+// for the proxy, so that a front handler can send it to the proxy before a
+// ServeMux cleans it.
+func Matches(escapedPath string) bool {
+	_, _, ok := routeParts(escapedPath)
+	return ok && strings.HasPrefix(escapedPath, "/projects/")
 }
 
 // routeParts splits an escaped request path into the project id and the

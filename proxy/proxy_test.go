@@ -2,11 +2,13 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
@@ -219,3 +221,43 @@ func TestCredentialSelection(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestMatches(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]bool{
+		"/projects/prj_1/sdk/proxy/onedrive/me/drive":                      true,
+		"/projects/prj_1/sdk/proxy/onedrive/https://graph.microsoft.com/x": true,
+		"/projects/prj_1/sdk/proxy/onedrive":                               true,
+		"/projects/prj_1/sdk/proxy/dropbox/x":                              false,
+		"/projects/prj_1/sdk/me":                                           false,
+		"/x/projects/prj_1/sdk/proxy/onedrive/me":                          false,
+	} {
+		if got := proxy.Matches(path); got != want {
+			t.Errorf("Matches(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+// throttledTokens fails as the credential Manager does when the token
+// endpoint asked to wait.
+type throttledTokens struct{}
+
+func (throttledTokens) AccessToken(context.Context, string, string) (string, *driveway.Credential, error) {
+	return "", nil, driveway.Errorf(driveway.ETHROTTLED, "Microsoft asked to wait")
+}
+
+func (throttledTokens) Invalidate(context.Context, string, string, string) (string, *driveway.Credential, error) {
+	return "", nil, driveway.Errorf(driveway.ETHROTTLED, "Microsoft asked to wait")
+}
+
+func TestTokenEndpointThrottleAnswers429(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, bundleOpts{proxy: func(p *proxy.Proxy) {
+		p.Tokens = throttledTokens{}
+		p.TokenRetryAfter = func(error) time.Duration { return 7 * time.Second }
+	}})
+	resp, body := b.do(t, "GET", "me/drive", nil)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" {
+		t.Fatalf("throttled refresh: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}

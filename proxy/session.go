@@ -100,7 +100,7 @@ func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested s
 		return nil, errNoCredential(requested)
 	}
 	if err != nil {
-		return nil, credentialFailure(err, cred, requested)
+		return nil, p.credentialFailure(err, cred, requested)
 	}
 	s := &session{projectID: pr.ProjectID, userID: pr.UserID, credID: cred.ID, cloud: in.Cloud, base: base, token: tok,
 		tenantKey: tenantKey(cred)}
@@ -161,8 +161,14 @@ func errNoCredential(requested string) error {
 
 // credentialFailure turns an error of Tokens into what the caller sees: a
 // credential that is not VALID becomes a credentialError (401).
-func credentialFailure(err error, cred *driveway.Credential, requested string) error {
+func (p *Proxy) credentialFailure(err error, cred *driveway.Credential, requested string) error {
 	switch driveway.ErrorCode(err) {
+	case driveway.ETHROTTLED:
+		if p.TokenRetryAfter != nil {
+			if d := p.TokenRetryAfter(err); d > 0 {
+				return &throttleError{wait: d}
+			}
+		}
 	case driveway.EFORBIDDEN:
 		if cred != nil {
 			return &credentialError{cred: cred, msg: driveway.ErrorMessage(err)}

@@ -87,7 +87,7 @@ func (p *Proxy) refresh(req *http.Request, s *session) (*session, error) {
 		p.logger().LogAttrs(req.Context(), slog.LevelWarn, "proxy: refresh after graph 401 failed",
 			slog.String("credential", s.credID), slog.String("code", driveway.ErrorCode(err)))
 		p.dropSessions(s)
-		return nil, credentialFailure(err, cred, s.credID)
+		return nil, p.credentialFailure(err, cred, s.credID)
 	}
 	n := *s
 	n.token = tok
