@@ -217,6 +217,11 @@ export class DrivewayConnect {
         const r = await this.api(this.path("/sdk/credentials"), {
             query: { integration: type, includeAccountAuth: String(Boolean(opts.includeAccountAuth)) },
             headers,
+        }).catch((err) => {
+            if (err instanceof DrivewayError && err.status === 404) {
+                throw new NotConnectedError(type, err.message, { status: err.status, code: err.code, body: err.body });
+            }
+            throw err;
         });
         const c = Array.isArray(r) ? r[0] : r;
         if (!c)

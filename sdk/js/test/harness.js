@@ -37,8 +37,8 @@ async function waitFor(what, deadlineMs, fn) {
     try {
       const v = await fn();
       if (v) return v;
-    } catch {
-      // not yet
+    } catch (err) {
+      if (err.fatal) throw err;
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -63,7 +63,7 @@ export async function startDriveway() {
   let info;
   try {
     info = await waitFor("dev.json", 60_000, async () => {
-      if (child.exitCode !== null) throw Object.assign(new Error("exited"), { fatal: true });
+      if (child.exitCode !== null) throw Object.assign(new Error(`exited with ${child.exitCode}`), { fatal: true });
       return JSON.parse(await readFile(join(dataDir, "dev.json"), "utf8"));
     });
     await waitFor("healthz", 30_000, async () => (await fetch(info.publicUrl + "/healthz")).ok);
