@@ -197,8 +197,10 @@ func connect(t *testing.T, ctx context.Context, demoUser string) {
 	case <-ctx.Done():
 		t.Fatal("no sign-in popup opened")
 	}
+	// Cancelling a target's context closes its tab: keep the popup open
+	// until the test ends (it closes itself after the callback).
 	popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-	defer cancel()
+	t.Cleanup(cancel)
 	err := chromedp.Do(popup,
 		chromedp.WaitVisible(chromedp.ID("accept")),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[data-upn=%q]`, demoUser))),
