@@ -1,0 +1,78 @@
+package connect_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/browsertest"
+)
+
+// TestPortalInBrowser opens the Connect Portal in headless Chromium, clicks
+// Connect, goes through the emulator's real account picker and consent
+// page in the popup, sees the account connected, then disconnects it.
+func TestPortalInBrowser(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	e := newEnv(t, envOptions{})
+	ctx := browsertest.New(t, 90*time.Second)
+	tok := e.token("browser-user")
+	portal := e.url + "/connect/?projectId=" + e.project.ID + "&returnTo=" + url.QueryEscape(appOrigin+"/done") + "#userToken=" + tok
+
+	step(t, ctx, "open the portal", chromedp.Navigate(portal),
+		waitJS(`document.getElementById("state").textContent === "Not connected"`))
+	popups := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
+	step(t, ctx, "click Connect", chromedp.Click(chromedp.ID("connect")))
+	var id target.ID
+	select {
+	case id = <-popups:
+	case <-ctx.Done():
+		t.Fatal("no sign-in popup opened")
+	}
+	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	defer cancel()
+	radio := fmt.Sprintf(`input[data-upn=%q]`, e.user.UPN)
+	step(t, pctx, "pick the account on the emulator's page", chromedp.WaitVisible(chromedp.CSS(radio)), chromedp.Click(chromedp.CSS(radio)),
+		chromedp.WaitVisible(chromedp.ID("accept")))
+	// Accept submits the consent form; the popup then closes itself, so
+	// the click's own result is not waited for.
+	_ = chromedp.Do(pctx, chromedp.Click(chromedp.ID("accept")))
+
+	step(t, ctx, "see the account connected",
+		waitJS(fmt.Sprintf(`document.querySelector("#accounts li .email")?.textContent === %q`, e.user.Mail)),
+		waitJS(`document.getElementById("state").textContent === "Connected"`),
+		waitJS(`document.querySelector("#accounts li .status")?.textContent === "Connected"`),
+		waitJS(fmt.Sprintf(`document.getElementById("return").getAttribute("href") === %q`, appOrigin+"/done")))
+	creds := e.credentials(e.project, "browser-user")
+	if len(creds) != 1 || creds[0].Status != driveway.CredentialValid || creds[0].Account.ObjectID != e.user.ID {
+		t.Fatalf("credentials after the browser install = %+v", creds)
+	}
+	if e.grants() != 1 {
+		t.Fatalf("authorization_code grants = %d, want 1", e.grants())
+	}
+
+	step(t, ctx, "disconnect", chromedp.Click(chromedp.CSS("#accounts li button.disconnect")),
+		waitJS(`document.querySelectorAll("#accounts li").length === 0`),
+		waitJS(`document.getElementById("state").textContent === "Not connected"`))
+	if left := e.credentials(e.project, "browser-user"); len(left) != 0 {
+		t.Fatalf("%d credentials left after the portal's disconnect", len(left))
+	}
+}
+
+func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Fatalf("%s: %v\npage text:\n%s", name, err, page)
+	}
+}
+
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))
+}
