@@ -1,0 +1,127 @@
+package microsoft_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/drivewayhq/driveway/microsoft"
+	"github.com/drivewayhq/driveway/microsoft/emulator"
+)
+
+// retryGap finds, in the emulator's log, the throttled answer on route
+// and the next request on the same route, and returns the time between.
+func retryGap(t *testing.T, s *emulator.Server, route string, status int) time.Duration {
+	t.Helper()
+	log := s.RequestLog()
+	for i, r := range log {
+		if r.Route != route || r.Status != status {
+			continue
+		}
+		for _, next := range log[i+1:] {
+			if next.Route == route {
+				return next.Time.Sub(r.Time)
+			}
+		}
+	}
+	t.Fatalf("no %d on %s followed by a retry in the log", status, route)
+	return 0
+}
+
+func TestThrottlingHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, mode, emulator.Options{}, microsoft.DriveOptions{})
+			ctx := t.Context()
+			info := f.write(t, "/t.txt", "t")
+			f.s.AddFault(emulator.Fault{Route: "graph.item", Status: 429, RetryAfter: 1, Count: 1})
+			it, err := f.c.Get(ctx, microsoft.ByID(info.ID), nil, "")
+			if err != nil || it.ID != info.ID {
+				t.Fatalf("get after a 429: %+v, %v", it, err)
+			}
+			if gap := retryGap(t, f.s, "graph.item", 429); gap < time.Second {
+				t.Fatalf("retried %v after a 429 with Retry-After: 1", gap)
+			}
+			f.s.AddFault(emulator.Fault{Route: "graph.children", Status: 503, RetryAfter: 1, Count: 1})
+			if _, err := f.c.ListChildren(ctx, microsoft.ItemRef{}, nil); err != nil {
+				t.Fatalf("list after a 503: %v", err)
+			}
+			if gap := retryGap(t, f.s, "graph.children", 503); gap < time.Second {
+				t.Fatalf("retried %v after a 503 with Retry-After: 1", gap)
+			}
+			if n := f.s.Counters().RequestsDuringRetryAfter; n != 0 {
+				t.Fatalf("%d requests arrived during a Retry-After window", n)
+			}
+		})
+	}
+}
+
+func TestThrottlingBoundsAndNonIdempotentCalls(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.ModeBusiness, emulator.Options{}, microsoft.DriveOptions{MaxRetryAfter: 2 * time.Second})
+	ctx := t.Context()
+	// A Retry-After beyond the bound comes back to the caller at once.
+	f.s.AddFault(emulator.Fault{Route: "graph.item", Status: 429, RetryAfter: 30, Count: 1})
+	start := time.Now()
+	_, err := f.c.Get(ctx, microsoft.ItemRef{}, nil, "")
+	after, throttled := microsoft.IsThrottled(err)
+	if !throttled || after != 30*time.Second {
+		t.Fatalf("long Retry-After: %v (throttled %v, after %v)", err, throttled, after)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("the client waited for a Retry-After beyond its bound")
+	}
+	f.s.ClearFaults()
+	// A 503 on a POST (create folder) is not retried: it may have happened.
+	f.s.AddFault(emulator.Fault{Route: "graph.children", Status: 503, Count: 1})
+	if _, _, err := f.c.CreateFolder(ctx, microsoft.ItemRef{}, "once", microsoft.ConflictFail); err == nil {
+		t.Fatal("a 503 to a POST was retried")
+	}
+	// A 429 on a POST is: Graph refused it before doing anything.
+	f.s.AddFault(emulator.Fault{Route: "graph.children", Status: 429, RetryAfter: 1, Count: 1})
+	if _, _, err := f.c.CreateFolder(ctx, microsoft.ItemRef{}, "twice", microsoft.ConflictFail); err != nil {
+		t.Fatalf("create folder after a 429: %v", err)
+	}
+	if gap := retryGap(t, f.s, "graph.children", 429); gap < time.Second {
+		t.Fatalf("retried %v after a 429 with Retry-After: 1", gap)
+	}
+}
+
+func TestExpiredTokenIsRefreshedOnce(t *testing.T) {
+	t.Parallel()
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, mode, emulator.Options{}, microsoft.DriveOptions{})
+			f.s.ExpireAccessTokens(f.user.ID)
+			if _, err := f.c.GetDrive(t.Context(), microsoft.DriveRef{}); err != nil {
+				t.Fatalf("get drive with an expired token: %v", err)
+			}
+			if n := f.invalidated.Load(); n != 1 {
+				t.Fatalf("invalidate called %d times, want 1", n)
+			}
+		})
+	}
+}
+
+func TestQuotaAndForbidden(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.ModeBusiness, emulator.Options{DriveQuota: 1 << 20}, microsoft.DriveOptions{})
+	_, err := f.c.Upload(t.Context(), microsoft.ByPath("/big.bin"), zeroReader{}, 2<<20, nil)
+	if !microsoft.IsQuota(err) {
+		t.Fatalf("upload beyond the quota: %v, want quota", err)
+	}
+	err = f.c.Delete(t.Context(), microsoft.ItemRef{}, "") // the root cannot be deleted
+	if !microsoft.IsForbidden(err) {
+		t.Fatalf("delete root: %v, want forbidden", err)
+	}
+}
+
+// zeroReader is an io.ReaderAt of zeros.
+type zeroReader struct{}
+
+func (zeroReader) ReadAt(p []byte, _ int64) (int, error) {
+	clear(p)
+	return len(p), nil
+}
