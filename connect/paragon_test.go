@@ -1,0 +1,159 @@
+package connect_test
+
+import (
+	"encoding/json"
+	"html/template"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/drivewayhq/driveway/internal/browsertest"
+)
+
+// paragonDir holds the pinned npm package; e2e/paragon/setup.sh installs it.
+var paragonDir = filepath.Join("..", "e2e", "paragon")
+
+// bundleParagon bundles @useparagon/connect's ConnectSDK entry for the
+// browser with the pinned esbuild, or skips (fails under CI) when
+// node_modules is missing.
+func bundleParagon(t *testing.T) string {
+	t.Helper()
+	esbuild := filepath.Join(paragonDir, "node_modules", ".bin", "esbuild")
+	if _, err := os.Stat(esbuild); err != nil {
+		msg := "e2e/paragon/node_modules is missing: run e2e/paragon/setup.sh (npm ci) to run the published SDK test"
+		if os.Getenv("DRIVEWAY_REQUIRE_BROWSER") != "" {
+			t.Fatal(msg + " (DRIVEWAY_REQUIRE_BROWSER is set)")
+		}
+		t.Skip(msg)
+	}
+	out := filepath.Join(t.TempDir(), "paragon.js")
+	cmd := exec.CommandContext(t.Context(), "node_modules/.bin/esbuild", "entry.js", "--bundle", "--format=iife",
+		"--global-name=DrivewayParagon", "--log-level=warning", "--outfile="+out)
+	cmd.Dir = paragonDir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("esbuild: %v\n%s", err, b)
+	}
+	return out
+}
+
+// paragonPage is the customer's app page: it constructs the SDK through
+// its ConnectSDK entry with every service URL pointing at Driveway.
+var paragonPage = template.Must(template.New("page").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>App</title></head>
+<body><button id="install">Connect OneDrive</button>
+<script src="/paragon.js"></script>
+<script>
+window.result = {};
+const dw = {{.Driveway}};
+const sdk = new DrivewayParagon.default({
+  ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw + "/hermes", WORKER_PROXY_PUBLIC_URL: dw + "/worker-proxy",
+  API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
+  PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
+});
+(async () => {
+  try {
+    await sdk.authenticate({{.Project}}, {{.Token}});
+    const u = sdk.getUser();
+    window.result.user = { authenticated: u.authenticated, hasOneDrive: !!u.integrations.onedrive,
+      enabled: u.integrations.onedrive.enabled, credentials: u.integrations.onedrive.allCredentials.length };
+    window.result.ready = true;
+  } catch (e) { window.result.error = "authenticate: " + e.message; }
+})();
+document.getElementById("install").addEventListener("click", async () => {
+  try {
+    await sdk.installIntegration("onedrive");
+    window.result.installed = true;
+    window.result.enabledAfter = sdk.getUser().integrations.onedrive.enabled;
+    const acct = await sdk.getIntegrationAccount("onedrive", { includeAccountAuth: true });
+    window.result.account = { id: acct.id, status: acct.status, upn: acct.providerData.userPrincipalName,
+      driveType: acct.providerData.driveType, hasAccountAuth: "accountAuth" in acct };
+    await sdk.uninstallIntegration("onedrive");
+    window.result.enabledAfterUninstall = !!sdk.getUser().integrations.onedrive.enabled;
+    window.result.done = true;
+  } catch (e) { window.result.error = "install: " + (e && e.message || String(e)); }
+});
+</script></body></html>`))
+
+// TestPublishedSDK runs the published @useparagon/connect 2.4.0 in
+// headless Chromium, from a page on another origin, against Driveway:
+// authenticate, getUser shows OneDrive, installIntegration completes
+// through the popup flow, getIntegrationAccount, uninstallIntegration.
+func TestPublishedSDK(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	bundle := bundleParagon(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	appURL := "http://localhost:" + portOf(ln)
+	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}})
+	e.emu.SetNextUser(e.user.UPN)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		_ = paragonPage.Execute(w, map[string]string{"Driveway": e.url, "Project": e.project.ID, "Token": e.token("sdk-user")})
+	})
+	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
+	app.Start()
+	t.Cleanup(app.Close)
+
+	ctx := browsertest.New(t, 90*time.Second)
+	step(t, ctx, "authenticate", chromedp.Navigate(appURL+"/"), waitJS(`window.result.ready || window.result.error`))
+	var res struct {
+		Error string `json:"error"`
+		User  struct {
+			Authenticated, HasOneDrive, Enabled bool
+			Credentials                         int
+		} `json:"user"`
+		Installed, EnabledAfter, EnabledAfterUninstall, Done bool
+		Account                                             struct {
+			ID, Status, UPN, DriveType string
+			HasAccountAuth             bool
+		} `json:"account"`
+	}
+	read := func() {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.result)`))
+		if err != nil {
+			t.Fatalf("read result: %v", err)
+		}
+		if err := json.Unmarshal([]byte(s), &res); err != nil {
+			t.Fatalf("decode %s: %v", s, err)
+		}
+	}
+	read()
+	if res.Error != "" || !res.User.Authenticated || !res.User.HasOneDrive || res.User.Enabled || res.User.Credentials != 0 {
+		t.Fatalf("after authenticate: %+v", res)
+	}
+	step(t, ctx, "install, read the account, uninstall", chromedp.Click(chromedp.ID("install")),
+		waitJS(`window.result.done || window.result.error`))
+	read()
+	if res.Error != "" || !res.Installed || !res.EnabledAfter || !res.Done || res.EnabledAfterUninstall {
+		t.Fatalf("install flow: %+v", res)
+	}
+	if res.Account.Status != "VALID" || res.Account.UPN != e.user.UPN || res.Account.DriveType != "business" || res.Account.HasAccountAuth {
+		t.Fatalf("account = %+v", res.Account)
+	}
+	if e.grants() != 1 {
+		t.Fatalf("authorization_code grants = %d, want 1 (the popup flow)", e.grants())
+	}
+	if left := e.credentials(e.project, "sdk-user"); len(left) != 0 {
+		t.Fatalf("%d credentials left after uninstallIntegration", len(left))
+	}
+	events, err := e.store.ListEvents(t.Context(), e.project.ID, res.Account.ID, 10)
+	if err != nil || len(events) != 2 {
+		t.Fatalf("events of the credential = %d, %v; want connected and disconnected", len(events), err)
+	}
+}
+
+func portOf(ln net.Listener) string {
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
