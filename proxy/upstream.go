@@ -28,12 +28,9 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	refreshed, throttles := false, 0
 	sess := c.sess
 	for attempt := 0; ; attempt++ {
-		if err := p.waitGate(ctx, sess.tenantKey, &budget); err != nil {
-			return throttledOrErr(req, err)
-		}
-		release, err := p.acquire(ctx, sess.projectID+"\x00"+sess.credID)
+		release, err := p.admit(req, sess, &budget)
 		if err != nil {
-			return nil, err
+			return throttledOrErr(req, err)
 		}
 		out := req
 		if attempt > 0 {
@@ -77,6 +74,26 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
 		return resp, nil
+	}
+}
+
+// admit waits until the tenant may call Graph and a credential slot is
+// free. The gate is checked again once the slot is taken: a 429 that came
+// in while the call queued for a slot holds it back too.
+func (p *Proxy) admit(req *http.Request, s *session, budget *time.Duration) (func(), error) {
+	g := p.gate(s.tenantKey)
+	for {
+		if err := p.waitGate(req.Context(), s.tenantKey, budget); err != nil {
+			return nil, err
+		}
+		release, err := p.acquire(req.Context(), s.projectID+"\x00"+s.credID)
+		if err != nil {
+			return nil, err
+		}
+		if time.Until(g.get()) <= 0 {
+			return release, nil
+		}
+		release()
 	}
 }
 
