@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -63,6 +64,7 @@ func (h *Handler) finishSignIn(r *http.Request, st *driveway.OAuthState, code st
 	id := &microsoft.Identity{Endpoints: ep, HTTP: h.client(), Now: h.Now}
 	tok, err := id.ExchangeCode(ctx, in.Tenant, app, code, st.RedirectURI, st.Verifier, microsoft.RequestScopes(in.Scopes))
 	if err != nil {
+		h.raiseAlarm(ctx, st.ProjectID, err)
 		return nil, false, fmt.Errorf("exchange code: %w", err)
 	}
 	cr, err := h.identify(ctx, in, ep, tok)
@@ -107,6 +109,21 @@ func (h *Handler) identify(ctx context.Context, in *driveway.Integration, ep mic
 		Account: acct, DriveID: drive.ID, DriveType: drive.DriveType, AccessToken: tok.AccessToken,
 		RefreshToken: tok.RefreshToken, AccessTokenExpiresAt: tok.ExpiresAt, Scopes: tok.Scopes,
 		LastRefreshAt: now, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// raiseAlarm sets the integration alarm when Microsoft refused the app's
+// own credentials (an invalid or expired client secret): a project-level
+// problem that the dashboard shows, not the user's.
+func (h *Handler) raiseAlarm(ctx context.Context, projectID string, err error) {
+	var te *microsoft.TokenError
+	if !errors.As(err, &te) || te.Class() != microsoft.ClassAppCredentials {
+		return
+	}
+	alarm := &driveway.IntegrationAlarm{Reason: driveway.ReasonAppCredentialsInvalid,
+		Detail: fmt.Sprintf("AADSTS%v refused the app's credentials during a sign-in", te.ErrorCodes), Since: h.now()}
+	if _, err := h.Store.SetIntegrationAlarm(ctx, projectID, alarm); err != nil {
+		h.logger().ErrorContext(ctx, "set integration alarm", "project", projectID, "err", err)
+	}
 }
 
 func isGUID(s string) bool {

@@ -26,7 +26,8 @@ func TestPortalInBrowser(t *testing.T) {
 	portal := e.url + "/connect/?projectId=" + e.project.ID + "&returnTo=" + url.QueryEscape(appOrigin+"/done") + "#userToken=" + tok
 
 	step(t, ctx, "open the portal", chromedp.Navigate(portal),
-		waitJS(`document.getElementById("state").textContent === "Not connected"`))
+		waitJS(`document.getElementById("state").textContent === "Not connected"`),
+		waitJS(`document.getElementById("for").textContent.endsWith("browser-user")`))
 	popups := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
 	step(t, ctx, "click Connect", chromedp.Click(chromedp.ID("connect")))
 	var id target.ID

@@ -155,4 +155,3 @@ func withQuery(t *testing.T, raw string, set url.Values, del ...string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-

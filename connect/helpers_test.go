@@ -1,6 +1,7 @@
 package connect_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -10,6 +11,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,6 +54,25 @@ type env struct {
 	app     emulator.App
 	key     *rsa.PrivateKey
 	project *driveway.Project
+	logs    *syncBuffer // every log line of Driveway
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 type envOptions struct {
@@ -62,7 +84,8 @@ type envOptions struct {
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t}
+	e := &env{t: t, logs: &syncBuffer{}}
+	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.emu = emulator.StartTest(t, emulator.Options{AutoConsent: o.autoConsent})
 	if o.postgres {
 		e.store = postgresStore(t)
@@ -77,8 +100,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	verifier := &usertoken.Verifier{Keys: e.store.ListSigningKeys, Cache: &usertoken.Cache{}}
 	e.handler = &connect.Handler{Store: e.store, Verifier: verifier, PublicURL: e.url,
 		Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}},
-		Now:      func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }}
-	api := &httpapi.Server{Connect: e.handler}
+		Now:      func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }, Logger: logger}
+	api := &httpapi.Server{Connect: e.handler, Logger: logger}
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: api.Handler()}}
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -132,6 +133,16 @@ func (h *Handler) startSignIn(r *http.Request, c *caller) (string, error) {
 	return id.AuthorizeURL(microsoft.AuthorizeRequest{Tenant: in.Tenant, ClientID: in.ClientID,
 		RedirectURI: st.RedirectURI, State: c.Project.ID + "." + secret,
 		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), Scopes: microsoft.RequestScopes(in.Scopes)}), nil
+}
+
+// PurgeExpired deletes the sign-ins that expired unused, and returns how
+// many; run it periodically (a state is useless after StateLifetime).
+func (h *Handler) PurgeExpired(ctx context.Context) (int, error) {
+	n, err := h.Store.DeleteExpiredOAuthStates(ctx, h.now())
+	if err != nil {
+		return 0, fmt.Errorf("purge oauth states: %w", err)
+	}
+	return n, nil
 }
 
 // randomToken returns 256 random bits, base64url (43 characters): a state

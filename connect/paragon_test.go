@@ -114,7 +114,7 @@ func TestPublishedSDK(t *testing.T) {
 			Credentials                         int
 		} `json:"user"`
 		Installed, EnabledAfter, EnabledAfterUninstall, Done bool
-		Account                                             struct {
+		Account                                              struct {
 			ID, Status, UPN, DriveType string
 			HasAccountAuth             bool
 		} `json:"account"`

@@ -67,6 +67,9 @@ func pick(creds []*driveway.Credential, id string) *driveway.Credential {
 }
 
 type meJSON struct {
+	// UserID is the token's "sub" (a Driveway addition the SDK ignores;
+	// the Connect Portal shows whom it connects for).
+	UserID       string                        `json:"userId"`
 	Project      projectJSON                   `json:"project"`
 	Meta         map[string]any                `json:"meta"`
 	Resources    []any                         `json:"resources"`
@@ -108,6 +111,7 @@ func (h *Handler) meView(r *http.Request, c *caller) (*meJSON, error) {
 			view.Configurations[0].WorkflowSettings, view.Configurations[0].WorkflowSettings
 	}
 	return &meJSON{
+		UserID:  c.User.ID,
 		Project: projectJSON{ID: c.Project.ID, BillingPlan: "connect_enterprise", AccessibleFeatures: features},
 		Meta:    publicMeta(c.User), Resources: []any{},
 		Integrations: map[string]sdkIntegrationJSON{driveway.IntegrationOneDrive: od},

@@ -53,6 +53,9 @@
 
   function render(me) {
     var od = me.integrations.onedrive;
+    var meta = me.meta || {};
+    var who = meta.Name ? meta.Name + (meta.Email ? " <" + meta.Email + ">" : "") : (meta.Email || me.userId);
+    document.getElementById("for").textContent = "Connecting for your account in this app: " + who;
     var list = document.getElementById("accounts");
     list.textContent = "";
     od.allCredentials.forEach(function (c) {
