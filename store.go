@@ -136,6 +136,8 @@ type Queries interface {
 	// ReplaceSealed swaps a sealed value for another sealing of the same
 	// plain text, only if it still holds old; it reports whether it did.
 	ReplaceSealed(ctx context.Context, v SealedValue, newCiphertext string) (bool, error)
+
+	WorkflowQueries
 }
 
 // Sealer seals secrets at rest. Associated data binds each ciphertext to
@@ -161,4 +163,67 @@ type SealedRef struct {
 type SealedValue struct {
 	Ref        SealedRef
 	Ciphertext string
+}
+
+// ---- Workflows (package workflow) ----
+
+// WorkflowQueries are the records of workflows: definitions and their
+// versions, per-user enablement, runs and step runs, and project secrets.
+type WorkflowQueries interface {
+	// PutWorkflow saves a new version of w (w.Version is set to the stored
+	// version: 1, then +1 per save) and makes it the head. ENOTFOUND when
+	// the project does not exist.
+	PutWorkflow(ctx context.Context, w *Workflow) error
+	// GetWorkflow returns the head (newest version); ENOTFOUND if none.
+	GetWorkflow(ctx context.Context, projectID, id string) (*Workflow, error)
+	// GetWorkflowVersion returns one saved version; ENOTFOUND if none.
+	GetWorkflowVersion(ctx context.Context, projectID, id string, version int) (*Workflow, error)
+	// ListWorkflows lists a project's workflows (heads) ordered by id.
+	ListWorkflows(ctx context.Context, projectID string) ([]*Workflow, error)
+	// ListWorkflowsByTrigger lists heads with that trigger type, and with
+	// that event name unless eventName is "". projectID "" lists every
+	// project's (for the scheduler).
+	ListWorkflowsByTrigger(ctx context.Context, projectID, triggerType, eventName string) ([]*Workflow, error)
+	// DeleteWorkflow deletes the workflow, its versions and enablements
+	// (runs stay); ENOTFOUND if none.
+	DeleteWorkflow(ctx context.Context, projectID, id string) error
+
+	// SetWorkflowEnabled records a user's choice for a workflow; ENOTFOUND
+	// when the workflow does not exist.
+	SetWorkflowEnabled(ctx context.Context, projectID, workflowID, userID string, enabled bool) error
+	// ListWorkflowEnablement returns the explicit choices of users for a
+	// workflow, by user id (users absent from it take the default).
+	ListWorkflowEnablement(ctx context.Context, projectID, workflowID string) (map[string]bool, error)
+	// ListUserWorkflowEnablement returns a user's explicit choices, by
+	// workflow id.
+	ListUserWorkflowEnablement(ctx context.Context, projectID, userID string) (map[string]bool, error)
+
+	// CreateRun inserts r; ECONFLICT if the id exists (a deterministic id
+	// makes a trigger fire once).
+	CreateRun(ctx context.Context, r *WorkflowRun) error
+	GetRun(ctx context.Context, projectID, id string) (*WorkflowRun, error)
+	// UpdateRun writes r's status, response, error and finish time.
+	UpdateRun(ctx context.Context, r *WorkflowRun) error
+	// ListRuns lists a project's runs, newest first.
+	ListRuns(ctx context.Context, projectID string, f RunFilter) ([]*WorkflowRun, error)
+	// CountRuns counts a project's runs in a status; userID "" counts every
+	// user's.
+	CountRuns(ctx context.Context, projectID, userID, status string) (int, error)
+	// DeleteRunsBefore deletes finished runs (and their step runs) created
+	// before t, in every project, and returns how many.
+	DeleteRunsBefore(ctx context.Context, t time.Time) (int, error)
+
+	// PutStepRun creates or replaces the step run (RunID, Key); ENOTFOUND
+	// when the run does not exist.
+	PutStepRun(ctx context.Context, s *StepRun) error
+	GetStepRun(ctx context.Context, projectID, runID, key string) (*StepRun, error)
+	// ListStepRuns lists a run's step runs in the order they started.
+	ListStepRuns(ctx context.Context, projectID, runID string) ([]*StepRun, error)
+
+	// PutProjectSecret creates or replaces a secret; its value is sealed.
+	PutProjectSecret(ctx context.Context, s *ProjectSecret) error
+	// ListProjectSecrets lists a project's secrets with their values,
+	// ordered by name.
+	ListProjectSecrets(ctx context.Context, projectID string) ([]*ProjectSecret, error)
+	DeleteProjectSecret(ctx context.Context, projectID, name string) error
 }

@@ -23,6 +23,7 @@ var sealedColumns = []sealedColumn{
 	{"integration_client_secrets", "value", "project_id || '/' || id", []string{"project_id", "id"}},
 	{"integrations", "cert_private_key", "project_id", []string{"project_id"}},
 	{"oauth_states", "verifier", "id", []string{"id"}},
+	{"project_secrets", "value", "project_id || '/' || name", []string{"project_id", "name"}},
 }
 
 func findSealedColumn(ref driveway.SealedRef) (sealedColumn, bool) {

@@ -64,6 +64,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RotateConcurrent", testRotateConcurrent},
 		{"Canary", testCanary},
 		{"Ping", testPing},
+		{"Workflows", testWorkflows},
+		{"Runs", testRuns},
+		{"ProjectSecrets", testProjectSecrets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

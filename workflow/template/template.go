@@ -145,9 +145,10 @@ func short(code string) string {
 	return code
 }
 
-// run runs p on env within Timeout. A run past the timeout is abandoned (its
-// goroutine ends when expr-lang's own budgets stop it).
-func run(p *vm.Program, code string, env map[string]any) (any, error) {
+// run compiles and runs code on env before deadline. A run past the
+// deadline is abandoned (its goroutine ends when expr-lang's own budgets
+// stop it).
+func run(code string, env map[string]any, deadline time.Time) (any, error) {
 	type result struct {
 		v   any
 		err error
@@ -159,24 +160,29 @@ func run(p *vm.Program, code string, env map[string]any) (any, error) {
 				done <- result{err: fmt.Errorf("panic: %v", r)}
 			}
 		}()
+		p, err := compile(code)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
 		m := vm.VM{MemoryBudget: memoryBudget}
 		v, err := m.Run(p, env)
+		if err != nil {
+			err = fmt.Errorf("in {{ %s }}: %s", short(code), firstLine(err.Error()))
+		}
 		done <- result{v, err}
 	}()
-	timer := time.NewTimer(Timeout)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("in {{ %s }}: %s", short(code), firstLine(r.err.Error()))
-		}
-		return r.v, nil
+		return r.v, r.err
 	case <-timer.C:
 		return nil, fmt.Errorf("in {{ %s }}: evaluation took longer than %s", short(code), Timeout)
 	}
 }
 
-// Eval evaluates the templates in s over env. A string that is exactly one
+// Eval evaluates the templates in s over env, all of them within Timeout. A string that is exactly one
 // "{{ expr }}" yields the expression's value with its type; otherwise the
 // result is a string in which each expression's value is written as text
 // (strings as is, nil as "", others as JSON). A string without "{{" is
@@ -189,8 +195,9 @@ func Eval(s string, env map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	deadline := time.Now().Add(Timeout)
 	if len(segs) == 1 && segs[0].isExpr {
-		v, err := evalExpr(segs[0].expr, env)
+		v, err := run(segs[0].expr, env, deadline)
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +213,7 @@ func Eval(s string, env map[string]any) (any, error) {
 			b.WriteString(sg.text)
 			continue
 		}
-		v, err := evalExpr(sg.expr, env)
+		v, err := run(sg.expr, env, deadline)
 		if err != nil {
 			return nil, err
 		}
@@ -218,14 +225,6 @@ func Eval(s string, env map[string]any) (any, error) {
 		}
 	}
 	return b.String(), nil
-}
-
-func evalExpr(code string, env map[string]any) (any, error) {
-	p, err := compile(code)
-	if err != nil {
-		return nil, err
-	}
-	return run(p, code, env)
 }
 
 // writeText writes v into b as template text.

@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+)
+
+const runColumns = `project_id, id, workflow_id, version, user_id, status, trigger, response, has_response, error,
+	created_at, updated_at, finished_at`
+
+func scanRun(row interface{ Scan(...any) error }) (*driveway.WorkflowRun, error) {
+	r := &driveway.WorkflowRun{}
+	var trig, resp string
+	err := row.Scan(&r.ProjectID, &r.ID, &r.WorkflowID, &r.Version, &r.UserID, &r.Status, &trig, &resp,
+		&r.HasResponse, &r.Error, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.FinishedAt})
+	r.Trigger, r.Response = json.RawMessage(trig), json.RawMessage(resp)
+	return r, err
+}
+
+// CreateRun inserts a run; ECONFLICT if the id exists.
+func (q *queries) CreateRun(ctx context.Context, r *driveway.WorkflowRun) error {
+	nowIfZero(&r.CreatedAt)
+	r.UpdatedAt = r.CreatedAt
+	_, err := q.db.Exec(ctx, `INSERT INTO workflow_runs (`+runColumns+`) VALUES (`+placeholders(13)+`)`,
+		r.ProjectID, r.ID, r.WorkflowID, r.Version, r.UserID, r.Status, rawJSON(r.Trigger), rawJSON(r.Response),
+		r.HasResponse, r.Error, dbTime(r.CreatedAt), dbTime(r.UpdatedAt), dbTime(r.FinishedAt))
+	return mapErr(err, "workflow run")
+}
+
+// GetRun returns a run; ENOTFOUND if none.
+func (q *queries) GetRun(ctx context.Context, projectID, id string) (*driveway.WorkflowRun, error) {
+	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runColumns+` FROM workflow_runs WHERE project_id = $1 AND id = $2`,
+		projectID, id))
+	if err != nil {
+		return nil, mapErr(err, "workflow run")
+	}
+	return r, nil
+}
+
+// UpdateRun writes the run's status, response, error and finish time.
+func (q *queries) UpdateRun(ctx context.Context, r *driveway.WorkflowRun) error {
+	r.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	res, err := q.db.Exec(ctx, `UPDATE workflow_runs SET status = $1, response = $2, has_response = $3, error = $4,
+		updated_at = $5, finished_at = $6 WHERE project_id = $7 AND id = $8`,
+		r.Status, rawJSON(r.Response), r.HasResponse, r.Error, dbTime(r.UpdatedAt), dbTime(r.FinishedAt), r.ProjectID, r.ID)
+	return affected(res, err, "workflow run")
+}
+
+// ListRuns lists runs newest first.
+func (q *queries) ListRuns(ctx context.Context, projectID string, f driveway.RunFilter) ([]*driveway.WorkflowRun, error) {
+	if f.Limit <= 0 {
+		f.Limit = defaultLimit
+	}
+	before := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if !f.Before.IsZero() {
+		before = f.Before
+	}
+	rows, err := q.db.Query(ctx, `SELECT `+runColumns+` FROM workflow_runs WHERE project_id = $1
+		AND ($2 = '' OR workflow_id = $3) AND ($4 = '' OR user_id = $5) AND ($6 = '' OR status = $7) AND created_at < $8
+		ORDER BY created_at DESC, id DESC LIMIT $9`, projectID, f.WorkflowID, f.WorkflowID, f.UserID, f.UserID,
+		f.Status, f.Status, before, f.Limit)
+	if err != nil {
+		return nil, mapErr(err, "list workflow runs")
+	}
+	return collect(rows, scanRun, "list workflow runs")
+}
+
+// CountRuns counts runs in a status.
+func (q *queries) CountRuns(ctx context.Context, projectID, userID, status string) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM workflow_runs WHERE project_id = $1 AND ($2 = '' OR user_id = $3)
+		AND status = $4`, projectID, userID, userID, status).Scan(&n)
+	return n, mapErr(err, "count workflow runs")
+}
+
+// DeleteRunsBefore deletes finished runs created before t.
+func (q *queries) DeleteRunsBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.db.Exec(ctx, `DELETE FROM workflow_runs WHERE created_at < $1 AND status IN ($2, $3, $4)`,
+		t, driveway.RunSucceeded, driveway.RunFailed, driveway.RunCancelled)
+	if err != nil {
+		return 0, mapErr(err, "delete workflow runs")
+	}
+	return int(res.RowsAffected()), nil
+}
+
+const stepRunColumns = `project_id, run_id, key, step_id, path, status, input, output, attempts, error, started_at, finished_at`
+
+func scanStepRun(row interface{ Scan(...any) error }) (*driveway.StepRun, error) {
+	s := &driveway.StepRun{}
+	var in, out string
+	err := row.Scan(&s.ProjectID, &s.RunID, &s.Key, &s.StepID, &s.Path, &s.Status, &in, &out, &s.Attempts, &s.Error,
+		timeCol{&s.StartedAt}, timeCol{&s.FinishedAt})
+	s.Input, s.Output = json.RawMessage(in), json.RawMessage(out)
+	return s, err
+}
+
+// PutStepRun creates or replaces a step run.
+func (q *queries) PutStepRun(ctx context.Context, s *driveway.StepRun) error {
+	nowIfZero(&s.StartedAt)
+	_, err := q.db.Exec(ctx, `INSERT INTO step_runs (`+stepRunColumns+`) VALUES (`+placeholders(12)+`)
+		ON CONFLICT (project_id, run_id, key) DO UPDATE SET step_id = excluded.step_id, path = excluded.path,
+		status = excluded.status, input = excluded.input, output = excluded.output, attempts = excluded.attempts,
+		error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
+		s.ProjectID, s.RunID, s.Key, s.StepID, s.Path, s.Status, rawJSON(s.Input), rawJSON(s.Output), s.Attempts, s.Error,
+		dbTime(s.StartedAt), dbTime(s.FinishedAt))
+	return mapErr(err, "step run")
+}
+
+// GetStepRun returns a step run; ENOTFOUND if none.
+func (q *queries) GetStepRun(ctx context.Context, projectID, runID, key string) (*driveway.StepRun, error) {
+	s, err := scanStepRun(q.db.QueryRow(ctx, `SELECT `+stepRunColumns+` FROM step_runs
+		WHERE project_id = $1 AND run_id = $2 AND key = $3`, projectID, runID, key))
+	if err != nil {
+		return nil, mapErr(err, "step run")
+	}
+	return s, nil
+}
+
+// ListStepRuns lists a run's step runs in start order.
+func (q *queries) ListStepRuns(ctx context.Context, projectID, runID string) ([]*driveway.StepRun, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+stepRunColumns+` FROM step_runs WHERE project_id = $1 AND run_id = $2
+		ORDER BY started_at, key`, projectID, runID)
+	if err != nil {
+		return nil, mapErr(err, "list step runs")
+	}
+	return collect(rows, scanStepRun, "list step runs")
+}
