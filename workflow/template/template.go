@@ -63,8 +63,8 @@ func (e *Error) Error() string {
 
 // segment is literal text or an expression.
 type segment struct {
-	text string
-	expr string
+	text   string
+	expr   string
 	isExpr bool
 }
 
