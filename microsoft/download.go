@@ -160,20 +160,26 @@ func (r *resumingReader) resume() error {
 	return r.open(false)
 }
 
-// open fetches [pos, end) from the pre-authenticated URL, asking Graph for
-// a new one when it has expired.
+// open fetches [pos, end) from the pre-authenticated URL. On a resume
+// (first false) an expired URL is replaced once by a fresh one from Graph;
+// the ETag check in accept then refuses a file that changed meanwhile.
 func (r *resumingReader) open(first bool) error {
-	if r.url == "" {
-		u, err := r.c.DownloadURL(r.ctx, r.ref, r.inm)
+	fresh := r.url == ""
+	if fresh {
+		inm := r.inm
+		if !first {
+			inm = ""
+		}
+		u, err := r.c.DownloadURL(r.ctx, r.ref, inm)
 		if err != nil {
 			return err
 		}
 		r.url = u
 	}
 	resp, err := r.fetch()
-	if err != nil && !first && isExpiredURL(err) {
+	if err != nil && !first && !fresh && isExpiredURL(err) {
 		r.url = ""
-		return r.open(true)
+		return r.open(false)
 	}
 	if err != nil {
 		return err

@@ -351,3 +351,7 @@ func (g *gate) wait(ctx context.Context) error {
 	g.mu.Unlock()
 	return sleep(ctx, d)
 }
+
+// BaseURL returns the Graph base the client calls, e.g.
+// "https://graph.microsoft.com/v1.0".
+func (c *DriveClient) BaseURL() string { return c.base.String() }
