@@ -89,6 +89,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /v2" + sdk + "/actions/build-oauth", h.cors(http.HandlerFunc(h.buildOAuth))},
 		{"/projects/{pid}/sdk/{rest...}", h.cors(http.HandlerFunc(notFound))},
 		{"GET /oauth", http.HandlerFunc(h.callback)},
+		{"GET /connect", http.HandlerFunc(toPortal)},
 		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
 		{"GET /connect/assets/{file}", http.HandlerFunc(serveAsset)},
 	}

@@ -37,6 +37,16 @@ func (h *Handler) portal(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// toPortal redirects /connect to /connect/, keeping the query (a relative
+// redirect: it never leaves Driveway).
+func toPortal(w http.ResponseWriter, r *http.Request) {
+	target := "/connect/"
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
 var assetTypes = map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 // serveAsset serves the portal's script and style sheet.

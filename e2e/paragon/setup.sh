@@ -4,4 +4,4 @@
 # CI calls it before `go test`; run it by hand to run that test locally.
 set -eu
 cd "$(dirname "$0")"
-npm ci --no-audit --no-fund
+npm ci --no-audit --no-fund --loglevel=error
