@@ -50,7 +50,7 @@ var errNoToken = driveway.Errorf(driveway.EUNAUTHORIZED, "send the user token as
 // EINTERNAL, so that the SDK does not log its user out.
 func (h *Handler) authenticate(r *http.Request, allowQuery bool) (*caller, error) {
 	ctx := r.Context()
-	p, err := h.Store.GetProject(ctx, r.PathValue("pid"))
+	p, err := h.project(r)
 	if err != nil {
 		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
 			return nil, driveway.Errorf(driveway.ENOTFOUND, "no such project")

@@ -95,8 +95,12 @@ func (h *Handler) Routes() []Route {
 	}
 }
 
-// Register adds every route to mux.
+// Register adds every route to mux. It panics when Store, Verifier or
+// PublicURL is missing: a wiring mistake, caught at start-up.
 func (h *Handler) Register(mux *http.ServeMux) {
+	if h.Store == nil || h.Verifier == nil || !strings.HasPrefix(h.PublicURL, "http") {
+		panic("connect: Handler needs Store, Verifier and an absolute PublicURL")
+	}
 	for _, r := range h.Routes() {
 		mux.Handle(r.Pattern, r.Handler)
 	}

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -47,19 +48,34 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// cors adds the CORS answer headers for an allowed Origin. Other helpers'
-// SDK-facing handlers (proxy, workflows) can wrap themselves with CORS.
+type projectKey struct{}
+
+// cors adds the CORS answer headers for an allowed Origin. The project it
+// read is passed on in the request context, so that authenticate does not
+// read it again.
 func (h *Handler) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Origin")
 		if origin := r.Header.Get("Origin"); origin != "" {
 			p, err := h.Store.GetProject(r.Context(), r.PathValue("pid"))
-			if err == nil && h.originAllowed(p, origin) {
-				w.Header().Set("Access-Control-Allow-Origin", origin)
+			if err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), projectKey{}, p))
+				if h.originAllowed(p, origin) {
+					w.Header().Set("Access-Control-Allow-Origin", origin)
+				}
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// project returns the project of the path, from the context when cors
+// already read it.
+func (h *Handler) project(r *http.Request) (*driveway.Project, error) {
+	if p, ok := r.Context().Value(projectKey{}).(*driveway.Project); ok && p.ID == r.PathValue("pid") {
+		return p, nil
+	}
+	return h.Store.GetProject(r.Context(), r.PathValue("pid"))
 }
 
 // CORS wraps next (a handler under /projects/{pid}/...) with the CORS
