@@ -140,31 +140,28 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 // stripRequestHeaders removes every inbound header that could carry a
 // secret or steer the upstream: credentials, cookies, proxy and forwarding
 // headers, host and method overrides, and Driveway's and Paragon's own.
+// Keys are compared in canonical form, so a key the server left as sent
+// ("x_forwarded_host", "AUTHORIZATION") is caught too.
 func stripRequestHeaders(h http.Header) {
 	for k := range h {
-		switch {
-		case k == "Authorization", k == "Cookie", k == "Forwarded", k == "Origin", k == "Referer",
-			k == "X-Real-Ip", k == "X-Host", k == "Host":
-		case strings.HasPrefix(k, "Proxy-"), strings.HasPrefix(k, "X-Forwarded-"), strings.HasPrefix(k, "X-Original-"),
-			strings.HasPrefix(k, "X-Http-Method"), strings.HasPrefix(k, "X-Method-Override"),
-			strings.HasPrefix(k, "X-Driveway-"), strings.HasPrefix(k, "X-Paragon-"), strings.HasPrefix(k, "X-Rewrite-"):
-		default:
-			if strings.ToLower(k) != k || !isNonCanonicalSecret(k) {
-				continue
-			}
+		if strippedHeader(http.CanonicalHeaderKey(strings.ReplaceAll(k, "_", "-"))) {
+			delete(h, k)
 		}
-		delete(h, k)
 	}
 }
 
-// isNonCanonicalSecret catches header keys that were not canonicalised
-// (set directly in the map) with a forbidden name.
-func isNonCanonicalSecret(k string) bool {
-	switch http.CanonicalHeaderKey(k) {
-	case "Authorization", "Cookie", "Forwarded", "Host":
+func strippedHeader(k string) bool {
+	switch k {
+	case "Authorization", "Cookie", "Forwarded", "Origin", "Referer", "X-Real-Ip", "X-Host", "Host":
 		return true
 	}
-	return strings.HasPrefix(k, "proxy-") || strings.HasPrefix(k, "x-forwarded-")
+	for _, prefix := range []string{"Proxy-", "X-Forwarded-", "X-Original-", "X-Rewrite-", "X-Http-Method",
+		"X-Method-Override", "X-Driveway-", "X-Paragon-"} {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // modifyResponse removes upstream headers that are not the caller's
