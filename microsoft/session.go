@@ -1,7 +1,6 @@
 package microsoft
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,7 +80,9 @@ func (c *DriveClient) sessionUpload(ctx context.Context, target ItemRef, src *up
 			_ = c.CancelUploadSession(cctx, s.UploadURL)
 		}
 	}()
-	src.buf = make([]byte, c.opts.ChunkSize)
+	if src.ra == nil {
+		src.buf = make([]byte, c.opts.ChunkSize)
+	}
 	return c.sendFragments(ctx, target, s.UploadURL, src, o)
 }
 
@@ -93,11 +94,19 @@ func (c *DriveClient) sendFragments(ctx context.Context, target ItemRef, uploadU
 	failures := 0
 	for {
 		n := int(min(c.opts.ChunkSize, src.size-off))
-		b, err := src.chunk(off, n)
+		bodyFn, err := src.fragment(off, n)
 		if err != nil {
 			return nil, err
 		}
-		it, next, err := c.putFragment(ctx, uploadURL, src, b, off)
+		hashed := make(chan error, 1)
+		go func() { hashed <- src.hashFragment(off, n) }()
+		it, next, closed, err := c.putFragment(ctx, uploadURL, src.size, bodyFn, off, n)
+		if herr := <-hashed; herr != nil {
+			return nil, herr
+		}
+		if !closed {
+			src.detach() // the transport may still be reading the buffer
+		}
 		if err == nil && it != nil {
 			return it, nil
 		}
@@ -130,46 +139,45 @@ func (c *DriveClient) sendFragments(ctx context.Context, target ItemRef, uploadU
 	}
 }
 
-// putFragment sends bytes b at off. It returns the item once the last
-// fragment is committed, or the next offset Graph expects.
-func (c *DriveClient) putFragment(ctx context.Context, uploadURL string, src *uploadSource, b []byte, off int64) (*Item, int64, error) {
+// putFragment sends the n bytes at off. It returns the item once the last
+// fragment is committed, or the next offset Graph expects, and whether the
+// transport is done with the body.
+func (c *DriveClient) putFragment(ctx context.Context, uploadURL string, total int64, bodyFn func() io.Reader, off int64, n int) (*Item, int64, bool, error) {
 	if err := c.gate.wait(ctx); err != nil {
-		return nil, 0, err
+		return nil, 0, true, err
 	}
-	body := &trackedBody{r: bytes.NewReader(b)}
-	rq := &request{method: http.MethodPut, url: uploadURL, noAuth: true, size: int64(len(b)),
+	body := &trackedBody{r: bodyFn()}
+	rq := &request{method: http.MethodPut, url: uploadURL, noAuth: true, size: int64(n),
 		bodyFn: func() io.Reader { return body },
-		header: http.Header{"Content-Range": {fmt.Sprintf("bytes %d-%d/%d", off, off+int64(len(b))-1, src.size)}}}
+		header: http.Header{"Content-Range": {fmt.Sprintf("bytes %d-%d/%d", off, off+int64(n)-1, total)}}}
 	_, resp, err := c.roundTrip(ctx, rq)
-	if !body.closed.Load() {
-		src.detach() // the transport may still be reading b
-	}
+	closed := body.closed.Load()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, closed, err
 	}
 	if resp.StatusCode >= 400 {
 		ge := readGraphError(resp)
 		if ge.RetryAfter > 0 {
 			c.gate.hold(ge.RetryAfter)
 		}
-		return nil, 0, ge
+		return nil, 0, closed, ge
 	}
 	if resp.StatusCode == http.StatusAccepted {
 		var s UploadSession
 		if _, err := decodeBody(resp, &s); err != nil {
-			return nil, 0, err
+			return nil, 0, closed, err
 		}
-		next := off + int64(len(b))
+		next := off + int64(n)
 		if len(s.NextExpectedRanges) > 0 {
 			next, err = rangeStart(s.NextExpectedRanges[0])
 		}
-		return nil, next, err
+		return nil, next, closed, err
 	}
 	var it Item
 	if _, err := decodeBody(resp, &it); err != nil {
-		return nil, 0, err
+		return nil, 0, closed, err
 	}
-	return &it, 0, nil
+	return &it, 0, closed, nil
 }
 
 // fragmentWait decides whether a failed fragment is retried and after

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"time"
@@ -92,8 +91,14 @@ func (c *DriveClient) simpleUpload(ctx context.Context, target ItemRef, src *upl
 	if err != nil {
 		return nil, err
 	}
-	src.buf = make([]byte, src.size)
-	b, err := src.chunk(0, int(src.size))
+	if src.ra == nil {
+		src.buf = make([]byte, src.size)
+	}
+	n := int(src.size)
+	bodyFn, err := src.fragment(0, n)
+	if err == nil {
+		err = src.hashFragment(0, n)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +106,10 @@ func (c *DriveClient) simpleUpload(ctx context.Context, target ItemRef, src *upl
 	if o.Conflict != "" {
 		query = "@microsoft.graph.conflictBehavior=" + o.Conflict
 	}
-	rq := &request{method: http.MethodPut, url: c.graphURL(p, query), body: b, contentType: "application/octet-stream",
+	rq := &request{method: http.MethodPut, url: c.graphURL(p, query), contentType: "application/octet-stream",
 		header: ifMatchHeader(o.IfMatch), idempotent: o.Conflict != ConflictRename}
-	if len(b) == 0 {
-		rq.body = nil
+	if n > 0 {
+		rq.bodyFn, rq.size = bodyFn, src.size
 	}
 	var it Item
 	if _, err := c.doJSON(ctx, rq, &it); err != nil {
@@ -134,106 +139,6 @@ func (c *DriveClient) verifyHash(ctx context.Context, d DriveRef, it *Item, src 
 		return it, &HashMismatchError{Want: want, Got: got, Item: it}
 	}
 	return it, nil
-}
-
-// uploadSource hands out the fragments of a ReaderAt or of a stream, and
-// hashes every byte once, in order, whether it is sent or skipped.
-type uploadSource struct {
-	ra     io.ReaderAt
-	r      io.Reader
-	size   int64
-	h      hash.Hash
-	hashed int64 // bytes [0, hashed) are in h
-	pos    int64 // stream: bytes consumed from r
-	buf    []byte
-	bufOff int64 // buf[:bufLen] holds bytes [bufOff, bufOff+bufLen)
-	bufLen int
-}
-
-// chunk returns bytes [off, off+n). The slice is valid until the next call.
-func (s *uploadSource) chunk(off int64, n int) ([]byte, error) {
-	if off+int64(n) > s.size || off < 0 {
-		return nil, fmt.Errorf("upload: fragment %d+%d is outside the %d-byte source", off, n, s.size)
-	}
-	if err := s.skipTo(off); err != nil {
-		return nil, err
-	}
-	if s.ra != nil {
-		if err := readFullAt(s.ra, s.buf[:n], off); err != nil {
-			return nil, err
-		}
-		s.bufOff, s.bufLen = off, n
-	} else if err := s.streamChunk(off, n); err != nil {
-		return nil, err
-	}
-	if end := off + int64(n); end > s.hashed {
-		_, _ = s.h.Write(s.buf[s.hashed-off : n])
-		s.hashed = end
-	}
-	return s.buf[:n], nil
-}
-
-// streamChunk puts bytes [off, off+n) of the stream at the start of buf,
-// keeping what buf already holds from off on.
-func (s *uploadSource) streamChunk(off int64, n int) error {
-	if off < s.bufOff || off > s.pos {
-		return fmt.Errorf("upload: cannot rewind the stream to byte %d (fragment at %d already released)", off, s.bufOff)
-	}
-	keep := int(s.pos - off)
-	copy(s.buf, s.buf[s.bufLen-keep:s.bufLen])
-	s.bufOff, s.bufLen = off, keep
-	if keep >= n {
-		return nil
-	}
-	m, err := io.ReadFull(s.r, s.buf[keep:n])
-	s.pos += int64(m)
-	s.bufLen += m
-	if err != nil {
-		return fmt.Errorf("upload: read source: %w", err)
-	}
-	return nil
-}
-
-// skipTo hashes, without sending, the bytes between what was hashed and
-// off (Graph already holds them, e.g. after resuming a session).
-func (s *uploadSource) skipTo(off int64) error {
-	for s.hashed < off {
-		n := int(min(int64(len(s.buf)), off-s.hashed))
-		var err error
-		if s.ra != nil {
-			err = readFullAt(s.ra, s.buf[:n], s.hashed)
-		} else {
-			var m int
-			m, err = io.ReadFull(s.r, s.buf[:n])
-			s.pos += int64(m)
-		}
-		if err != nil {
-			return fmt.Errorf("upload: read source: %w", err)
-		}
-		_, _ = s.h.Write(s.buf[:n])
-		s.hashed += int64(n)
-		s.bufOff, s.bufLen = s.hashed-int64(n), n
-	}
-	return nil
-}
-
-// detach gives the source a new buffer when the transport may still read
-// the old one (an HTTP body it has not closed yet), keeping its content.
-func (s *uploadSource) detach() {
-	nb := make([]byte, len(s.buf))
-	copy(nb, s.buf[:s.bufLen])
-	s.buf = nb
-}
-
-func readFullAt(ra io.ReaderAt, b []byte, off int64) error {
-	n, err := ra.ReadAt(b, off)
-	if n == len(b) {
-		return nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("upload: read source at %d: %w", off, err)
 }
 
 // cancelTimeout bounds the DELETE of a failed upload session.
