@@ -21,13 +21,15 @@ import (
 // compressed 6 s window (the 20 s, shortened for CI), under 500
 // proxied GETs from 32 workers. Every call succeeds or gets 429 with
 // Retry-After, and the emulator's request log shows no call retried before
-// its Retry-After had passed.
+// its Retry-After had passed, and the proxy's own record shows no request
+// sent for the tenant while a Retry-After ran.
 func TestThrottlingStorm(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("the storm takes about 10 s")
 	}
-	b := newBundle(t, bundleOpts{})
+	tr := &timedTransport{base: proxy.NewTransport()}
+	b := newBundle(t, bundleOpts{proxy: func(p *proxy.Proxy) { p.Transport = tr }})
 	it, err := b.emu.WriteFile(b.emuUser.ID, "/a.txt", []byte("a"))
 	mustDo(t, "write file", err)
 	retryAfter := map[string]time.Duration{"graph.item": time.Second, "graph.children": 2 * time.Second, "graph.search": 3 * time.Second}
@@ -86,11 +88,57 @@ func TestThrottlingStorm(t *testing.T) {
 			}
 		}
 	}
+	sentDuringWait := tr.sendsWhileHeld(5 * time.Millisecond)
+	if sentDuringWait != 0 {
+		t.Errorf("%d upstream requests were sent while the tenant was told to wait", sentDuringWait)
+	}
 	if ok.Load()+throttled.Load() != calls || upstream429 == 0 || ok.Load() == 0 {
 		t.Fatalf("ok %d + throttled %d != %d, or no storm (upstream 429s %d)", ok.Load(), throttled.Load(), calls, upstream429)
 	}
-	t.Logf("storm: calls=%d ok=%d answered_429=%d upstream_429=%d retries=%d retried_early=%d in_flight_during_retry_after=%d",
-		calls, ok.Load(), throttled.Load(), upstream429, retries, early, b.emu.Counters().RequestsDuringRetryAfter)
+	t.Logf("storm: calls=%d ok=%d answered_429=%d upstream_429=%d retries=%d retried_early=%d sent_while_tenant_held=%d in_flight_during_retry_after=%d",
+		calls, ok.Load(), throttled.Load(), upstream429, retries, early, sentDuringWait, b.emu.Counters().RequestsDuringRetryAfter)
+}
+
+// timedTransport records when each upstream request was sent and when
+// each 429 came back with which Retry-After.
+type timedTransport struct {
+	base  http.RoundTripper
+	mu    sync.Mutex
+	sends []time.Time
+	holds [][2]time.Time // [answer received, + Retry-After]
+}
+
+func (c *timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.sends = append(c.sends, time.Now())
+	c.mu.Unlock()
+	resp, err := c.base.RoundTrip(r)
+	if err == nil && resp.StatusCode == 429 {
+		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		now := time.Now()
+		c.mu.Lock()
+		c.holds = append(c.holds, [2]time.Time{now, now.Add(time.Duration(ra) * time.Second)})
+		c.mu.Unlock()
+	}
+	return resp, err
+}
+
+// sendsWhileHeld counts requests sent inside a Retry-After window, more
+// than slack after the 429 arrived (the slack covers a request admitted
+// just before the 429 was seen).
+func (c *timedTransport) sendsWhileHeld(slack time.Duration) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.sends {
+		for _, h := range c.holds {
+			if s.After(h[0].Add(slack)) && s.Before(h[1]) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // inflightTransport counts concurrent upstream round trips.
