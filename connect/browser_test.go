@@ -30,20 +30,7 @@ func TestPortalInBrowser(t *testing.T) {
 		waitJS(`document.getElementById("for").textContent.endsWith("browser-user")`))
 	popups := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
 	step(t, ctx, "click Connect", chromedp.Click(chromedp.ID("connect")))
-	var id target.ID
-	select {
-	case id = <-popups:
-	case <-ctx.Done():
-		t.Fatal("no sign-in popup opened")
-	}
-	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-	defer cancel()
-	radio := fmt.Sprintf(`input[data-upn=%q]`, e.user.UPN)
-	step(t, pctx, "pick the account on the emulator's page", chromedp.WaitVisible(chromedp.CSS(radio)), chromedp.Click(chromedp.CSS(radio)),
-		chromedp.WaitVisible(chromedp.ID("accept")))
-	// Accept submits the consent form; the popup then closes itself, so
-	// the click's own result is not waited for.
-	_ = chromedp.Do(pctx, chromedp.Click(chromedp.ID("accept")))
+	consent(t, ctx, popups, e.user.UPN)
 
 	step(t, ctx, "see the account connected",
 		waitJS(fmt.Sprintf(`document.querySelector("#accounts li .email")?.textContent === %q`, e.user.Mail)),
@@ -58,12 +45,45 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Fatalf("authorization_code grants = %d, want 1", e.grants())
 	}
 
+	// Reconnect from the portal: the same credential, new tokens.
+	popups = chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
+	step(t, ctx, "click Reconnect", chromedp.Click(chromedp.CSS("#accounts li button.reconnect")))
+	consent(t, ctx, popups, e.user.UPN)
+	step(t, ctx, "see the reconnection", waitJS(`document.getElementById("message").textContent.startsWith("Connected")`),
+		waitJS(`document.querySelectorAll("#accounts li").length === 1`))
+	again := e.credentials(e.project, "browser-user")
+	if len(again) != 1 || again[0].ID != creds[0].ID || again[0].AccessToken == creds[0].AccessToken {
+		t.Fatalf("after the portal's reconnect: %d credentials (want the same id with new tokens)", len(again))
+	}
+
 	step(t, ctx, "disconnect", chromedp.Click(chromedp.CSS("#accounts li button.disconnect")),
 		waitJS(`document.querySelectorAll("#accounts li").length === 0`),
 		waitJS(`document.getElementById("state").textContent === "Not connected"`))
 	if left := e.credentials(e.project, "browser-user"); len(left) != 0 {
 		t.Fatalf("%d credentials left after the portal's disconnect", len(left))
 	}
+}
+
+// consent picks upn on the emulator's account picker and consent page in
+// the popup the portal opened, and accepts.
+func consent(t *testing.T, ctx context.Context, popups <-chan target.ID, upn string) {
+	t.Helper()
+	var id target.ID
+	select {
+	case id = <-popups:
+	case <-ctx.Done():
+		t.Fatal("no sign-in popup opened")
+	}
+	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	// Cancelling a target's context closes its tab: the popup must live
+	// until it has submitted the form and closed itself.
+	t.Cleanup(cancel)
+	radio := fmt.Sprintf(`input[data-upn=%q]`, upn)
+	step(t, pctx, "pick the account on the emulator's page", chromedp.WaitVisible(chromedp.CSS(radio)), chromedp.Click(chromedp.CSS(radio)),
+		chromedp.WaitVisible(chromedp.ID("accept")))
+	// Accept submits the consent form; the popup then closes itself, so
+	// the click's own result is not waited for.
+	_ = chromedp.Do(pctx, chromedp.Click(chromedp.ID("accept")))
 }
 
 func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
