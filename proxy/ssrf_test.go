@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -197,4 +198,43 @@ func rawRequest(t *testing.T, addr string, tc hostileCase) (int, string) {
 		t.Fatalf("dump: %v", err)
 	}
 	return resp.StatusCode, string(dump)
+}
+
+// TestRedirectsToOtherHostsAreNotFollowed puts a hostile Location in
+// Graph's download redirect (a handler in front of the emulator) and checks
+// the proxy passes it back unfollowed: only the download hosts are
+// followed.
+func TestRedirectsToOtherHostsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	var attackerHits atomic.Int64
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { attackerHits.Add(1) }))
+	t.Cleanup(attacker.Close)
+	b := newBundle(t, bundleOpts{})
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if loc := r.URL.Query().Get("loc"); loc != "" {
+			w.Header().Set("Location", loc)
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+		b.emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(graph.Close)
+	b.proxy.Resolver.Override.Graph = graph.URL
+	ahost, preauth := hostOf(t, attacker.URL), hostOf(t, b.emu.PreAuthBaseURL)
+	for _, loc := range []string{
+		attacker.URL + "/steal",
+		"http://" + preauth + "@" + ahost + "/steal",
+		"//" + ahost + "/steal",
+		"http://" + ahost + "#" + preauth,
+		"https://" + ahost + "/steal",
+		"ftp://" + preauth + "/x",
+	} {
+		resp, _ := b.do(t, "GET", "me/drive/items/x/content?loc="+url.QueryEscape(loc), nil)
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != loc {
+			t.Errorf("Location %q: %d %q (want the 302 passed back)", loc, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if n := attackerHits.Load(); n != 0 {
+		t.Fatalf("requests reaching the attacker: %d", n)
+	}
 }
