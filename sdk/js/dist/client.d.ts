@@ -39,12 +39,24 @@ export declare class DrivewayConnect {
      */
     installIntegration(type: string, opts?: InstallOptions): Promise<Credential>;
     /**
-     * Opens Driveway's hosted Connect Portal for the integration in a popup
-     * (call it from a click handler): the user connects, reconnects or
-     * disconnects there. Resolves when the user has connected (or closes the
-     * portal connected); `onSuccess` / `onError` are called as well.
+     * Opens Driveway's hosted Connect Portal in a popup (call it from a click
+     * handler): the user connects, reconnects or disconnects accounts there.
+     * Resolves as soon as the user has connected a new account (the portal
+     * stays open until they close it), or when they close the portal while
+     * connected; rejects with {@link NotConnectedError} when they close it
+     * without a connection. `onSuccess` / `onError` are called as well.
+     * Fires `onPortalOpen`, `onPortalClose`, and the install and uninstall
+     * events for what the user did there.
      */
-    connect(type: string, opts?: InstallOptions): Promise<void>;
+    connect(type: string, opts?: InstallOptions & {
+        returnTo?: string;
+    }): Promise<void>;
+    /**
+     * emitChanges compares the user's credentials with known (id → status),
+     * fires uninstall for the ones gone and install (and onInstalled) for
+     * the ones that became VALID, and updates known.
+     */
+    private emitChanges;
     /**
      * Disconnects the integration (the selected account, else the current
      * one): Driveway deletes its tokens. Fires `onIntegrationUninstall`.
@@ -79,6 +91,8 @@ export declare class DrivewayConnect {
     private path;
     private requireSession;
     private window;
+    /** The user's credentials for type: id → status. */
+    private credentialStatuses;
     private integrationInfo;
     private buildOAuth;
     /** Calls the SDK API; a 401/403 logs the user out and throws AuthenticationError. */

@@ -146,47 +146,87 @@ export class DrivewayConnect {
         return credential;
     }
     /**
-     * Opens Driveway's hosted Connect Portal for the integration in a popup
-     * (call it from a click handler): the user connects, reconnects or
-     * disconnects there. Resolves when the user has connected (or closes the
-     * portal connected); `onSuccess` / `onError` are called as well.
+     * Opens Driveway's hosted Connect Portal in a popup (call it from a click
+     * handler): the user connects, reconnects or disconnects accounts there.
+     * Resolves as soon as the user has connected a new account (the portal
+     * stays open until they close it), or when they close the portal while
+     * connected; rejects with {@link NotConnectedError} when they close it
+     * without a connection. `onSuccess` / `onError` are called as well.
+     * Fires `onPortalOpen`, `onPortalClose`, and the install and uninstall
+     * events for what the user did there.
      */
     async connect(type, opts = {}) {
         const s = this.requireSession();
         this.integrationInfo(type);
-        this.events.emit("onPortalOpen", { integrationType: type }, this.getUser());
-        try {
-            const outcome = await openPortal({
-                window: this.window(),
-                url: buildUrl(this.baseUrl, `/connect/${encodeURIComponent(type)}`, {
+        const known = this.credentialStatuses(type);
+        let settled = false;
+        return new Promise((resolve, reject) => {
+            const succeed = (credentialId) => {
+                if (settled)
+                    return;
+                settled = true;
+                opts.onSuccess?.({ integrationType: type, credentialId }, this.getUser());
+                resolve();
+            };
+            const fail = (err) => {
+                if (settled)
+                    return;
+                settled = true;
+                opts.onError?.(err);
+                reject(err);
+            };
+            const check = async (closed) => {
+                await this.refresh();
+                this.emitChanges(type, known, succeed);
+                if (!closed)
+                    return;
+                this.events.emit("onPortalClose", { integrationType: type }, this.getUser());
+                const state = this.session?.me?.integrations?.[type];
+                if (state?.enabled)
+                    succeed(state.credentialId);
+                else
+                    fail(new NotConnectedError(type, `${type} was not connected`));
+            };
+            let watching;
+            try {
+                watching = openPortal({
+                    window: this.window(),
+                    baseUrl: this.baseUrl,
                     projectId: s.projectId,
-                    originForPostMessage: this.window().location.origin,
-                    selectedCredentialId: opts.selectedCredentialId,
-                }),
-                drivewayOrigin: new URL(this.baseUrl).origin,
-                token: s.token,
-                pollIntervalMs: this.options.pollIntervalMs ?? 1000,
-                timeoutMs: opts.timeoutMs ?? 30 * 60_000,
-            });
-            const before = this.session?.me?.integrations?.[type];
-            await this.refresh();
-            const after = this.session?.me?.integrations?.[type];
-            if (outcome.uninstalled || (before?.enabled && !after?.enabled)) {
-                this.events.emit("onIntegrationUninstall", { integrationType: type }, this.getUser());
+                    token: s.token,
+                    returnTo: opts.returnTo,
+                    pollIntervalMs: Math.max(this.options.pollIntervalMs ?? 1000, 500),
+                    check,
+                });
             }
-            if (!after?.enabled)
-                throw new NotConnectedError(type, `${type} was not connected`);
-            const event = { integrationType: type, credentialId: after.credentialId };
-            if (outcome.installed)
-                this.events.emit("onIntegrationInstall", event, this.getUser());
-            opts.onSuccess?.(event, this.getUser());
+            catch (err) {
+                fail(err);
+                return;
+            }
+            this.events.emit("onPortalOpen", { integrationType: type }, this.getUser());
+            watching.catch(fail);
+        });
+    }
+    /**
+     * emitChanges compares the user's credentials with known (id → status),
+     * fires uninstall for the ones gone and install (and onInstalled) for
+     * the ones that became VALID, and updates known.
+     */
+    emitChanges(type, known, onInstalled) {
+        const now = this.credentialStatuses(type);
+        for (const id of known.keys()) {
+            if (!now.has(id)) {
+                known.delete(id);
+                this.events.emit("onIntegrationUninstall", { integrationType: type, credentialId: id }, this.getUser());
+            }
         }
-        catch (err) {
-            opts.onError?.(err);
-            throw err;
-        }
-        finally {
-            this.events.emit("onPortalClose", { integrationType: type }, this.getUser());
+        for (const [id, status] of now) {
+            const before = known.get(id);
+            known.set(id, status);
+            if (status === "VALID" && before !== "VALID") {
+                this.events.emit("onIntegrationInstall", { integrationType: type, credentialId: id }, this.getUser());
+                onInstalled(id);
+            }
         }
     }
     /**
@@ -289,6 +329,11 @@ export class DrivewayConnect {
         if (!w)
             throw new DrivewayError("no window to open the sign-in popup from (pass {window} outside a browser)");
         return w;
+    }
+    /** The user's credentials for type: id → status. */
+    credentialStatuses(type) {
+        const all = this.session?.me?.integrations?.[type]?.allCredentials ?? [];
+        return new Map(all.map((c) => [c.id, c.status]));
     }
     integrationInfo(type) {
         const s = this.requireSession();

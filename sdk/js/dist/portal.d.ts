@@ -2,18 +2,22 @@ import type { WindowLike } from "./types.js";
 /** What one portal session needs. */
 export interface PortalRun {
     window: WindowLike;
-    /** The portal URL, without the token. */
-    url: string;
-    drivewayOrigin: string;
-    /** The user token, appended as `userToken` (the portal's pages need it, as oauth-nonce does). */
+    /** Driveway's base URL. */
+    baseUrl: string;
+    projectId: string;
     token: string;
+    /** Where the portal's "Return to the app" link goes (must be an allowed origin). */
+    returnTo?: string;
     pollIntervalMs: number;
-    timeoutMs: number;
+    /** Called every pollIntervalMs while the portal is open, and once after it closed. */
+    check(closed: boolean): Promise<void>;
 }
-/** What happened in the portal. */
-export interface PortalOutcome {
-    installed: boolean;
-    uninstalled: boolean;
-}
-/** Opens the portal and resolves once the user is done with it. */
-export declare function openPortal(run: PortalRun): Promise<PortalOutcome>;
+/** The portal's URL, with the token in the fragment. */
+export declare function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" | "token" | "returnTo">): string;
+/**
+ * Opens the portal, throwing {@link PopupBlockedError} when the browser
+ * refuses, and returns a promise that resolves once the portal has closed
+ * and the last check ran. A failing check while open is retried on the
+ * next tick; the last check's error rejects.
+ */
+export declare function openPortal(run: PortalRun): Promise<void>;

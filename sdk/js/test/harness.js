@@ -113,6 +113,7 @@ export class FakeWindow {
   open(url) {
     if (this.blockPopups) return null;
     const popup = new FakePopup(this);
+    popup.openedWith = url;
     this.popups.push(popup);
     popup.navigate(url);
     return popup;
@@ -204,6 +205,11 @@ class FakePopup {
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         body: body.toString(),
       });
+      return;
+    }
+    if (u.pathname === "/connect/") {
+      // The Connect Portal stays open until the test closes it.
+      this.portal = { status: res.status, html };
       return;
     }
     if (u.pathname === "/oauth") {

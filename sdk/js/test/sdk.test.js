@@ -168,3 +168,44 @@ describe("a connected user", () => {
     }
   });
 });
+
+describe("connect opens the Connect Portal", () => {
+  test("it resolves once the user connected there, and fires the portal and install events", async () => {
+    const { client, win } = await signedIn("user-portal");
+    const events = [];
+    for (const name of ["onPortalOpen", "onPortalClose", "onIntegrationInstall"]) {
+      client.subscribe(name, (e) => events.push(name));
+    }
+    let succeeded;
+    const done = client.connect("onedrive", { onSuccess: (e) => (succeeded = e) });
+    const url = new URL(win.popups[0].openedWith);
+    assert.equal(url.pathname, "/connect/");
+    assert.equal(url.searchParams.get("projectId"), dw.projectId);
+    assert.equal(new URLSearchParams(url.hash.slice(1)).get("userToken")?.split(".").length, 3, "the token is in the fragment");
+    assert.ok(!url.search.includes("userToken"), "the token is not in the query");
+    // The user connects in the portal (the portal page uses the same API).
+    const other = await signedIn("user-portal");
+    const credential = await other.client.installIntegration("onedrive");
+    await done;
+    assert.equal(win.popups[0].portal?.status, 200, "the portal page loaded");
+    assert.equal(succeeded?.credentialId, credential.id);
+    assert.deepEqual(events, ["onPortalOpen", "onIntegrationInstall"]);
+    win.popups[0].close();
+  });
+
+  test("closing the portal without connecting rejects with NotConnectedError", async () => {
+    const { client, win } = await signedIn("user-portal-cancel");
+    let failed;
+    const done = client.connect("onedrive", { onError: (e) => (failed = e) });
+    win.popups[0].close();
+    await assert.rejects(done, NotConnectedError);
+    assert.ok(failed instanceof NotConnectedError);
+  });
+
+  test("a blocked portal popup is a PopupBlockedError", async () => {
+    const { client, win } = await signedIn("user-portal-blocked");
+    win.blockPopups = true;
+    await assert.rejects(client.connect("onedrive"), PopupBlockedError);
+  });
+});
+
