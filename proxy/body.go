@@ -36,11 +36,16 @@ func (r *replay) attempt() io.ReadCloser {
 	return &attemptBody{r: r, gen: r.gen}
 }
 
-// replayable reports whether every byte read so far is kept.
-func (r *replay) replayable() bool {
+// restart returns the body of the next attempt when every byte read so
+// far is kept; the previous attempt's reader fails from then on.
+func (r *replay) restart() (io.ReadCloser, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return !r.overflow
+	if r.overflow {
+		return nil, false
+	}
+	r.gen++
+	return &attemptBody{r: r, gen: r.gen}, true
 }
 
 type attemptBody struct {

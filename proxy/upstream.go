@@ -27,6 +27,7 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	budget := p.maxRetryWait()
 	refreshed, throttles := false, 0
 	sess := c.sess
+	var retryBody io.ReadCloser
 	for attempt := 0; ; attempt++ {
 		release, err := p.admit(req, sess, &budget)
 		if err != nil {
@@ -35,8 +36,8 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		out := req
 		if attempt > 0 {
 			out = req.Clone(ctx)
-			if c.body != nil {
-				out.Body = c.body.attempt()
+			if retryBody != nil {
+				out.Body, retryBody = retryBody, nil
 			}
 		}
 		out.Header.Set("Authorization", "Bearer "+sess.token)
@@ -47,7 +48,7 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		now := time.Now()
 		switch wait, isThrottle := throttled(resp, now); {
-		case resp.StatusCode == http.StatusUnauthorized && !refreshed && (!c.hasBody || c.body != nil && c.body.replayable()):
+		case resp.StatusCode == http.StatusUnauthorized && !refreshed && c.canReplay(&retryBody):
 			discard(resp)
 			release()
 			refreshed = true
@@ -59,7 +60,7 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 			p.gate(sess.tenantKey).hold(now.Add(wait))
 			p.logger().LogAttrs(ctx, slog.LevelInfo, "proxy: graph throttled the tenant",
 				slog.Int("status", resp.StatusCode), slog.Duration("retryAfter", wait), slog.String("credential", sess.credID))
-			if retriableWhenThrottled(req.Method) && throttles < maxThrottleRetries && wait <= budget {
+			if retriableWhenThrottled(req.Method) && throttles < maxThrottleRetries && wait <= budget && c.canReplay(&retryBody) {
 				throttles++
 				discard(resp)
 				release()
@@ -75,6 +76,22 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
 		return resp, nil
 	}
+}
+
+// canReplay reports whether the request can be sent again, and then sets
+// body to the next attempt's body (nil without a body). Deciding and
+// restarting happen in one step, so a previous attempt still reading
+// cannot overflow the buffer in between.
+func (c *call) canReplay(body *io.ReadCloser) bool {
+	if !c.hasBody {
+		return true
+	}
+	if c.body == nil {
+		return false
+	}
+	next, ok := c.body.restart()
+	*body = next
+	return ok
 }
 
 // admit waits until the tenant may call Graph and a credential slot is
