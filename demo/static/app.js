@@ -97,8 +97,8 @@ function fileRow(item) {
   tr.dataset.kind = item.folder ? "folder" : "file";
   const name = Object.assign(document.createElement("button"), {
     type: "button",
-    className: "item",
-    textContent: (item.folder ? "📁 " : "📄 ") + item.name,
+    className: item.folder ? "item folder" : "item file",
+    textContent: item.name,
   });
   name.addEventListener("click", run(() => (item.folder ? openFolder(item) : download(item))));
   const cells = [name, formatSize(item.size), item.lastModifiedDateTime ? new Date(item.lastModifiedDateTime).toLocaleString() : ""];
