@@ -189,18 +189,32 @@ func TestBrowserDemo(t *testing.T) {
 // on the emulator's account picker and clicks Accept.
 func connect(t *testing.T, ctx context.Context, demoUser string) {
 	t.Helper()
+	consentInPopup(t, ctx, chromedp.Click(chromedp.ID("connect")), demoUser)
+}
+
+// openPopup runs click in ctx and returns the context of the window it
+// opened. Cancelling a target's context closes its tab, so the popup stays
+// open until the test ends (or closes itself).
+func openPopup(t *testing.T, ctx context.Context, click chromedp.Action[chromedp.Void]) context.Context {
+	t.Helper()
 	popupID := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
-	step(t, ctx, "click Connect OneDrive", chromedp.Click(chromedp.ID("connect")))
+	step(t, ctx, "open a popup", click)
 	var id target.ID
 	select {
 	case id = <-popupID:
 	case <-ctx.Done():
-		t.Fatal("no sign-in popup opened")
+		t.Fatal("no popup opened")
 	}
-	// Cancelling a target's context closes its tab: keep the popup open
-	// until the test ends (it closes itself after the callback).
 	popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 	t.Cleanup(cancel)
+	return popup
+}
+
+// consentInPopup runs click, which opens the Microsoft sign-in popup, and
+// there picks demoUser and clicks Accept.
+func consentInPopup(t *testing.T, ctx context.Context, click chromedp.Action[chromedp.Void], demoUser string) {
+	t.Helper()
+	popup := openPopup(t, ctx, click)
 	err := chromedp.Do(popup,
 		chromedp.WaitVisible(chromedp.ID("accept")),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[data-upn=%q]`, demoUser))),
@@ -209,6 +223,32 @@ func connect(t *testing.T, ctx context.Context, demoUser string) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("consent in the popup: %v (page says: %s)", err, pageError(ctx, t))
 	}
+}
+
+// The demo's "Open Connect Portal" (the SDK's connect()): the portal
+// opens in a popup, the user connects there through the emulator's consent
+// page, and the demo sees the connection and lists the drive.
+func TestBrowserDemoConnectPortal(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	dev := startDev(t)
+	ctx := browsertest.New(t, 120*time.Second)
+	step(t, ctx, "sign in",
+		chromedp.Navigate(dev.BaseURL+"/demo/"),
+		waitJS(`document.body.dataset.ready === "true"`),
+		chromedp.Click(chromedp.ID("sign-in")),
+		waitJS(`document.getElementById("status").textContent === "Not connected"`),
+	)
+	portal := openPopup(t, ctx, chromedp.Click(chromedp.ID("portal")))
+	step(t, portal, "the portal loads", chromedp.WaitVisible(chromedp.ID("connect")),
+		waitJS(`document.getElementById("state").textContent === "Not connected"`))
+	consentInPopup(t, portal, chromedp.Click(chromedp.ID("connect")), dev.DemoUser)
+	step(t, portal, "the portal shows the account", waitJS(`document.getElementById("state").textContent === "Connected"`))
+	step(t, ctx, "the demo sees the connection and lists the drive",
+		waitJS(`document.getElementById("status").textContent === "Connected"`),
+		waitJS(`document.querySelector('#files tr[data-name="Welcome.txt"]') !== null`),
+		waitJS(`document.getElementById("activity").textContent.includes("onIntegrationInstall")`),
+	)
 }
 
 // step runs actions, failing with what the page shows when they fail.
