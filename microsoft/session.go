@@ -80,9 +80,8 @@ func (c *DriveClient) sessionUpload(ctx context.Context, target ItemRef, src *up
 			_ = c.CancelUploadSession(cctx, s.UploadURL)
 		}
 	}()
-	if src.ra == nil {
-		src.buf = make([]byte, c.opts.ChunkSize)
-	}
+	src.startStream(ctx, c.opts.ChunkSize)
+	defer src.stop()
 	return c.sendFragments(ctx, target, s.UploadURL, src, o)
 }
 
@@ -105,7 +104,7 @@ func (c *DriveClient) sendFragments(ctx context.Context, target ItemRef, uploadU
 			return nil, herr
 		}
 		if !closed {
-			src.detach() // the transport may still be reading the buffer
+			src.pin(off, n) // the transport may still be reading the buffer
 		}
 		if err == nil && it != nil {
 			return it, nil

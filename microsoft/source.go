@@ -2,6 +2,7 @@ package microsoft
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"hash"
@@ -10,8 +11,9 @@ import (
 
 // uploadSource hands out the fragments of an upload and hashes every byte
 // once, in order, whether it is sent or skipped. A ReaderAt is sent
-// straight from the source (no copy); a stream is read into one
-// fragment-sized buffer, so a fragment Graph lost can be sent again.
+// straight from the source (no copy); a stream is read ahead into
+// fragment-sized chunks (prefetch.go), so reading overlaps sending and a
+// fragment Graph lost can be sent again.
 // Hashing a fragment may run while the fragment is being sent: both only
 // read.
 type uploadSource struct {
@@ -21,11 +23,25 @@ type uploadSource struct {
 	h       hash.Hash
 	hashed  int64 // bytes [0, hashed) are in h
 	scratch []byte
-	// Streams only.
-	pos    int64 // bytes consumed from r
-	buf    []byte
-	bufOff int64 // buf[:bufLen] holds bytes [bufOff, bufOff+bufLen)
-	bufLen int
+	// Streams only: the read-ahead and the fragment last handed out.
+	pf     *prefetcher
+	cur    []byte
+	curOff int64
+}
+
+// startStream starts reading a stream ahead in chunks of chunkSize.
+func (s *uploadSource) startStream(ctx context.Context, chunkSize int64) {
+	if s.ra == nil {
+		s.pf = newPrefetcher(ctx, s.r, s.size, int(max(chunkSize, 1)))
+	}
+}
+
+// stop ends the read-ahead. After a failure one Read of the stream may
+// still be in flight; an http.Request.Body tolerates that.
+func (s *uploadSource) stop() {
+	if s.pf != nil {
+		s.pf.stop()
+	}
 }
 
 // fragment prepares bytes [off, off+n) and returns a function that gives
@@ -41,10 +57,11 @@ func (s *uploadSource) fragment(off int64, n int) (func() io.Reader, error) {
 		ra := s.ra
 		return func() io.Reader { return io.NewSectionReader(ra, off, int64(n)) }, nil
 	}
-	if err := s.streamChunk(off, n); err != nil {
+	b, err := s.pf.get(off, n)
+	if err != nil {
 		return nil, err
 	}
-	b := s.buf[:n]
+	s.cur, s.curOff = b, off
 	return func() io.Reader { return bytes.NewReader(b) }, nil
 }
 
@@ -56,7 +73,7 @@ func (s *uploadSource) hashFragment(off int64, n int) error {
 		return nil
 	}
 	if s.ra == nil {
-		_, _ = s.h.Write(s.buf[s.hashed-s.bufOff : end-s.bufOff])
+		_, _ = s.h.Write(s.cur[s.hashed-s.curOff : end-s.curOff])
 		s.hashed = end
 		return nil
 	}
@@ -79,27 +96,6 @@ func (s *uploadSource) hashAt(end int64) error {
 	return nil
 }
 
-// streamChunk puts bytes [off, off+n) of the stream at the start of buf,
-// keeping what buf already holds from off on.
-func (s *uploadSource) streamChunk(off int64, n int) error {
-	if off < s.bufOff || off > s.pos {
-		return fmt.Errorf("upload: cannot rewind the stream to byte %d (fragment at %d already released)", off, s.bufOff)
-	}
-	keep := int(s.pos - off)
-	copy(s.buf, s.buf[s.bufLen-keep:s.bufLen])
-	s.bufOff, s.bufLen = off, keep
-	if keep >= n {
-		return nil
-	}
-	m, err := io.ReadFull(s.r, s.buf[keep:n])
-	s.pos += int64(m)
-	s.bufLen += m
-	if err != nil {
-		return fmt.Errorf("upload: read source: %w", err)
-	}
-	return nil
-}
-
 // skipTo hashes, without sending, the bytes between what was hashed and
 // off (Graph already holds them, e.g. after resuming a session).
 func (s *uploadSource) skipTo(off int64) error {
@@ -110,28 +106,22 @@ func (s *uploadSource) skipTo(off int64) error {
 		return s.hashAt(off)
 	}
 	for s.hashed < off {
-		n := int(min(int64(len(s.buf)), off-s.hashed))
-		m, err := io.ReadFull(s.r, s.buf[:n])
-		s.pos += int64(m)
+		b, err := s.pf.get(s.hashed, int(min(off-s.hashed, 1<<20)))
 		if err != nil {
-			return fmt.Errorf("upload: read source: %w", err)
+			return err
 		}
-		_, _ = s.h.Write(s.buf[:n])
-		s.hashed += int64(n)
-		s.bufOff, s.bufLen = s.hashed-int64(n), n
+		_, _ = s.h.Write(b)
+		s.hashed += int64(len(b))
 	}
 	return nil
 }
 
-// detach gives a stream a new buffer when the transport may still read
-// the old one (an HTTP body it has not closed yet), keeping its content.
-func (s *uploadSource) detach() {
-	if s.ra != nil {
-		return
+// pin tells a stream's read-ahead that the transport may still read the
+// fragment at off: its buffer is not reused.
+func (s *uploadSource) pin(off int64, n int) {
+	if s.pf != nil {
+		s.pf.pin(off, n)
 	}
-	nb := make([]byte, len(s.buf))
-	copy(nb, s.buf[:s.bufLen])
-	s.buf = nb
 }
 
 func readFullAt(ra io.ReaderAt, b []byte, off int64) error {

@@ -55,8 +55,11 @@ func (c *DriveClient) Upload(ctx context.Context, target ItemRef, src io.ReaderA
 }
 
 // UploadStream is Upload from a reader that cannot seek (a request body).
-// It keeps one fragment (ChunkSize bytes) in memory, enough to resend a
-// fragment Graph did not commit; committed bytes are never needed again.
+// It reads ahead while it sends, holding at most three fragments
+// (3 × ChunkSize bytes) in memory: enough to resend a fragment Graph did
+// not commit; committed bytes are never needed again. After a failure one
+// Read of r may still be in flight when UploadStream returns (an
+// http.Request.Body tolerates that).
 func (c *DriveClient) UploadStream(ctx context.Context, target ItemRef, r io.Reader, size int64, o *UploadOptions) (*Item, error) {
 	return c.upload(ctx, target, &uploadSource{r: r, size: size}, o)
 }
@@ -91,9 +94,8 @@ func (c *DriveClient) simpleUpload(ctx context.Context, target ItemRef, src *upl
 	if err != nil {
 		return nil, err
 	}
-	if src.ra == nil {
-		src.buf = make([]byte, src.size)
-	}
+	src.startStream(ctx, src.size)
+	defer src.stop()
 	n := int(src.size)
 	bodyFn, err := src.fragment(0, n)
 	if err == nil {
