@@ -1,0 +1,26 @@
+// Package workflow is Driveway's workflow engine: definitions, triggers,
+// steps and durable runs on the job queue (package jobs, River).
+//
+// The flow:
+//
+//	SaveWorkflow(pid, json) ─ Parse ─ Registry.Validate (errors name "steps[2].input.path") ─ Store.PutWorkflow (new version)
+//	triggers ─ Handler(): Request, App Event, enable/disable ─┐
+//	           Tick (schedule, periodic job), IntegrationEnabled, FileChange
+//	                                                          └─ StartRun: run (queued) + job of step 0, one transaction
+//	job "workflow_step" {run, index} ─ admit (concurrency) ─ record attempt ─ evaluate {{ }} input ─ run the step
+//	   success, or final failure ─ ONE transaction: step result + run update + next step's job + this job completed
+//	   failure with attempts left ─ record the error, return it: River retries after the step's backoff
+//	nested steps (branches, fan-out bodies) run inside their parent's job; each commits its result as it ends,
+//	   so a retried or rescued parent skips them
+//
+// Guarantees: a step's committed result is never lost, and the next step is
+// enqueued if and only if that result commits. A node that dies mid-step
+// leaves its job running; River's rescuer (jobs.Config.RescueStuckJobsAfter)
+// hands it to another node, which runs the step again: steps are
+// at-least-once, so a step with side effects passes Call.IdempotencyKey
+// (stable across retries and nodes) to the service it calls.
+//
+// Limits: concurrency limits are checked when a run starts, in a
+// transaction (exact on SQLite; on Postgres two runs admitted at the same
+// instant may both pass). Cancellation takes effect between steps.
+package workflow

@@ -1,0 +1,321 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/ids"
+	"github.com/drivewayhq/driveway/jobs"
+)
+
+// Defaults of Config.
+const (
+	DefaultStepTimeout        = time.Minute
+	DefaultProjectConcurrency = 100
+	DefaultUserConcurrency    = 10
+	DefaultAdmissionRetry     = time.Second
+	DefaultResponseWait       = 30 * time.Second
+	DefaultScheduleInterval   = 15 * time.Second
+	// crashAttempts are the job attempts a step gets beyond its own, for
+	// rescues after crashes (which are not the step's failures).
+	crashAttempts = 10
+)
+
+// Config configures an Engine. Store, Queue and Registry are required.
+type Config struct {
+	Store    driveway.Store
+	Queue    *jobs.Queue
+	Registry *Registry
+	// StepTimeout is the default and the longest timeout of a step attempt
+	// (a conditional or fan out with its nested steps counts as one). It
+	// must stay below the queue's RescueStuckJobsAfter. Default 1m.
+	StepTimeout time.Duration
+	// ProjectConcurrency and UserConcurrency bound the runs running at once
+	// in a project and for one user; more wait, queued. Defaults 100, 10.
+	ProjectConcurrency, UserConcurrency int
+	// AdmissionRetry is how long a queued run waits before trying again to
+	// start. Default 1s.
+	AdmissionRetry time.Duration
+	// ResponseWait bounds how long a Request trigger waits for the
+	// Response step. Default 30s.
+	ResponseWait time.Duration
+	// ScheduleInterval is how often the scheduler looks for due schedules.
+	// Default 15s.
+	ScheduleInterval time.Duration
+	// Now is the clock of the scheduler (tests compress it). Default
+	// time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	setDur := func(p *time.Duration, d time.Duration) {
+		if *p <= 0 {
+			*p = d
+		}
+	}
+	setDur(&c.StepTimeout, DefaultStepTimeout)
+	setDur(&c.AdmissionRetry, DefaultAdmissionRetry)
+	setDur(&c.ResponseWait, DefaultResponseWait)
+	setDur(&c.ScheduleInterval, DefaultScheduleInterval)
+	if c.ProjectConcurrency <= 0 {
+		c.ProjectConcurrency = DefaultProjectConcurrency
+	}
+	if c.UserConcurrency <= 0 {
+		c.UserConcurrency = DefaultUserConcurrency
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Engine runs workflows. It is safe for concurrent use.
+type Engine struct {
+	cfg   Config
+	store driveway.Store
+	queue *jobs.Queue
+	reg   *Registry
+
+	mu   sync.Mutex
+	defs     map[string]*Definition // by project/workflow/version; versions never change
+	lastTick time.Time              // the scheduler's last tick on this node
+}
+
+// New returns an engine; call Register before the queue starts.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Queue == nil || cfg.Registry == nil {
+		return nil, errors.New("new workflow engine: Store, Queue and Registry are required")
+	}
+	cfg = cfg.withDefaults()
+	return &Engine{cfg: cfg, store: cfg.Store, queue: cfg.Queue, reg: cfg.Registry, defs: map[string]*Definition{}}, nil
+}
+
+// Register adds the engine's job kinds ("workflow_step",
+// "workflow_schedule") and the scheduler's periodic job to the queue. Call
+// it once per node, before the queue starts.
+func (e *Engine) Register() error {
+	if err := jobs.Register(e.queue, river.Worker[stepArgs](&stepWorker{e: e})); err != nil {
+		return fmt.Errorf("register workflow jobs: %w", err)
+	}
+	if err := jobs.Register(e.queue, river.Worker[scheduleArgs](&scheduleWorker{e: e})); err != nil {
+		return fmt.Errorf("register workflow jobs: %w", err)
+	}
+	return e.queue.AddPeriodic(river.PeriodicInterval(e.cfg.ScheduleInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return scheduleArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "workflow_schedule", RunOnStart: true})
+}
+
+// SaveWorkflow parses (JSON), validates and stores a definition as the
+// workflow's new version. EINVALID names the step and field.
+func (e *Engine) SaveWorkflow(ctx context.Context, projectID string, raw []byte) (*driveway.Workflow, error) {
+	def, err := Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.reg.Validate(def); err != nil {
+		return nil, err
+	}
+	canon, err := json.Marshal(def)
+	if err != nil {
+		return nil, fmt.Errorf("save workflow: %w", err)
+	}
+	w := &driveway.Workflow{ProjectID: projectID, ID: def.ID, Name: def.Name, TriggerType: def.Trigger.Type,
+		EventName: def.Trigger.Event, DefaultEnabled: def.Enabled(), Definition: canon}
+	if err := e.store.PutWorkflow(ctx, w); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// definition returns the decoded definition of a stored version.
+func (e *Engine) definition(ctx context.Context, projectID, id string, version int) (*Definition, error) {
+	key := fmt.Sprintf("%s/%s/%d", projectID, id, version)
+	e.mu.Lock()
+	d, ok := e.defs[key]
+	e.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	w, err := e.store.GetWorkflowVersion(ctx, projectID, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(w.Definition, &d); err != nil {
+		return nil, fmt.Errorf("decode workflow %s version %d: %w", id, version, err)
+	}
+	e.mu.Lock()
+	e.defs[key] = d
+	e.mu.Unlock()
+	return d, nil
+}
+
+// StartParams says which run to start.
+type StartParams struct {
+	ProjectID  string
+	WorkflowID string
+	UserID     string
+	// Trigger is the payload (`trigger` in templates).
+	Trigger any
+	// RunID, when set, makes the start idempotent: a second start with the
+	// same id is ECONFLICT. Default: a new "run_" id.
+	RunID string
+}
+
+// StartRun creates a queued run of the workflow's newest version and its
+// first step's job, in one transaction. It does not check enablement.
+func (e *Engine) StartRun(ctx context.Context, p StartParams) (*driveway.WorkflowRun, error) {
+	w, err := e.store.GetWorkflow(ctx, p.ProjectID, p.WorkflowID)
+	if err != nil {
+		return nil, err
+	}
+	def, err := e.definition(ctx, p.ProjectID, w.ID, w.Version)
+	if err != nil {
+		return nil, err
+	}
+	trig, err := json.Marshal(p.Trigger)
+	if err != nil {
+		return nil, driveway.Invalid("trigger", "payload is not JSON: %v", err)
+	}
+	run := &driveway.WorkflowRun{ProjectID: p.ProjectID, ID: p.RunID, WorkflowID: w.ID, Version: w.Version,
+		UserID: p.UserID, Status: driveway.RunQueued, Trigger: trig, Response: json.RawMessage("null")}
+	if run.ID == "" {
+		run.ID = ids.New("run_")
+	}
+	err = e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		if err := tx.CreateRun(ctx, run); err != nil {
+			return err
+		}
+		return e.insertStep(ctx, tx, run, def, 0, time.Time{})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// insertStep enqueues the job of top-level step i in tx.
+func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.WorkflowRun, def *Definition, i int, at time.Time) error {
+	s := &def.Steps[i]
+	args := stepArgs{ProjectID: run.ProjectID, RunID: run.ID, Index: i, TimeoutMs: e.timeout(s).Milliseconds()}
+	attempts := 1
+	if s.Retry != nil {
+		attempts = s.Retry.Attempts
+		for _, b := range s.Retry.Backoff {
+			args.BackoffMs = append(args.BackoffMs, time.Duration(b).Milliseconds())
+		}
+	}
+	opts := &river.InsertOpts{MaxAttempts: attempts + crashAttempts}
+	if !at.IsZero() {
+		opts.ScheduledAt = at
+	}
+	_, err := e.queue.InsertTx(ctx, tx, args, opts)
+	return err
+}
+
+// timeout is a step's attempt timeout.
+func (e *Engine) timeout(s *Step) time.Duration {
+	d := time.Duration(s.Timeout)
+	if d <= 0 || d > e.cfg.StepTimeout || e.reg.kinds[s.Type].control != "" {
+		return e.cfg.StepTimeout
+	}
+	return d
+}
+
+// Cancel stops a run: no further step starts (a step running now finishes
+// its attempt, and its result is kept). ENOTFOUND for an unknown run,
+// ECONFLICT for a run that already ended.
+func (e *Engine) Cancel(ctx context.Context, projectID, runID string) error {
+	return e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		run, err := tx.GetRun(ctx, projectID, runID)
+		if err != nil {
+			return err
+		}
+		if run.Finished() {
+			return driveway.Errorf(driveway.ECONFLICT, "run %s already ended (%s)", runID, run.Status)
+		}
+		run.Status, run.FinishedAt = driveway.RunCancelled, time.Now().UTC()
+		return tx.UpdateRun(ctx, run)
+	})
+}
+
+// Rerun runs a failed run again from the step that failed, with the same
+// trigger and the outputs of the steps before it (so the step's input
+// evaluates as it did). ECONFLICT unless the run failed.
+func (e *Engine) Rerun(ctx context.Context, projectID, runID string) error {
+	return e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		run, err := tx.GetRun(ctx, projectID, runID)
+		if err != nil {
+			return err
+		}
+		if run.Status != driveway.RunFailed {
+			return driveway.Errorf(driveway.ECONFLICT, "run %s did not fail (%s)", runID, run.Status)
+		}
+		def, err := e.definition(ctx, projectID, run.WorkflowID, run.Version)
+		if err != nil {
+			return err
+		}
+		idx, sr, err := failedStep(ctx, tx, run, def)
+		if err != nil {
+			return err
+		}
+		sr.Attempts, sr.Status, sr.Error, sr.FinishedAt = 0, driveway.StepRunning, "", time.Time{}
+		if err := tx.PutStepRun(ctx, sr); err != nil {
+			return err
+		}
+		run.Status, run.Error, run.FinishedAt = driveway.RunQueued, "", time.Time{}
+		if err := tx.UpdateRun(ctx, run); err != nil {
+			return err
+		}
+		return e.insertStep(ctx, tx, run, def, idx, time.Time{})
+	})
+}
+
+// failedStep finds the top-level step that failed the run.
+func failedStep(ctx context.Context, q driveway.Queries, run *driveway.WorkflowRun, def *Definition) (int, *driveway.StepRun, error) {
+	for i, s := range def.Steps {
+		sr, err := q.GetStepRun(ctx, run.ProjectID, run.ID, s.ID)
+		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		if sr.Status == driveway.StepFailed {
+			return i, sr, nil
+		}
+	}
+	return 0, nil, driveway.Errorf(driveway.ECONFLICT, "run %s has no failed step", run.ID)
+}
+
+// Wait polls the run until done reports true or ctx ends, and returns the
+// last run read.
+func (e *Engine) Wait(ctx context.Context, projectID, runID string, done func(*driveway.WorkflowRun) bool) (*driveway.WorkflowRun, error) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		run, err := e.store.GetRun(ctx, projectID, runID)
+		if err != nil {
+			return nil, err
+		}
+		if done(run) {
+			return run, nil
+		}
+		select {
+		case <-ctx.Done():
+			return run, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
