@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,21 +30,52 @@ type devServer struct {
 	DemoUser string
 }
 
-// startDev builds cmd/driveway (or uses $DRIVEWAY_BIN) and runs
-// `driveway dev` on 127.0.0.1:0 with a fresh data directory.
-func startDev(t *testing.T) *devServer {
+// binDir holds the driveway binary built for this test process.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// driveway returns $DRIVEWAY_BIN, or builds ./cmd/driveway once per test
+// process.
+func driveway(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := os.Getenv("DRIVEWAY_BIN")
-	if bin == "" {
-		bin = filepath.Join(dir, "driveway")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/driveway")
+	if bin := os.Getenv("DRIVEWAY_BIN"); bin != "" {
+		return bin
+	}
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "driveway-demo-test-"); buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(binDir, "driveway")
+		build := exec.Command("go", "build", "-o", builtBin, "./cmd/driveway")
 		build.Dir = ".."
 		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./cmd/driveway: %v\n%s", err, out)
+			buildErr = fmt.Errorf("go build ./cmd/driveway: %v\n%s", err, out)
 		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	dataDir := filepath.Join(dir, "data")
+	return builtBin
+}
+
+// startDev runs `driveway dev` on 127.0.0.1:0 with a fresh data directory.
+func startDev(t *testing.T) *devServer {
+	t.Helper()
+	bin := driveway(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
 	var logs strings.Builder
 	cmd := exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -73,6 +105,14 @@ func startDev(t *testing.T) *devServer {
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
+	res, err := http.Get(info.PublicURL + "/demo/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /demo/ on driveway dev: %s (cmd/driveway must mount demo.Handler at /demo/ in dev)", res.Status)
+	}
 	return &devServer{BaseURL: info.PublicURL, DemoUser: info.DemoUser}
 }
 
@@ -112,14 +152,6 @@ func TestBrowserDemo(t *testing.T) {
 	t.Parallel()
 	browsertest.Require(t)
 	dev := startDev(t)
-	res, err := http.Get(dev.BaseURL + "/demo/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET /demo/ on driveway dev: %s (cmd/driveway must mount demo.Handler at /demo/ in dev)", res.Status)
-	}
 	ctx := browsertest.New(t, 120*time.Second)
 
 	step(t, ctx, "sign in",
