@@ -152,14 +152,14 @@ func BenchmarkUploadSession(b *testing.B) {
 			runs := []func(){
 				func() {
 					d, g := measure(b, func() error {
-						_, err := c.Upload(b.Context(), microsoft.ByPath("/bench/client.bin"), src, size, nil)
+						_, err := c.Upload(b.Context(), microsoft.ByPath("/bench/file.bin"), src, size, nil)
 						return err
 					})
 					client, growth = client+d, max(growth, g)
 				},
 				func() {
 					d, g := measure(b, func() error {
-						_, err := c.UploadStream(b.Context(), microsoft.ByPath("/bench/stream.bin"), io.NewSectionReader(src, 0, size), size, nil)
+						_, err := c.UploadStream(b.Context(), microsoft.ByPath("/bench/file.bin"), io.NewSectionReader(src, 0, size), size, nil)
 						return err
 					})
 					stream, streamGrowth = stream+d, max(streamGrowth, g)
@@ -173,7 +173,8 @@ func BenchmarkUploadSession(b *testing.B) {
 					handler, handlerGrowth = handler+d, max(handlerGrowth, g)
 				},
 			}
-			// Warm both processes up (heap, connections) with one untimed
+			// Every variant writes the same path, so the emulator holds one
+			// copy of the file. Warm both processes up (heap, connections) with one untimed
 			// direct upload, then rotate the order every round so that no
 			// variant always runs first.
 			if err := directUpload(b.Context(), c, hc, src, size); err != nil {
@@ -206,7 +207,7 @@ func BenchmarkUploadSession(b *testing.B) {
 // handler that streams the request body into UploadStream.
 func relayServer(b *testing.B, c *microsoft.DriveClient) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := c.UploadStream(r.Context(), microsoft.ByPath("/bench/handler.bin"), r.Body, r.ContentLength, nil); err != nil {
+		if _, err := c.UploadStream(r.Context(), microsoft.ByPath("/bench/file.bin"), r.Body, r.ContentLength, nil); err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 		}
 	}))
@@ -236,7 +237,7 @@ func handlerUpload(ctx context.Context, hc *http.Client, relay string, src io.Re
 // directUpload is the baseline: one session, then a plain PUT loop of the
 // same fragment size, no hashing, no buffering, no resume logic.
 func directUpload(ctx context.Context, c *microsoft.DriveClient, hc *http.Client, src io.ReaderAt, size int64) error {
-	s, err := c.CreateUploadSession(ctx, microsoft.ByPath("/bench/direct.bin"), "", "")
+	s, err := c.CreateUploadSession(ctx, microsoft.ByPath("/bench/file.bin"), "", "")
 	if err != nil {
 		return err
 	}
