@@ -96,7 +96,7 @@
     var session = Math.random().toString(36).substring(2, 15);
     var nonce = "/projects/" + pid + "/sdk/actions/oauth-nonce?action=onedrive&integrationId=" + encodeURIComponent(iid) +
       "&originForPostMessage=" + encodeURIComponent(origin) + "&userToken=" + encodeURIComponent(token);
-    var popup = window.open(nonce, "driveway-connect", "width=500,height=600,left=100,top=150");
+    var popup = window.open(nonce, "_blank", "width=500,height=600,left=100,top=150");
     if (!popup) { say("Allow pop-ups for this page to connect OneDrive.", true); return; }
     var q = new URLSearchParams({ action: "onedrive", integrationId: iid, originForPostMessage: origin, oauthMetaKeyId: session });
     if (credentialId) { q.set("selectedCredentialId", credentialId); }
