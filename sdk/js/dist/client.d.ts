@@ -35,9 +35,11 @@ export declare class DrivewayConnect {
      * Connects an integration without any Driveway UI: opens the Microsoft
      * sign-in popup (call it from a click handler) and resolves with the
      * credential once the user has consented. With `selectedCredentialId` it
-     * reconnects that account, keeping its id. Fires `onIntegrationInstall`.
+     * reconnects that account, keeping its id. Fires `onIntegrationInstall`;
+     * calls `onSuccess` or `onError`.
      */
     installIntegration(type: string, opts?: InstallOptions): Promise<Credential>;
+    private install;
     /**
      * Opens Driveway's hosted Connect Portal in a popup (call it from a click
      * handler): the user connects, reconnects or disconnects accounts there.

@@ -106,9 +106,19 @@ export class DrivewayConnect {
      * Connects an integration without any Driveway UI: opens the Microsoft
      * sign-in popup (call it from a click handler) and resolves with the
      * credential once the user has consented. With `selectedCredentialId` it
-     * reconnects that account, keeping its id. Fires `onIntegrationInstall`.
+     * reconnects that account, keeping its id. Fires `onIntegrationInstall`;
+     * calls `onSuccess` or `onError`.
      */
     async installIntegration(type, opts = {}) {
+        try {
+            return await this.install(type, opts);
+        }
+        catch (err) {
+            opts.onError?.(err);
+            throw err;
+        }
+    }
+    async install(type, opts) {
         const s = this.requireSession();
         const info = this.integrationInfo(type);
         const win = this.window();

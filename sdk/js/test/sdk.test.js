@@ -64,7 +64,9 @@ test("request before connecting is a NotConnectedError", async () => {
 test("installIntegration with a blocked popup is a PopupBlockedError", async () => {
   const { client, win } = await signedIn("user-blocked");
   win.blockPopups = true;
-  await assert.rejects(client.installIntegration("onedrive"), PopupBlockedError);
+  let failed;
+  await assert.rejects(client.installIntegration("onedrive", { onError: (e) => (failed = e) }), PopupBlockedError);
+  assert.ok(failed instanceof PopupBlockedError, "onError is called");
 });
 
 test("installIntegration finishes by polling when the callback's message is lost", async () => {
