@@ -53,11 +53,7 @@ export declare class DrivewayConnect {
     connect(type: string, opts?: InstallOptions & {
         returnTo?: string;
     }): Promise<void>;
-    /**
-     * emitChanges compares the user's credentials with known (id → status),
-     * fires uninstall for the ones gone and install (and onInstalled) for
-     * the ones that became VALID, and updates known.
-     */
+    /** Fires uninstall and install events for the changes since known; calls onInstalled for each install. */
     private emitChanges;
     /**
      * Disconnects the integration (the selected account, else the current

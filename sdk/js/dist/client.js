@@ -17,7 +17,7 @@ import { Emitter } from "./events.js";
 import { apiError, buildUrl, graphError, readJSON, send, summarize } from "./http.js";
 import { runInstall } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
-import { openPortal } from "./portal.js";
+import { credentialChanges, openPortal } from "./portal.js";
 /** The header that picks one of several connected accounts. */
 export const credentialHeader = "X-Paragon-Credential";
 /** A Driveway Connect client: one per Driveway server and signed-in user. */
@@ -217,26 +217,15 @@ export class DrivewayConnect {
             watching.catch(fail);
         });
     }
-    /**
-     * emitChanges compares the user's credentials with known (id → status),
-     * fires uninstall for the ones gone and install (and onInstalled) for
-     * the ones that became VALID, and updates known.
-     */
+    /** Fires uninstall and install events for the changes since known; calls onInstalled for each install. */
     emitChanges(type, known, onInstalled) {
-        const now = this.credentialStatuses(type);
-        for (const id of known.keys()) {
-            if (!now.has(id)) {
-                known.delete(id);
-                this.events.emit("onIntegrationUninstall", { integrationType: type, credentialId: id }, this.getUser());
-            }
+        const { removed, validated } = credentialChanges(known, this.credentialStatuses(type));
+        for (const id of removed) {
+            this.events.emit("onIntegrationUninstall", { integrationType: type, credentialId: id }, this.getUser());
         }
-        for (const [id, status] of now) {
-            const before = known.get(id);
-            known.set(id, status);
-            if (status === "VALID" && before !== "VALID") {
-                this.events.emit("onIntegrationInstall", { integrationType: type, credentialId: id }, this.getUser());
-                onInstalled(id);
-            }
+        for (const id of validated) {
+            this.events.emit("onIntegrationInstall", { integrationType: type, credentialId: id }, this.getUser());
+            onInstalled(id);
         }
     }
     /**

@@ -21,3 +21,11 @@ export declare function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" |
  * next tick; the last check's error rejects.
  */
 export declare function openPortal(run: PortalRun): Promise<void>;
+/**
+ * credentialChanges compares credential statuses (id → status) before and
+ * now: the ids gone, and the ids that became VALID. It updates known to now.
+ */
+export declare function credentialChanges(known: Map<string, string>, now: Map<string, string>): {
+    removed: string[];
+    validated: string[];
+};

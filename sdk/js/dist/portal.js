@@ -38,3 +38,15 @@ async function watch(popup, run) {
     }
     await run.check(true);
 }
+/**
+ * credentialChanges compares credential statuses (id → status) before and
+ * now: the ids gone, and the ids that became VALID. It updates known to now.
+ */
+export function credentialChanges(known, now) {
+    const removed = [...known.keys()].filter((id) => !now.has(id));
+    const validated = [...now].filter(([id, status]) => status === "VALID" && known.get(id) !== "VALID").map(([id]) => id);
+    known.clear();
+    for (const [id, status] of now)
+        known.set(id, status);
+    return { removed, validated };
+}

@@ -17,7 +17,7 @@ import { Emitter } from "./events.js";
 import { apiError, buildUrl, graphError, readJSON, send, summarize, type TransportConfig } from "./http.js";
 import { runInstall, type SessionState } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
-import { openPortal } from "./portal.js";
+import { credentialChanges, openPortal } from "./portal.js";
 import type {
   AuthenticatedUser,
   Credential,
@@ -252,26 +252,15 @@ export class DrivewayConnect {
     });
   }
 
-  /**
-   * emitChanges compares the user's credentials with known (id → status),
-   * fires uninstall for the ones gone and install (and onInstalled) for
-   * the ones that became VALID, and updates known.
-   */
+  /** Fires uninstall and install events for the changes since known; calls onInstalled for each install. */
   private emitChanges(type: string, known: Map<string, string>, onInstalled: (credentialId: string) => void): void {
-    const now = this.credentialStatuses(type);
-    for (const id of known.keys()) {
-      if (!now.has(id)) {
-        known.delete(id);
-        this.events.emit("onIntegrationUninstall", { integrationType: type, credentialId: id }, this.getUser());
-      }
+    const { removed, validated } = credentialChanges(known, this.credentialStatuses(type));
+    for (const id of removed) {
+      this.events.emit("onIntegrationUninstall", { integrationType: type, credentialId: id }, this.getUser());
     }
-    for (const [id, status] of now) {
-      const before = known.get(id);
-      known.set(id, status);
-      if (status === "VALID" && before !== "VALID") {
-        this.events.emit("onIntegrationInstall", { integrationType: type, credentialId: id }, this.getUser());
-        onInstalled(id);
-      }
+    for (const id of validated) {
+      this.events.emit("onIntegrationInstall", { integrationType: type, credentialId: id }, this.getUser());
+      onInstalled(id);
     }
   }
 
