@@ -121,3 +121,12 @@ test("GraphError carries status, Graph's code and request id", () => {
   assert.equal(e.code, "itemNotFound");
   assert.equal(e.requestId, "r1");
 });
+
+test("credentialChanges reports removed accounts and those that became VALID", async () => {
+  const { credentialChanges } = await import("../dist/portal.js");
+  const known = new Map([["a", "VALID"], ["b", "INVALID"], ["c", "VALID"]]);
+  const now = new Map([["a", "VALID"], ["b", "VALID"], ["d", "VALID"], ["e", "PENDING"]]);
+  assert.deepEqual(credentialChanges(known, now), { removed: ["c"], validated: ["b", "d"] });
+  assert.deepEqual([...known], [...now], "known is updated");
+  assert.deepEqual(credentialChanges(known, now), { removed: [], validated: [] });
+});
