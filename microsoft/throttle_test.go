@@ -1,6 +1,8 @@
 package microsoft_test
 
 import (
+	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -124,4 +126,83 @@ type zeroReader struct{}
 func (zeroReader) ReadAt(p []byte, _ int64) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestEveryOperationWaitsOutThrottling throttles each kind of call once
+// (429 or 503 with Retry-After: 1) and checks that it succeeds and that
+// the retry came no earlier than the Retry-After, per the emulator's log.
+func TestEveryOperationWaitsOutThrottling(t *testing.T) {
+	t.Parallel()
+	type op struct {
+		route  string
+		status int
+		run    func(t *testing.T, f *fixture) error
+	}
+	big := randomBytes(5<<20, 11)
+	ops := map[string]op{
+		"get": {"graph.item", 503, func(t *testing.T, f *fixture) error {
+			_, err := f.c.Get(t.Context(), microsoft.ByPath("/x/a.txt"), nil, "")
+			return err
+		}},
+		"rename": {"graph.item", 429, func(t *testing.T, f *fixture) error {
+			_, err := f.c.Rename(t.Context(), microsoft.ByPath("/x/a.txt"), "b.txt")
+			return err
+		}},
+		"delete": {"graph.item", 429, func(t *testing.T, f *fixture) error { return f.c.Delete(t.Context(), microsoft.ByPath("/x/a.txt"), "") }},
+		"search": {"graph.search", 429, func(t *testing.T, f *fixture) error {
+			_, err := f.c.Search(t.Context(), microsoft.ItemRef{}, "a", nil)
+			return err
+		}},
+		"delta": {"graph.delta", 503, func(t *testing.T, f *fixture) error {
+			_, err := f.c.DeltaAll(t.Context(), microsoft.DriveRef{}, "", nil, func([]microsoft.Item) error { return nil })
+			return err
+		}},
+		"folder": {"graph.children", 429, func(t *testing.T, f *fixture) error {
+			_, _, err := f.c.CreateFolder(t.Context(), microsoft.ItemRef{}, "new", microsoft.ConflictFail)
+			return err
+		}},
+		"simple upload": {"graph.content", 503, func(t *testing.T, f *fixture) error {
+			_, err := f.c.Upload(t.Context(), microsoft.ByPath("/x/s.bin"), bytes.NewReader(big[:100]), 100, nil)
+			return err
+		}},
+		"upload session": {"graph.createuploadsession", 429, func(t *testing.T, f *fixture) error {
+			_, err := f.c.Upload(t.Context(), microsoft.ByPath("/x/big.bin"), bytes.NewReader(big), int64(len(big)), nil)
+			return err
+		}},
+		"fragment": {"preauth.upload", 503, func(t *testing.T, f *fixture) error {
+			_, err := f.c.Upload(t.Context(), microsoft.ByPath("/x/big.bin"), bytes.NewReader(big), int64(len(big)), nil)
+			return err
+		}},
+		"download": {"preauth.download", 429, func(t *testing.T, f *fixture) error {
+			d, err := f.c.Download(t.Context(), microsoft.ByPath("/x/a.txt"), nil)
+			if err == nil {
+				_, err = io.ReadAll(d.Body)
+				d.Body.Close()
+			}
+			return err
+		}},
+		"copy": {"graph.copy", 429, func(t *testing.T, f *fixture) error {
+			dst, err := f.c.Get(t.Context(), microsoft.ByPath("/x"), nil, "")
+			if err == nil {
+				_, err = f.c.Copy(t.Context(), microsoft.ByPath("/x/a.txt"), microsoft.CopyTarget{ParentID: dst.ID, Name: "c.txt"}, "")
+			}
+			return err
+		}},
+	}
+	for _, mode := range modes {
+		for name, o := range ops {
+			t.Run(mode+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				f := newFixture(t, mode, emulator.Options{}, microsoft.DriveOptions{ChunkSize: testChunk})
+				f.write(t, "/x/a.txt", "abc")
+				f.s.AddFault(emulator.Fault{Route: o.route, Status: o.status, RetryAfter: 1, Count: 1})
+				if err := o.run(t, f); err != nil {
+					t.Fatalf("%s after a %d: %v", name, o.status, err)
+				}
+				if gap := retryGap(t, f.s, o.route, o.status); gap < time.Second {
+					t.Fatalf("retried %v after a %d with Retry-After: 1", gap, o.status)
+				}
+			})
+		}
+	}
 }
