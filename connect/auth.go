@@ -90,3 +90,16 @@ func (h *Handler) connectedUser(r *http.Request, projectID string, v *usertoken.
 	}
 	return u, nil
 }
+
+// Authenticated wraps next, a handler of another package served under
+// /projects/{pid}/sdk/... (the Graph proxy, workflow triggers), with CORS
+// and the same user-token check as the SDK API: next runs with the
+// driveway.Principal in its context, and a bad token is answered 401 in the
+// SDK's error shape before next is reached.
+func (h *Handler) Authenticated(next http.Handler) http.Handler {
+	return h.api(func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		p := &driveway.Principal{ProjectID: c.Project.ID, UserID: c.User.ID}
+		next.ServeHTTP(w, r.WithContext(driveway.WithPrincipal(r.Context(), p)))
+		return nil
+	})
+}

@@ -54,6 +54,10 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
+	// SDKRoutes are routes of other packages under /projects/{pid}/sdk/ (or
+	// /v2/projects/...): Register serves them behind Authenticated, so they
+	// find the caller with driveway.PrincipalFrom.
+	SDKRoutes []Route
 }
 
 // StateLifetime is how long a sign-in started by build-oauth may take.
@@ -103,6 +107,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	for _, r := range h.Routes() {
 		mux.Handle(r.Pattern, r.Handler)
+	}
+	for _, r := range h.SDKRoutes {
+		mux.Handle(r.Pattern, h.Authenticated(r.Handler))
 	}
 }
 
