@@ -84,6 +84,9 @@ func newBundle(t testing.TB, o bundleOpts) *bundle {
 	}
 	b.front = httptest.NewServer(withPrincipal(b.proxy))
 	t.Cleanup(b.front.Close)
+	// Connections dialed but never used would hold the emulator's Shutdown
+	// for 5 s (net/http treats them as new, not idle).
+	t.Cleanup(b.proxy.CloseIdleConnections)
 	return b
 }
 

@@ -149,6 +149,15 @@ func (p *Proxy) init() {
 	})
 }
 
+// CloseIdleConnections closes the upstream transport's idle keep-alive
+// connections (on shutdown, so that Graph's side sees them close now).
+func (p *Proxy) CloseIdleConnections() {
+	p.init()
+	if c, ok := p.upstream.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 func (p *Proxy) logger() *slog.Logger {
 	if p.Logger != nil {
 		return p.Logger

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,5 +260,39 @@ func TestTokenEndpointThrottleAnswers429(t *testing.T) {
 	resp, body := b.do(t, "GET", "me/drive", nil)
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" {
 		t.Fatalf("throttled refresh: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
+// TestConcurrent401sShareOneRefresh: 40 calls in parallel hit Graph with
+// an expired token; one refresh serves them all, and a 600 KiB body is
+// replayed intact.
+func TestConcurrent401sShareOneRefresh(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, bundleOpts{})
+	b.emu.ExpireAccessTokens(b.emuUser.ID)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, body := b.do(t, "GET", "me/drive/root/children?i="+strconv.Itoa(i), nil); resp.StatusCode != 200 {
+				t.Errorf("call %d: %d %s", i, resp.StatusCode, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := b.tokens.refreshes.Load(); got != 1 {
+		t.Fatalf("refreshes = %d, want 1", got)
+	}
+	b.emu.ExpireAccessTokens(b.emuUser.ID)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 600<<10/16)
+	resp, body := b.do(t, "PUT", "me/drive/root:/replayed.bin:/content", data, "Content-Type", "application/octet-stream")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("put: %d %s", resp.StatusCode, body)
+	}
+	got, err := b.emu.ReadFile(b.emuUser.ID, "/replayed.bin")
+	mustDo(t, "read", err)
+	if !bytes.Equal(got, data) || b.tokens.refreshes.Load() != 2 {
+		t.Fatalf("replayed %d bytes (want %d equal), refreshes %d (want 2)", len(got), len(data), b.tokens.refreshes.Load())
 	}
 }

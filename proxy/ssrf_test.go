@@ -92,6 +92,8 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	return r.base.RoundTrip(req)
 }
 
+func (r *recordingTransport) CloseIdleConnections() { closeIdle(r.base) }
+
 func TestSSRFCorpus(t *testing.T) {
 	t.Parallel()
 	var attackerHits atomic.Int64

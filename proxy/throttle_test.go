@@ -199,3 +199,12 @@ func TestTenantWaitIsShared(t *testing.T) {
 		t.Fatalf("%d Graph calls while the tenant was told to wait", after-before)
 	}
 }
+
+func (c *timedTransport) CloseIdleConnections()    { closeIdle(c.base) }
+func (c *inflightTransport) CloseIdleConnections() { closeIdle(c.base) }
+
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
