@@ -132,7 +132,7 @@ func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, st *driveway.O
 	if reconnected {
 		kind = driveway.EventCredentialReconnected
 	}
-	h.event(r, kind, cr, nil)
+	h.event(r.Context(), kind, cr, nil)
 	payload := map[string]any{"credentialId": cr.ID}
 	if st.SessionID != "" {
 		payload["sessionId"] = st.SessionID

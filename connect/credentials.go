@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -148,32 +149,55 @@ func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request, c *caller) 
 	if cr == nil {
 		return errNoCredential
 	}
-	if err := h.Store.DeleteCredential(r.Context(), c.Project.ID, cr.ID); err != nil {
+	if err := h.remove(r.Context(), c.User, cr); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Disconnect removes one connected OneDrive account of a project, as the
+// user's own disconnect does (the dashboard's Connected Users page uses
+// it): the credential and its tokens are deleted, the user's settings for
+// it cleared, and an event recorded. ENOTFOUND for an unknown credential.
+func (h *Handler) Disconnect(ctx context.Context, projectID, credentialID string) error {
+	cr, err := h.Store.GetCredential(ctx, projectID, credentialID)
+	if err != nil {
+		return err
+	}
+	u, err := h.Store.GetConnectedUser(ctx, projectID, cr.UserID)
+	if err != nil {
+		return fmt.Errorf("get connected user: %w", err)
+	}
+	return h.remove(ctx, u, cr)
+}
+
+func (h *Handler) remove(ctx context.Context, u *driveway.ConnectedUser, cr *driveway.Credential) error {
+	if err := h.Store.DeleteCredential(ctx, cr.ProjectID, cr.ID); err != nil {
 		return fmt.Errorf("delete credential: %w", err)
 	}
-	s := settingsOf(c.User)
+	s := settingsOf(u)
 	if _, ok := s[cr.ID]; ok {
 		delete(s, cr.ID)
-		s.store(c.User)
-		c.User.UpdatedAt = h.now()
-		if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
+		s.store(u)
+		u.UpdatedAt = h.now()
+		if err := h.Store.UpsertConnectedUser(ctx, u); err != nil {
 			return fmt.Errorf("clear user settings: %w", err)
 		}
 	}
-	h.event(r, driveway.EventCredentialDisconnected, cr, nil)
-	w.WriteHeader(http.StatusNoContent)
+	h.event(ctx, driveway.EventCredentialDisconnected, cr, nil)
 	return nil
 }
 
 // event records an event; a failure is logged, not returned: the change
 // it describes is already made.
-func (h *Handler) event(r *http.Request, kind string, cr *driveway.Credential, extra map[string]any) {
+func (h *Handler) event(ctx context.Context, kind string, cr *driveway.Credential, extra map[string]any) {
 	data := map[string]any{"integration": driveway.IntegrationOneDrive, "tenantId": cr.Account.TenantID,
 		"objectId": cr.Account.ObjectID, "driveType": cr.DriveType}
 	maps.Copy(data, extra)
 	e := &driveway.Event{ID: ids.New("evt"), ProjectID: cr.ProjectID, Kind: kind, UserID: cr.UserID,
 		CredentialID: cr.ID, Data: data, CreatedAt: h.now()}
-	if err := h.Store.AppendEvent(r.Context(), e); err != nil {
-		h.logger().ErrorContext(r.Context(), "record event", "kind", kind, "err", err)
+	if err := h.Store.AppendEvent(ctx, e); err != nil {
+		h.logger().ErrorContext(ctx, "record event", "kind", kind, "err", err)
 	}
 }
