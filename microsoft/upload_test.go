@@ -187,20 +187,31 @@ func TestUploadResumesAfterCut(t *testing.T) {
 // Graph answers 416 and the client goes on from nextExpectedRanges.
 func TestUploadResumesAfter416(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, emulator.ModeBusiness, emulator.Options{}, microsoft.DriveOptions{ChunkSize: testChunk, SimpleUploadMax: 1 << 20})
-	data := randomBytes(10*microsoft.FragmentUnit+5, 4)
-	f.tap.loseFragmentAnswer = 4 * microsoft.FragmentUnit
-	f.tap.staleStatus = true
-	if _, err := f.c.Upload(t.Context(), microsoft.ByPath("/416.bin"), bytes.NewReader(data), int64(len(data)), nil); err != nil {
-		t.Fatalf("upload: %v", err)
-	}
-	checkStored(t, f, "/416.bin", data)
-	saw416 := false
-	for _, r := range f.s.RequestLog() {
-		saw416 = saw416 || (r.Route == "preauth.upload" && r.Status == http.StatusRequestedRangeNotSatisfiable)
-	}
-	if !saw416 {
-		t.Fatal("the emulator never answered 416")
+	for _, stream := range []bool{false, true} {
+		t.Run(map[bool]string{false: "readerat", true: "stream"}[stream], func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, emulator.ModeBusiness, emulator.Options{}, microsoft.DriveOptions{ChunkSize: testChunk, SimpleUploadMax: 1 << 20})
+			data := randomBytes(10*microsoft.FragmentUnit+5, 4)
+			f.tap.loseFragmentAnswer = 4 * microsoft.FragmentUnit
+			f.tap.staleStatus = true
+			var err error
+			if stream {
+				_, err = f.c.UploadStream(t.Context(), microsoft.ByPath("/416.bin"), bytes.NewBuffer(data), int64(len(data)), nil)
+			} else {
+				_, err = f.c.Upload(t.Context(), microsoft.ByPath("/416.bin"), bytes.NewReader(data), int64(len(data)), nil)
+			}
+			if err != nil {
+				t.Fatalf("upload: %v", err)
+			}
+			checkStored(t, f, "/416.bin", data)
+			saw416 := false
+			for _, r := range f.s.RequestLog() {
+				saw416 = saw416 || (r.Route == "preauth.upload" && r.Status == http.StatusRequestedRangeNotSatisfiable)
+			}
+			if !saw416 {
+				t.Fatal("the emulator never answered 416")
+			}
+		})
 	}
 }
 
