@@ -16,6 +16,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/httpapi"
@@ -24,6 +25,7 @@ import (
 	"github.com/drivewayhq/driveway/postgres"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
+	"github.com/drivewayhq/driveway/usertoken"
 )
 
 // database is an opened store with its job queue on the same database.
@@ -121,6 +123,7 @@ type server struct {
 	// emulator, in dev or with DRIVEWAY_MICROSOFT_*_URL).
 	endpoints *microsoft.Endpoints
 	creds     *credential.Manager
+	connect   *connect.Handler
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -138,7 +141,13 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := credential.RegisterJobs(db.queue, s.creds); err != nil {
 		return nil, fmt.Errorf("register credential jobs: %w", err)
 	}
-	s.workers++
+	s.connect = &connect.Handler{Store: db, PublicURL: cfg.PublicURL, Logger: logger,
+		Verifier: &usertoken.Verifier{Keys: db.ListSigningKeys, Cache: &usertoken.Cache{}},
+		Resolver: microsoft.Resolver{Override: endpoints}, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	if err := connect.RegisterJobs(db.queue, s.connect); err != nil {
+		return nil, err
+	}
+	s.workers += 2
 	return s, nil
 }
 
@@ -157,10 +166,11 @@ func (s *server) handler() http.Handler {
 	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector())
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
-		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "",
+		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect,
 		Dashboard: dashboard.New(dashboard.Options{
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
+			Disconnect: s.connect.Disconnect,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler

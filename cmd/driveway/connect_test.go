@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestDevConnectsOneDriveEndToEnd runs `driveway dev` with the emulator
+// signing in without a page, and connects the demo account the way the
+// SDK does: build-oauth, the emulator's authorize, the /oauth callback.
+func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
+	info, err := readDevInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, nil, "token", "--sub", "end-user-1", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("token: %s", errs)
+	}
+	tok := strings.TrimSpace(out)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	call := func(method, path string) (int, string, http.Header) {
+		req, _ := http.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	sdk := r.base + "/projects/" + info.ProjectID + "/sdk"
+	if status, body, _ := call("GET", sdk+"/me"); status != 200 || !strings.Contains(body, `"onedrive"`) {
+		t.Fatalf("/sdk/me: %d %s", status, body)
+	}
+	q := url.Values{"action": {"onedrive"}, "userToken": {tok}, "oauthMetaKeyId": {"sess1"}, "originForPostMessage": {info.PublicURL}}
+	status, body, _ := call("GET", r.base+"/v2/projects/"+info.ProjectID+"/sdk/actions/build-oauth?"+q.Encode())
+	var built struct{ RedirectURL string }
+	if err := json.Unmarshal([]byte(body), &built); status != 200 || err != nil || built.RedirectURL == "" {
+		t.Fatalf("build-oauth: %d %s", status, body)
+	}
+	// The emulator signs the demo user in and redirects to /oauth.
+	status, _, hdr := call("GET", built.RedirectURL)
+	if status != http.StatusFound || !strings.HasPrefix(hdr.Get("Location"), info.PublicURL+"/oauth?") {
+		t.Fatalf("authorize: %d → %q", status, hdr.Get("Location"))
+	}
+	if status, body, _ = call("GET", hdr.Get("Location")); status != 200 || !strings.Contains(body, "oauth_success_callback") {
+		t.Fatalf("callback: %d %s", status, body)
+	}
+	status, body, _ = call("GET", sdk+"/credentials?integration=onedrive")
+	if status != 200 || !strings.Contains(body, `"VALID"`) || !strings.Contains(body, info.DemoUser) {
+		t.Fatalf("credential after connecting: %d %s", status, body)
+	}
+}
