@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -195,9 +196,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 }
 
-// Route is the ServeMux pattern of the proxy. Mount the proxy where the
-// router does not clean paths (see Matches): a cleaned "//" or ".." would
-// be redirected before the proxy could refuse it.
+// Route is the ServeMux pattern of the proxy. Prefer Front, which mounts
+// the proxy before the router: a ServeMux cleans "//" and ".." with a
+// redirect before the proxy could refuse them, and turns a full Graph URL
+// ("https://graph...") into "https:/graph..." (accepted too).
 const Route = "/projects/{pid}/sdk/proxy/onedrive/{path...}"
 
 // Matches reports whether an escaped request path (r.URL.EscapedPath()) is
@@ -206,6 +208,25 @@ const Route = "/projects/{pid}/sdk/proxy/onedrive/{path...}"
 func Matches(escapedPath string) bool {
 	_, _, ok := routeParts(escapedPath)
 	return ok && strings.HasPrefix(escapedPath, "/projects/")
+}
+
+// Front sends requests for the proxy to proxied (with the path value
+// "pid" set, as a ServeMux pattern would) and every other request to rest.
+// Put it in front of the router so that the proxy sees paths uncleaned,
+// for example Front(connectHandler.Authenticated(p), mux).
+func Front(proxied, rest http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		escaped := r.URL.EscapedPath()
+		if !Matches(escaped) {
+			rest.ServeHTTP(w, r)
+			return
+		}
+		pidEsc, _, _ := routeParts(escaped)
+		if pid, err := url.PathUnescape(pidEsc); err == nil {
+			r.SetPathValue("pid", pid)
+		}
+		proxied.ServeHTTP(w, r)
+	})
 }
 
 // routeParts splits an escaped request path into the project id and the

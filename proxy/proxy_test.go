@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -294,5 +295,23 @@ func TestConcurrent401sShareOneRefresh(t *testing.T) {
 	mustDo(t, "read", err)
 	if !bytes.Equal(got, data) || b.tokens.refreshes.Load() != 2 {
 		t.Fatalf("replayed %d bytes (want %d equal), refreshes %d (want 2)", len(got), len(data), b.tokens.refreshes.Load())
+	}
+}
+
+func TestFrontRoutesUncleanedPathsToTheProxy(t *testing.T) {
+	t.Parallel()
+	var gotPath, gotPID, rest string
+	h := proxy.Front(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotPID = r.URL.EscapedPath(), r.PathValue("pid")
+	}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rest = r.URL.Path }))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, p := range []string{"/projects/prj_1/sdk/proxy/onedrive//evil/../x", "/projects/prj_1/sdk/me"} {
+		resp, err := noRedirect.Get(srv.URL + p)
+		mustDo(t, "get", err)
+		resp.Body.Close()
+	}
+	if gotPath != "/projects/prj_1/sdk/proxy/onedrive//evil/../x" || gotPID != "prj_1" || rest != "/projects/prj_1/sdk/me" {
+		t.Fatalf("proxy saw %q (pid %q), rest saw %q", gotPath, gotPID, rest)
 	}
 }
