@@ -4,9 +4,17 @@
 
 GO ?= go
 
-.PHONY: test vet gotest conformance bench run
+.PHONY: test vet gotest conformance bench run npm
 
-test: vet gotest conformance
+test: vet npm gotest conformance
+
+# npm installs the pinned JavaScript packages that tests drive: the
+# published Paragon SDK (connect/paragon_test.go), Microsoft's Graph
+# client against the proxy (e2e/graphclient), and our own SDK (sdk/js).
+npm:
+	@for s in e2e/paragon/setup.sh e2e/graphclient/setup.sh sdk/js/setup.sh; do \
+		if [ -f $$s ]; then echo "npm: $$s"; bash $$s || exit 1; fi; \
+	done
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
