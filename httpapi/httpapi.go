@@ -37,6 +37,10 @@ type Server struct {
 	Mounts map[string]http.Handler
 	// ServeMetrics is false when /metrics is served on its own address.
 	ServeMetrics bool
+	// Front, when set, sees every request before the router, with its path
+	// uncleaned, and passes what it does not serve to the router (the Graph
+	// proxy: proxy.Front).
+	Front func(router http.Handler) http.Handler
 	// Connect, when set, registers the SDK API, the install flow (/oauth)
 	// and the Connect Portal (/connect/) on the root mux (package connect).
 	Connect interface{ Register(mux *http.ServeMux) }
@@ -80,6 +84,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Dashboard != nil {
 		mux.Handle("GET /{$}", http.RedirectHandler("/dashboard/", http.StatusFound))
+	}
+	if s.Front != nil {
+		return s.middleware(s.Front(mux))
 	}
 	return s.middleware(mux)
 }

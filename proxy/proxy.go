@@ -225,6 +225,7 @@ func Front(proxied, rest http.Handler) http.Handler {
 		if pid, err := url.PathUnescape(pidEsc); err == nil {
 			r.SetPathValue("pid", pid)
 		}
+		r.Pattern = Route // names the route in access logs and metrics
 		proxied.ServeHTTP(w, r)
 	})
 }

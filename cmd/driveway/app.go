@@ -23,6 +23,7 @@ import (
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/postgres"
+	"github.com/drivewayhq/driveway/proxy"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/usertoken"
@@ -124,6 +125,7 @@ type server struct {
 	endpoints *microsoft.Endpoints
 	creds     *credential.Manager
 	connect   *connect.Handler
+	proxy     *proxy.Proxy
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -148,6 +150,8 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 		return nil, err
 	}
 	s.workers += 2
+	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
+		Logger: logger, TokenRetryAfter: credential.RetryAfter}
 	return s, nil
 }
 
@@ -167,6 +171,9 @@ func (s *server) handler() http.Handler {
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect,
+		Front: func(router http.Handler) http.Handler {
+			return proxy.Front(s.connect.Authenticated(s.proxy), router)
+		},
 		Dashboard: dashboard.New(dashboard.Options{
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
@@ -239,6 +246,7 @@ func (s *server) shutdown(srv, msrv *http.Server) error {
 	if msrv != nil {
 		_ = msrv.Shutdown(ctx)
 	}
+	s.proxy.CloseIdleConnections()
 	if err := s.db.queue.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("job queue stop: %w", err))
 	}

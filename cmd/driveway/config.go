@@ -50,6 +50,10 @@ type Config struct {
 	// (DRIVEWAY_MICROSOFT_LOGIN_URL, DRIVEWAY_MICROSOFT_GRAPH_URL).
 	MicrosoftLoginURL string
 	MicrosoftGraphURL string
+	// MicrosoftDownloadHosts are extra "host:port" names whose
+	// pre-authenticated download redirects the proxy follows, for an
+	// emulator (DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS, comma-separated).
+	MicrosoftDownloadHosts []string
 	// JobRescueAfter is how long a job may stay running before another node
 	// takes it over (DRIVEWAY_JOB_RESCUE_AFTER).
 	JobRescueAfter time.Duration
@@ -106,6 +110,15 @@ func loadEnv(cfg *Config, getenv env) error {
 	for name, p := range str {
 		if v := getenv(name); v != "" {
 			*p = v
+		}
+	}
+	if v := getenv("DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS"); v != "" {
+		for _, h := range strings.Split(v, ",") {
+			h = strings.TrimSpace(h)
+			if _, _, err := net.SplitHostPort(h); err != nil {
+				return badConfig("DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS", "%q is not host:port", h)
+			}
+			cfg.MicrosoftDownloadHosts = append(cfg.MicrosoftDownloadHosts, h)
 		}
 	}
 	var err error

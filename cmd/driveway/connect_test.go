@@ -59,4 +59,17 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 	if status != 200 || !strings.Contains(body, `"VALID"`) || !strings.Contains(body, info.DemoUser) {
 		t.Fatalf("credential after connecting: %d %s", status, body)
 	}
+	// The Graph proxy answers for the connected account: the seeded files,
+	// and a file's bytes through the emulator's download redirect.
+	status, body, _ = call("GET", sdk+"/proxy/onedrive/me/drive/root/children")
+	if status != 200 || !strings.Contains(body, `"Documents"`) || !strings.Contains(body, `"Welcome.txt"`) {
+		t.Fatalf("proxy list: %d %s", status, body)
+	}
+	status, body, _ = call("GET", sdk+"/proxy/onedrive/me/drive/root:/Welcome.txt:/content")
+	if status != 200 || !strings.HasPrefix(body, "Hello from the emulated OneDrive") {
+		t.Fatalf("proxy download: %d %q", status, body)
+	}
+	if status, _, _ = call("GET", sdk+"/proxy/onedrive/..%2F..%2Fadmin"); status < 400 {
+		t.Fatalf("a hostile path was proxied: %d", status)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,9 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		return err
 	}
 	s.mounts = map[string]http.Handler{emulatorPrefix + "/": emu}
+	if u, err := url.Parse(emu.PreAuthURL()); err == nil {
+		s.proxy.DownloadHosts = []string{u.Host} // follow the emulator's download redirects
+	}
 	return s.run(ctx, ln, func(base string) {
 		m.printDevBanner(cfg, info, emu)
 		if m.Ready != nil {

@@ -56,8 +56,8 @@ func (m *Main) emulator(ctx context.Context, args []string) error {
 	if certFile != "" {
 		fmt.Fprintf(m.Stdout, "  TLS certificate:    %s (trust it in your client, e.g. NODE_EXTRA_CA_CERTS=%s)\n", certFile, certFile)
 	}
-	fmt.Fprintf(m.Stdout, "\nPoint Driveway at it with DRIVEWAY_MICROSOFT_LOGIN_URL=%s and DRIVEWAY_MICROSOFT_GRAPH_URL=%s\n",
-		emu.LoginURL(), emu.LoginURL())
+	fmt.Fprintf(m.Stdout, "\nPoint Driveway at it with DRIVEWAY_MICROSOFT_LOGIN_URL=%s DRIVEWAY_MICROSOFT_GRAPH_URL=%s DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS=127.0.0.1:%s\n",
+		emu.LoginURL(), emu.LoginURL(), port)
 	if m.Ready != nil {
 		m.Ready(scheme + "://" + loopbackAddr(ln.Addr()))
 	}

@@ -39,6 +39,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		db.Close()
 		return err
 	}
+	s.proxy.DownloadHosts = cfg.MicrosoftDownloadHosts
 	return s.run(ctx, ln, m.Ready)
 }
 
