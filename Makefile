@@ -4,9 +4,15 @@
 
 GO ?= go
 
-.PHONY: test vet gotest conformance bench run npm
+.PHONY: test vet gotest conformance bench run npm jstest
 
-test: vet npm gotest conformance
+test: vet npm gotest jstest conformance
+
+# jstest runs the node test suites: Microsoft's Graph client through the
+# proxy (e2e/graphclient) and our JavaScript SDK (sdk/js).
+jstest:
+	cd e2e/graphclient && node --test
+	@if [ -f sdk/js/package.json ] && grep -q '"test"' sdk/js/package.json; then cd sdk/js && npm test; fi
 
 # npm installs the pinned JavaScript packages that tests drive: the
 # published Paragon SDK (connect/paragon_test.go), Microsoft's Graph
