@@ -9,8 +9,9 @@ import (
 
 // prefetcher reads a stream ahead, in chunks of one fragment, on its own
 // goroutine, so reading the source (a request body arriving over the
-// network) overlaps sending the previous fragment to Graph. It holds at
-// most three chunks: the one being sent, one ready, one being filled.
+// network) overlaps sending the previous fragment to Graph. It holds two
+// chunks: the one being sent and the next one, being filled (the hand-off
+// is unbuffered, and a chunk is recycled as soon as it is released).
 type prefetcher struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -29,7 +30,7 @@ type chunk struct {
 
 func newPrefetcher(ctx context.Context, r io.Reader, size int64, chunkSize int) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &prefetcher{ctx: ctx, cancel: cancel, ready: make(chan chunk, 1), free: make(chan []byte, 3)}
+	p := &prefetcher{ctx: ctx, cancel: cancel, ready: make(chan chunk), free: make(chan []byte, 2)}
 	go p.read(r, size, chunkSize)
 	return p
 }

@@ -55,8 +55,8 @@ func (c *DriveClient) Upload(ctx context.Context, target ItemRef, src io.ReaderA
 }
 
 // UploadStream is Upload from a reader that cannot seek (a request body).
-// It reads ahead while it sends, holding at most three fragments
-// (3 × ChunkSize bytes) in memory: enough to resend a fragment Graph did
+// It reads ahead while it sends, holding two fragments (2 × ChunkSize
+// bytes) in memory: enough to resend a fragment Graph did
 // not commit; committed bytes are never needed again. After a failure one
 // Read of r may still be in flight when UploadStream returns (an
 // http.Request.Body tolerates that).
