@@ -3,6 +3,7 @@ package microsoft_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -159,5 +160,50 @@ func TestErrorDecodingAndPredicates(t *testing.T) {
 	}
 	if err := get("denied"); !microsoft.IsForbidden(err) || microsoft.IsNotFound(err) {
 		t.Fatalf("denied: %v", err)
+	}
+}
+
+func TestWaitCopyMonitorForms(t *testing.T) {
+	t.Parallel()
+	var polls int
+	var mu sync.Mutex
+	var last time.Time
+	var gaps []time.Duration
+	c, _ := stubGraph(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !last.IsZero() {
+			gaps = append(gaps, time.Since(last))
+		}
+		last = time.Now()
+		if r.Header.Get("Authorization") != "" {
+			w.WriteHeader(401)
+			return
+		}
+		polls++
+		switch {
+		case r.URL.Path == "/monitor/ok" && polls == 1:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(202)
+			_, _ = io.WriteString(w, `{"status":"inProgress","percentageComplete":10}`)
+		case r.URL.Path == "/monitor/ok":
+			w.WriteHeader(202) // completed, still with 202: the body decides
+			_, _ = io.WriteString(w, `{"status":"completed","resourceId":"new-id"}`)
+		default:
+			_, _ = io.WriteString(w, `{"status":"failed","errorCode":"AccessDenied_Copy"}`)
+		}
+	})
+	origin := graphOrigin(t, c)
+	st, err := c.WaitCopy(t.Context(), origin+"/monitor/ok")
+	if err != nil || st.ResourceID != "new-id" {
+		t.Fatalf("wait copy = %+v, %v", st, err)
+	}
+	if len(gaps) != 1 || gaps[0] < time.Second {
+		t.Fatalf("poll gaps %v, want one of at least the monitor's Retry-After (1 s)", gaps)
+	}
+	_, err = c.WaitCopy(t.Context(), origin+"/monitor/bad")
+	var cf *microsoft.CopyFailedError
+	if !errors.As(err, &cf) || cf.ErrorCode != "AccessDenied_Copy" {
+		t.Fatalf("failed copy: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package microsoft_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"testing"
 	"time"
@@ -204,5 +205,30 @@ func TestEveryOperationWaitsOutThrottling(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestTokenRefreshReplaysBodyAndStopsAfterOne(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.ModeBusiness, emulator.Options{}, microsoft.DriveOptions{})
+	f.s.ExpireAccessTokens(f.user.ID)
+	it, _, err := f.c.CreateFolder(t.Context(), microsoft.ItemRef{}, "after-refresh", microsoft.ConflictFail)
+	if err != nil || it.Name != "after-refresh" {
+		t.Fatalf("create folder with an expired token: %+v, %v", it, err)
+	}
+	if n := f.invalidated.Load(); n != 1 {
+		t.Fatalf("invalidate called %d times, want 1", n)
+	}
+	// A token source that keeps handing out a refused token: one refresh,
+	// then the 401 comes back.
+	var calls int
+	bad, err := microsoft.NewDriveClient(microsoft.DriveOptions{BaseURL: f.s.GraphURL(),
+		Token:      func(context.Context) (string, error) { return "not-a-token", nil },
+		Invalidate: func(context.Context, string) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.GetDrive(t.Context(), microsoft.DriveRef{}); !microsoft.IsUnauthorized(err) || calls != 1 {
+		t.Fatalf("refused token: %v after %d invalidations, want a 401 after 1", err, calls)
 	}
 }
