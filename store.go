@@ -138,6 +138,8 @@ type Queries interface {
 	ReplaceSealed(ctx context.Context, v SealedValue, newCiphertext string) (bool, error)
 
 	WorkflowQueries
+	WebhookQueries
+	FileChangeQueries
 }
 
 // Sealer seals secrets at rest. Associated data binds each ciphertext to
@@ -226,4 +228,95 @@ type WorkflowQueries interface {
 	// ordered by name.
 	ListProjectSecrets(ctx context.Context, projectID string) ([]*ProjectSecret, error)
 	DeleteProjectSecret(ctx context.Context, projectID, name string) error
+}
+
+// ---- Outgoing webhooks (package webhook) ----
+
+// WebhookQueries are the records of outgoing webhooks: endpoints with their
+// sealed signing secrets, the outbox of events not yet fanned out, and
+// deliveries.
+//
+// The outbox: every AppendEvent of a project that has an enabled endpoint
+// also records the event in the outbox, in the same transaction (a trigger
+// in the engine's migration 0004), so no event is missed whoever records it.
+type WebhookQueries interface {
+	// CreateWebhookEndpoint inserts e with its secrets (sealed); ECONFLICT if
+	// the id exists, ENOTFOUND if the project does not.
+	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// GetWebhookEndpoint returns an endpoint with its secrets opened.
+	GetWebhookEndpoint(ctx context.Context, projectID, id string) (*WebhookEndpoint, error)
+	// ListWebhookEndpoints lists a project's endpoints, oldest first, with
+	// their secrets opened.
+	ListWebhookEndpoints(ctx context.Context, projectID string) ([]*WebhookEndpoint, error)
+	// UpdateWebhookEndpoint replaces the URL, description, event types,
+	// enabled flag and secrets of e; ENOTFOUND if none.
+	UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// DeleteWebhookEndpoint deletes the endpoint and its deliveries.
+	DeleteWebhookEndpoint(ctx context.Context, projectID, id string) error
+
+	// ListWebhookOutbox returns up to limit events waiting in the outbox,
+	// across projects, oldest first. On Postgres the rows are locked until
+	// the transaction ends and rows locked by another are skipped, so call
+	// it in a transaction that also deletes them.
+	ListWebhookOutbox(ctx context.Context, limit int) ([]*Event, error)
+	// DeleteWebhookOutbox removes an event from the outbox (no error when it
+	// is not there).
+	DeleteWebhookOutbox(ctx context.Context, projectID, eventID string) error
+
+	// CreateWebhookDelivery inserts d unless the endpoint already has a
+	// delivery of that event, and reports whether it did. ENOTFOUND when the
+	// endpoint does not exist.
+	CreateWebhookDelivery(ctx context.Context, d *WebhookDelivery) (bool, error)
+	GetWebhookDelivery(ctx context.Context, projectID, id string) (*WebhookDelivery, error)
+	// ListWebhookDeliveries lists a project's deliveries, newest first.
+	ListWebhookDeliveries(ctx context.Context, projectID string, f DeliveryFilter) ([]*WebhookDelivery, error)
+	// UpdateWebhookDelivery writes d's status, attempts, times, response code
+	// and error; ENOTFOUND if none.
+	UpdateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
+}
+
+// ---- File Change (package filechange) ----
+
+// FileChangeQueries are the records of change tracking: one DriveWatch per
+// credential, the drive item index, and trigger subscriptions.
+type FileChangeQueries interface {
+	// CreateDriveWatch inserts w with Version 1; ECONFLICT if the
+	// credential has one, ENOTFOUND if the credential does not exist.
+	CreateDriveWatch(ctx context.Context, w *DriveWatch) error
+	GetDriveWatch(ctx context.Context, projectID, credentialID string) (*DriveWatch, error)
+	// FindDriveWatch finds a watch by Graph subscription id, across
+	// projects (for notification intake); ENOTFOUND if none.
+	FindDriveWatch(ctx context.Context, subscriptionID string) (*DriveWatch, error)
+	// ListDriveWatches lists a project's watches ordered by credential id;
+	// projectID "" lists every project's (ordered by project, then
+	// credential).
+	ListDriveWatches(ctx context.Context, projectID string) ([]*DriveWatch, error)
+	// ListDriveWatchesToRenew returns up to limit watches (across projects)
+	// whose RenewAt is before t, earliest first.
+	ListDriveWatchesToRenew(ctx context.Context, before time.Time, limit int) ([]*DriveWatch, error)
+	// UpdateDriveWatch writes every field of w but NotifySeq if the stored
+	// version is still w.Version, then sets w.Version; ECONFLICT otherwise.
+	UpdateDriveWatch(ctx context.Context, w *DriveWatch) error
+	// BumpDriveWatch adds one to NotifySeq (a notification was taken in)
+	// without touching Version; ENOTFOUND if there is no watch.
+	BumpDriveWatch(ctx context.Context, projectID, credentialID string) error
+	// DeleteDriveWatch deletes the watch and the credential's item index.
+	DeleteDriveWatch(ctx context.Context, projectID, credentialID string) error
+
+	// ListDriveItems returns the credential's whole item index.
+	ListDriveItems(ctx context.Context, projectID, credentialID string) ([]*DriveItemEntry, error)
+	// PutDriveItems creates or replaces index entries.
+	PutDriveItems(ctx context.Context, items []*DriveItemEntry) error
+	// DeleteDriveItems deletes index entries by item id.
+	DeleteDriveItems(ctx context.Context, projectID, credentialID string, itemIDs []string) error
+
+	// CreateTriggerSubscription inserts s; ECONFLICT if the id exists.
+	CreateTriggerSubscription(ctx context.Context, s *TriggerSubscription) error
+	GetTriggerSubscription(ctx context.Context, projectID, id string) (*TriggerSubscription, error)
+	// ListTriggerSubscriptions lists a project's trigger subscriptions,
+	// oldest first.
+	ListTriggerSubscriptions(ctx context.Context, projectID string) ([]*TriggerSubscription, error)
+	// UpdateTriggerSubscription replaces the filters; ENOTFOUND if none.
+	UpdateTriggerSubscription(ctx context.Context, s *TriggerSubscription) error
+	DeleteTriggerSubscription(ctx context.Context, projectID, id string) error
 }
