@@ -38,7 +38,9 @@ type DriveOptions struct {
 	// dropped connection (default 3).
 	MaxRetries int
 	// MaxRetryAfter is the longest Retry-After the client waits for; a
-	// longer one is returned to the caller as the *GraphError (default 2 min).
+	// longer one is returned to the caller as the *GraphError (default 2 min),
+	// and until it has passed every call fails at once with a 429
+	// *GraphError carrying the time left, without reaching Graph.
 	MaxRetryAfter time.Duration
 	// ChunkSize is the upload-session fragment size, rounded down to a
 	// multiple of 320 KiB (default 10 MiB, at most 59.9 MiB).
@@ -142,6 +144,12 @@ func (rq *request) newBody() (io.Reader, int64) {
 func (c *DriveClient) send(ctx context.Context, rq *request) (*http.Response, error) {
 	refreshed := false
 	for attempt := 0; ; attempt++ {
+		if d := c.gate.remaining(); d > c.opts.MaxRetryAfter {
+			// Graph asked for a pause longer than we wait: refuse locally
+			// rather than call it before the Retry-After is over.
+			return nil, &GraphError{Status: http.StatusTooManyRequests, Code: "TooManyRequests",
+				Message: "an earlier Retry-After is still running", RetryAfter: d}
+		}
 		if err := c.gate.wait(ctx); err != nil {
 			return nil, err
 		}
@@ -167,12 +175,12 @@ func (c *DriveClient) send(ctx context.Context, rq *request) (*http.Response, er
 			c.opts.Invalidate(ctx, token)
 			continue
 		}
+		if ge.RetryAfter > 0 && ge.throttled() {
+			c.gate.hold(ge.RetryAfter)
+		}
 		wait, ok := c.retryWait(rq, ge, attempt)
 		if !ok {
 			return nil, ge
-		}
-		if ge.RetryAfter > 0 {
-			c.gate.hold(ge.RetryAfter)
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
@@ -345,12 +353,13 @@ func (g *gate) hold(d time.Duration) {
 	}
 }
 
-func (g *gate) wait(ctx context.Context) error {
+func (g *gate) remaining() time.Duration {
 	g.mu.Lock()
-	d := time.Until(g.until)
-	g.mu.Unlock()
-	return sleep(ctx, d)
+	defer g.mu.Unlock()
+	return time.Until(g.until)
 }
+
+func (g *gate) wait(ctx context.Context) error { return sleep(ctx, g.remaining()) }
 
 // BaseURL returns the Graph base the client calls, e.g.
 // "https://graph.microsoft.com/v1.0".

@@ -156,7 +156,7 @@ func (c *DriveClient) putFragment(ctx context.Context, uploadURL string, total i
 	}
 	if resp.StatusCode >= 400 {
 		ge := readGraphError(resp)
-		if ge.RetryAfter > 0 {
+		if ge.RetryAfter > 0 && ge.throttled() {
 			c.gate.hold(ge.RetryAfter)
 		}
 		return nil, 0, closed, ge

@@ -139,9 +139,10 @@ func TestErrorDecodingAndPredicates(t *testing.T) {
 			_, _ = io.WriteString(w, `{"error":{"code":"accessDenied","message":"m"}}`)
 		}
 	})
-	c2, _ := microsoft.NewDriveClient(microsoft.DriveOptions{BaseURL: c.BaseURL(), MaxRetryAfter: time.Second,
-		Token: func(context.Context) (string, error) { return "tok", nil }})
 	get := func(cs string) error {
+		// A fresh client per case: a long Retry-After pauses a client's calls.
+		c2, _ := microsoft.NewDriveClient(microsoft.DriveOptions{BaseURL: c.BaseURL(), MaxRetryAfter: time.Second,
+			Token: func(context.Context) (string, error) { return "tok", nil }})
 		_, err := c2.NextPage(t.Context(), c.BaseURL()+"/me/drive/root/children?case="+cs)
 		return err
 	}

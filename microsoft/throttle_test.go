@@ -60,11 +60,12 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 	}
 }
 
-func TestThrottlingBoundsAndNonIdempotentCalls(t *testing.T) {
+func TestThrottlingBeyondTheBound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.ModeBusiness, emulator.Options{}, microsoft.DriveOptions{MaxRetryAfter: 2 * time.Second})
 	ctx := t.Context()
-	// A Retry-After beyond the bound comes back to the caller at once.
+	// A Retry-After beyond the bound comes back to the caller at once, and
+	// later calls are refused locally until it is over.
 	f.s.AddFault(emulator.Fault{Route: "graph.item", Status: 429, RetryAfter: 30, Count: 1})
 	start := time.Now()
 	_, err := f.c.Get(ctx, microsoft.ItemRef{}, nil, "")
@@ -72,10 +73,26 @@ func TestThrottlingBoundsAndNonIdempotentCalls(t *testing.T) {
 	if !throttled || after != 30*time.Second {
 		t.Fatalf("long Retry-After: %v (throttled %v, after %v)", err, throttled, after)
 	}
+	before := len(f.s.RequestLog())
+	_, err = f.c.ListChildren(ctx, microsoft.ItemRef{}, nil)
+	if after, throttled := microsoft.IsThrottled(err); !throttled || after <= 25*time.Second {
+		t.Fatalf("call during the Retry-After: %v (after %v), want a local throttled error", err, after)
+	}
+	if n := len(f.s.RequestLog()) - before; n != 0 {
+		t.Fatalf("%d requests reached Graph during its Retry-After", n)
+	}
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("the client waited for a Retry-After beyond its bound")
 	}
-	f.s.ClearFaults()
+	if n := f.s.Counters().RequestsDuringRetryAfter; n != 0 {
+		t.Fatalf("%d requests arrived during the Retry-After window", n)
+	}
+}
+
+func TestThrottlingOfNonIdempotentCalls(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.ModeBusiness, emulator.Options{}, microsoft.DriveOptions{})
+	ctx := t.Context()
 	// A 503 on a POST (create folder) is not retried: it may have happened.
 	f.s.AddFault(emulator.Fault{Route: "graph.children", Status: 503, Count: 1})
 	if _, _, err := f.c.CreateFolder(ctx, microsoft.ItemRef{}, "once", microsoft.ConflictFail); err == nil {
