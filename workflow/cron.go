@@ -87,11 +87,11 @@ func (c *Cron) Next(t time.Time) time.Time {
 	for t.Before(limit) {
 		switch {
 		case !c.sets[4][int(t.Month())]:
-			t = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, t.Location())
+			t = later(t, time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, t.Location()))
 		case !c.dayMatches(t):
-			t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location())
+			t = later(t, time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location()))
 		case !c.sets[2][t.Hour()]:
-			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour()+1, 0, 0, 0, t.Location())
+			t = t.Truncate(time.Hour).Add(time.Hour)
 		case !c.sets[1][t.Minute()]:
 			t = t.Truncate(time.Minute).Add(time.Minute)
 		case !c.sets[0][t.Second()]:
@@ -109,4 +109,13 @@ func (c *Cron) dayMatches(t time.Time) bool {
 		return dom || dow
 	}
 	return dom && dow
+}
+
+// later returns next when it is after t; otherwise (a local time that a
+// daylight-saving change skipped, normalised backwards) the next hour.
+func later(t, next time.Time) time.Time {
+	if next.After(t) {
+		return next
+	}
+	return t.Truncate(time.Hour).Add(time.Hour)
 }
