@@ -116,7 +116,7 @@ type guard struct {
 // permit decides on one address:port.
 func (g *guard) permit(host string, ap netip.AddrPort) error {
 	for _, a := range g.cfg.AllowAddrPorts {
-		if a == ap || (a.Addr().Unmap() == ap.Addr().Unmap() && a.Port() == ap.Port()) {
+		if a.Addr().Unmap() == ap.Addr().Unmap() && a.Port() == ap.Port() {
 			return nil
 		}
 	}
