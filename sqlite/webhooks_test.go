@@ -1,0 +1,13 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/storetest"
+)
+
+func TestWebhookConformance(t *testing.T) {
+	t.Parallel()
+	storetest.RunWebhooks(t, func(t *testing.T, sealer driveway.Sealer) driveway.Store { return open(t, sealer) })
+}
