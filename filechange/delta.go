@@ -1,0 +1,197 @@
+package filechange
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/ids"
+	"github.com/drivewayhq/driveway/microsoft"
+)
+
+// casRetries bounds re-runs of a delta round that lost its compare-and-swap
+// to a concurrent change of the watch (a renewal).
+const casRetries = 3
+
+// Sync runs one delta round for the credential (the first round builds the
+// baseline) and reports whether notifications arrived meanwhile (another
+// round is owed). Without a watch it does nothing.
+func (s *Service) Sync(ctx context.Context, projectID, credentialID string) (again bool, err error) {
+	for range casRetries {
+		again, err = s.syncOnce(ctx, projectID, credentialID)
+		if driveway.ErrorCode(err) != driveway.ECONFLICT {
+			return again, err
+		}
+	}
+	return again, err
+}
+
+func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string) (bool, error) {
+	w, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
+	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	startSeq := w.NotifySeq
+	dc, err := s.driveClient(ctx, w)
+	if err != nil {
+		return false, s.tokenFailed(ctx, w, err)
+	}
+	var changes []*Change
+	if w.DeltaLink == "" {
+		err = s.baseline(ctx, dc, w, startSeq)
+	} else {
+		changes, err = s.round(ctx, dc, w, startSeq)
+	}
+	if err != nil {
+		return false, err
+	}
+	s.callHook(ctx, changes)
+	now, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
+	if err != nil {
+		return false, nil
+	}
+	return now.NotifySeq > now.DoneSeq, nil
+}
+
+func (s *Service) driveClient(ctx context.Context, w *driveway.DriveWatch) (*microsoft.DriveClient, error) {
+	tok, _, err := s.o.Tokens.AccessToken(ctx, w.ProjectID, w.CredentialID)
+	if err != nil {
+		return nil, err
+	}
+	return microsoft.NewDriveClient(microsoft.DriveOptions{BaseURL: s.o.GraphURL, HTTP: s.o.HTTP,
+		Token: func(context.Context) (string, error) { return tok, nil }})
+}
+
+// tokenFailed records why a credential cannot be synced when it is not
+// VALID (no retry: the user must reconnect) and returns other errors.
+func (s *Service) tokenFailed(ctx context.Context, w *driveway.DriveWatch, err error) error {
+	if driveway.ErrorCode(err) != driveway.EFORBIDDEN && driveway.ErrorCode(err) != driveway.ENOTFOUND {
+		return fmt.Errorf("access token: %w", err)
+	}
+	w.Status, w.Reason = driveway.WatchFailed, "credential_invalid"
+	if uerr := s.o.Store.UpdateDriveWatch(ctx, w); uerr != nil && driveway.ErrorCode(uerr) != driveway.ECONFLICT {
+		return uerr
+	}
+	return nil
+}
+
+// baseline takes token=latest, then enumerates the drive into the index;
+// it records no events. The next round starts from the latest link, so a
+// change made during the enumeration is seen then (and one the enumeration
+// already indexed is not repeated).
+func (s *Service) baseline(ctx context.Context, dc *microsoft.DriveClient, w *driveway.DriveWatch, startSeq int64) error {
+	latest, err := dc.DeltaLatest(ctx, microsoft.DriveRef{})
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	items, _, err := collect(ctx, dc, "")
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	r := diff(w, map[string]*driveway.DriveItemEntry{}, items, false)
+	return s.commit(ctx, w, latest, startSeq, r, false)
+}
+
+// round follows the stored link to a new delta link (a full enumeration
+// after 410) and commits the diff.
+func (s *Service) round(ctx context.Context, dc *microsoft.DriveClient, w *driveway.DriveWatch, startSeq int64) ([]*Change, error) {
+	items, link, err := collect(ctx, dc, w.DeltaLink)
+	full := false
+	if microsoft.IsResyncRequired(err) {
+		s.o.Logger.Info("filechange: delta token expired, resyncing", "project", w.ProjectID, "credential", w.CredentialID)
+		full = true
+		items, link, err = collect(ctx, dc, "")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	entries, err := s.o.Store.ListDriveItems(ctx, w.ProjectID, w.CredentialID)
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[string]*driveway.DriveItemEntry, len(entries))
+	for _, e := range entries {
+		index[e.ItemID] = e
+	}
+	r := diff(w, index, items, full)
+	if err := s.commit(ctx, w, link, startSeq, r, true); err != nil {
+		return nil, err
+	}
+	return r.changes, nil
+}
+
+func collect(ctx context.Context, dc *microsoft.DriveClient, link string) ([]microsoft.Item, string, error) {
+	var items []microsoft.Item
+	next, err := dc.DeltaAll(ctx, microsoft.DriveRef{}, link, nil, func(page []microsoft.Item) error {
+		items = append(items, page...)
+		return nil
+	})
+	return items, next, err
+}
+
+// commit stores the link, the index changes and the events in one
+// transaction, which fails with ECONFLICT when the watch changed since it
+// was read.
+func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link string, startSeq int64, r *diffResult, events bool) error {
+	var subs []*driveway.TriggerSubscription
+	if events && len(r.changes) > 0 {
+		var err error
+		if subs, err = s.o.Store.ListTriggerSubscriptions(ctx, w.ProjectID); err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		w.DeltaLink, w.DoneSeq, w.LastDeltaAt = link, startSeq, now
+		if w.Status == driveway.WatchFailed && w.Reason == "credential_invalid" {
+			w.Status, w.Reason = s.healthyStatus(w), ""
+		}
+		if err := tx.UpdateDriveWatch(ctx, w); err != nil {
+			return err
+		}
+		if err := tx.DeleteDriveItems(ctx, w.ProjectID, w.CredentialID, r.deleted); err != nil {
+			return err
+		}
+		if err := tx.PutDriveItems(ctx, r.put); err != nil {
+			return err
+		}
+		for _, c := range r.changes {
+			if err := appendEvent(ctx, tx, c, subs, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// appendEvent records the change when a trigger subscription wants it.
+func appendEvent(ctx context.Context, tx driveway.Tx, c *Change, subs []*driveway.TriggerSubscription, now time.Time) error {
+	matched := []string{}
+	for _, ts := range subs {
+		if Matches(ts, c) {
+			matched = append(matched, ts.ID)
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	data := c.Payload()
+	data["triggerSubscriptionIds"] = matched
+	return tx.AppendEvent(ctx, &driveway.Event{ID: ids.New("evt"), ProjectID: c.ProjectID, Kind: c.Kind(),
+		UserID: c.UserID, CredentialID: c.CredentialID, Data: data, CreatedAt: now})
+}
+
+func (s *Service) callHook(ctx context.Context, changes []*Change) {
+	if s.o.Hook == nil {
+		return
+	}
+	for _, c := range changes {
+		if err := s.o.Hook.FileChange(ctx, c); err != nil {
+			s.o.Logger.Warn("filechange: hook failed", "project", c.ProjectID, "credential", c.CredentialID, "err", err)
+		}
+	}
+}

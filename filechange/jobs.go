@@ -1,0 +1,174 @@
+package filechange
+
+import (
+	"context"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/jobs"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// DeltaArgs is the job of one delta round for a credential. At most one is
+// waiting or running per credential: further notifications coalesce into it.
+type DeltaArgs struct {
+	ProjectID    string `json:"project_id"`
+	CredentialID string `json:"credential_id"`
+}
+
+// Kind is the job's stable kind.
+func (DeltaArgs) Kind() string { return "filechange.delta" }
+
+// RenewArgs is the job that creates, renews or re-creates a credential's
+// Graph subscription.
+type RenewArgs struct {
+	ProjectID    string `json:"project_id"`
+	CredentialID string `json:"credential_id"`
+}
+
+// Kind is the job's stable kind.
+func (RenewArgs) Kind() string { return "filechange.renew" }
+
+// SweepArgs is the periodic job: renewals due and the safety delta.
+type SweepArgs struct{}
+
+// Kind is the job's stable kind.
+func (SweepArgs) Kind() string { return "filechange.sweep" }
+
+// oneAtATime makes a job unique by its args while it waits or runs.
+var oneAtATime = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
+
+// Register adds the workers and the periodic sweep (every SafetyInterval,
+// or PollInterval when polling) to q. Call it before q.Start.
+func (s *Service) Register(q *jobs.Queue) error {
+	if err := jobs.Register(q, &deltaWorker{s: s}); err != nil {
+		return err
+	}
+	if err := jobs.Register(q, &renewWorker{s: s}); err != nil {
+		return err
+	}
+	if err := jobs.Register(q, &sweepWorker{s: s}); err != nil {
+		return err
+	}
+	every := s.o.SafetyInterval
+	if !s.push {
+		every = s.o.PollInterval
+	}
+	return q.AddPeriodic(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+		return SweepArgs{}, nil
+	}, &river.PeriodicJobOpts{ID: "filechange.sweep"})
+}
+
+// enqueueDelta records that a delta round is owed and inserts its job
+// (coalesced with one already waiting) in tx.
+func (s *Service) enqueueDelta(ctx context.Context, tx driveway.Tx, projectID, credentialID string) error {
+	if err := tx.BumpDriveWatch(ctx, projectID, credentialID); err != nil {
+		return err
+	}
+	_, err := s.o.Queue.InsertTx(ctx, tx, DeltaArgs{ProjectID: projectID, CredentialID: credentialID}, oneAtATime)
+	return err
+}
+
+type deltaWorker struct {
+	river.WorkerDefaults[DeltaArgs]
+	s *Service
+}
+
+func (w *deltaWorker) Timeout(*river.Job[DeltaArgs]) time.Duration { return 10 * time.Minute }
+
+func (w *deltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
+	again, err := w.s.Sync(ctx, job.Args.ProjectID, job.Args.CredentialID)
+	if err != nil {
+		return err
+	}
+	if again {
+		return river.JobSnooze(time.Second)
+	}
+	return nil
+}
+
+type renewWorker struct {
+	river.WorkerDefaults[RenewArgs]
+	s *Service
+}
+
+func (w *renewWorker) Work(ctx context.Context, job *river.Job[RenewArgs]) error {
+	return w.s.Renew(ctx, job.Args.ProjectID, job.Args.CredentialID)
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	s *Service
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	if _, err := w.s.RenewDue(ctx); err != nil {
+		return err
+	}
+	_, err := w.s.SafetyDelta(ctx)
+	return err
+}
+
+// SafetyDelta owes every watch a delta round (catching notifications Graph
+// dropped) and returns how many it enqueued.
+func (s *Service) SafetyDelta(ctx context.Context) (int, error) {
+	ws, err := s.o.Store.ListDriveWatches(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, w := range ws {
+		err := s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+			return s.enqueueDelta(ctx, tx, w.ProjectID, w.CredentialID)
+		})
+		if err != nil && driveway.ErrorCode(err) != driveway.ENOTFOUND {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// RenewDue enqueues a renewal job for every watch whose RenewAt passed and
+// returns how many.
+func (s *Service) RenewDue(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ws, err := s.o.Store.ListDriveWatchesToRenew(ctx, s.now(), 500)
+		if err != nil || len(ws) == 0 {
+			return n, err
+		}
+		for _, w := range ws {
+			if err := s.markRenewing(ctx, w); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(ws) < 500 {
+			return n, nil
+		}
+	}
+}
+
+// markRenewing sets the watch renewing (RenewAt cleared so it is listed
+// once) and inserts its renewal job, together.
+func (s *Service) markRenewing(ctx context.Context, w *driveway.DriveWatch) error {
+	err := s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		w.RenewAt = time.Time{}
+		if w.Status == driveway.WatchActive {
+			w.Status = driveway.WatchRenewing
+		}
+		if err := tx.UpdateDriveWatch(ctx, w); err != nil {
+			return err
+		}
+		_, err := s.o.Queue.InsertTx(ctx, tx, RenewArgs{ProjectID: w.ProjectID, CredentialID: w.CredentialID}, oneAtATime)
+		return err
+	})
+	if driveway.ErrorCode(err) == driveway.ECONFLICT {
+		return nil // changed meanwhile: listed again next time if still due
+	}
+	return err
+}

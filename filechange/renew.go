@@ -1,0 +1,108 @@
+package filechange
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// Renew keeps the credential's Graph subscription alive: it renews it
+// (which also reauthorizes it), or creates it when there is none or Graph
+// no longer knows it. A failure is recorded on the watch (status failed,
+// with the reason) and retried after RetryAfter; Renew then returns nil.
+func (s *Service) Renew(ctx context.Context, projectID, credentialID string) error {
+	w, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
+	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !s.push {
+		w.Status, w.Reason, w.RenewAt = driveway.WatchPolling, "", time.Time{}
+		return ignoreConflict(s.o.Store.UpdateDriveWatch(ctx, w))
+	}
+	tok, _, err := s.o.Tokens.AccessToken(ctx, projectID, credentialID)
+	if err != nil {
+		return s.renewFailed(ctx, w, "credential_invalid", driveway.ErrorCode(err) == driveway.EFORBIDDEN, err)
+	}
+	exp := s.now().Add(s.o.Lifetime).Truncate(time.Second)
+	if w.SubscriptionID != "" {
+		sub, err := s.renewSubscription(ctx, tok, w.SubscriptionID, exp)
+		if err == nil {
+			return s.renewed(ctx, w, sub.ID, w.ClientState, sub.ExpirationDateTime, false)
+		}
+		if !isGone(err) {
+			return s.renewFailed(ctx, w, reasonOf(err), true, err)
+		}
+		s.o.Logger.Info("filechange: subscription gone, re-creating", "project", projectID, "credential", credentialID)
+	}
+	cs := newClientState()
+	sub, err := s.createSubscription(ctx, tok, cs, exp)
+	if err != nil {
+		return s.renewFailed(ctx, w, reasonOf(err), true, err)
+	}
+	return s.renewed(ctx, w, sub.ID, cs, sub.ExpirationDateTime, true)
+}
+
+// renewed stores the live subscription; a new one also owes a delta round
+// (notifications may have been missed while there was none).
+func (s *Service) renewed(ctx context.Context, w *driveway.DriveWatch, id, clientState string, exp time.Time, created bool) error {
+	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		cur.SubscriptionID, cur.ClientState, cur.ExpiresAt = id, clientState, exp.UTC()
+		cur.RenewAt, cur.Status, cur.Reason = s.renewAt(exp), driveway.WatchActive, ""
+		if err := tx.UpdateDriveWatch(ctx, cur); err != nil {
+			return err
+		}
+		if created {
+			return s.enqueueDelta(ctx, tx, w.ProjectID, w.CredentialID)
+		}
+		return nil
+	})
+}
+
+// renewFailed records the failure and schedules the next attempt.
+func (s *Service) renewFailed(ctx context.Context, w *driveway.DriveWatch, reason string, retry bool, cause error) error {
+	s.o.Logger.Warn("filechange: subscription renewal failed", "project", w.ProjectID, "credential", w.CredentialID,
+		"reason", reason, "err", cause)
+	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		cur.Status, cur.Reason = driveway.WatchFailed, reason
+		cur.RenewAt = s.now().Add(s.o.RetryAfter)
+		if !retry {
+			cur.RenewAt = time.Time{} // the user must reconnect; reconnecting reconciles
+		}
+		return tx.UpdateDriveWatch(ctx, cur)
+	})
+}
+
+func reasonOf(err error) string {
+	var se *subError
+	if errors.As(err, &se) && se.Code != "" {
+		return "graph: " + se.Code
+	}
+	return "graph unreachable"
+}
+
+func ignoreConflict(err error) error {
+	if driveway.ErrorCode(err) == driveway.ECONFLICT {
+		return nil
+	}
+	return err
+}
+
+func ignoreNotFound(err error) error {
+	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
+		return nil
+	}
+	return err
+}

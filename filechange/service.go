@@ -1,0 +1,137 @@
+package filechange
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/jobs"
+)
+
+// Defaults of Options.
+const (
+	// DefaultLifetime is how far ahead a subscription's expiry is set:
+	// under Graph's 42,300-minute cap for driveItem, with room for clock skew.
+	DefaultLifetime = 42300*time.Minute - 30*time.Minute
+	// DefaultRenewBefore is how long before expiry a renewal is due.
+	DefaultRenewBefore = 3 * 24 * time.Hour
+	// DefaultRenewJitter spreads renewals over this much time.
+	DefaultRenewJitter = 24 * time.Hour
+	// DefaultRetryAfter is how long after a failed create or renewal the
+	// next attempt is due.
+	DefaultRetryAfter = 10 * time.Minute
+	// DefaultSafetyInterval is the period of the safety delta.
+	DefaultSafetyInterval = 30 * time.Minute
+	// DefaultPollInterval is the period of delta without subscriptions.
+	DefaultPollInterval = 5 * time.Minute
+	// NotifyPath and LifecyclePath are the intake routes under PublicURL.
+	NotifyPath    = "/webhooks/microsoft/notify"
+	LifecyclePath = "/webhooks/microsoft/lifecycle"
+)
+
+// TokenSource gives a credential's access token; *credential.Manager is
+// one. Errors are *driveway.Error (EFORBIDDEN when the credential is not
+// VALID).
+type TokenSource interface {
+	AccessToken(ctx context.Context, projectID, credentialID string) (string, *driveway.Credential, error)
+}
+
+// Hook receives each change after its events committed; the workflow
+// engine's File Change trigger is one (the caller adapts it). It must be
+// safe for concurrent use.
+type Hook interface {
+	FileChange(ctx context.Context, c *Change) error
+}
+
+// Options configure a Service. Store, Queue, Tokens and GraphURL are
+// required.
+type Options struct {
+	Store  driveway.Store
+	Queue  *jobs.Queue
+	Tokens TokenSource
+	// GraphURL is the Graph v1.0 base ("https://graph.microsoft.com/v1.0"
+	// or the emulator's).
+	GraphURL string
+	// HTTP is the client for Graph calls; http.DefaultClient when nil.
+	HTTP *http.Client
+	// PublicURL is Driveway's public origin (DRIVEWAY_PUBLIC_URL). Graph
+	// subscriptions are used only when it is https (or AllowHTTP is set);
+	// otherwise delta polls every PollInterval.
+	PublicURL string
+	// AllowHTTP accepts an http PublicURL (tests and the emulator, which
+	// posts to loopback).
+	AllowHTTP bool
+	// Polling turns subscriptions off by choice.
+	Polling bool
+	// Hook, when set, is called with every change after it committed.
+	Hook Hook
+	// Now returns the time; time.Now when nil. Expiry and renewal use it.
+	Now func() time.Time
+	// Lifetime, RenewBefore, RenewJitter, RetryAfter, SafetyInterval,
+	// PollInterval: see the Default* constants.
+	Lifetime       time.Duration
+	RenewBefore    time.Duration
+	RenewJitter    time.Duration
+	RetryAfter     time.Duration
+	SafetyInterval time.Duration
+	PollInterval   time.Duration
+	// Logger receives failures (never a token or clientState); default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Service manages drive watches, intake and delta. It is safe for
+// concurrent use.
+type Service struct {
+	o    Options
+	push bool
+}
+
+// New checks opts and returns a Service.
+func New(opts Options) (*Service, error) {
+	if opts.Store == nil || opts.Queue == nil || opts.Tokens == nil || opts.GraphURL == "" {
+		return nil, errors.New("filechange: Store, Queue, Tokens and GraphURL are required")
+	}
+	setDefaults(&opts)
+	s := &Service{o: opts}
+	if u, err := url.Parse(opts.PublicURL); err == nil && u.Host != "" && !opts.Polling {
+		s.push = u.Scheme == "https" || (opts.AllowHTTP && u.Scheme == "http")
+	}
+	return s, nil
+}
+
+func setDefaults(o *Options) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.Lifetime, DefaultLifetime)
+	def(&o.RenewBefore, DefaultRenewBefore)
+	def(&o.RenewJitter, DefaultRenewJitter)
+	def(&o.RetryAfter, DefaultRetryAfter)
+	def(&o.SafetyInterval, DefaultSafetyInterval)
+	def(&o.PollInterval, DefaultPollInterval)
+	if o.HTTP == nil {
+		o.HTTP = http.DefaultClient
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	o.GraphURL = strings.TrimRight(o.GraphURL, "/")
+}
+
+// Push reports whether the service uses Graph subscriptions (true) or
+// polls delta (false).
+func (s *Service) Push() bool { return s.push }
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
