@@ -16,10 +16,12 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/demo"
 	"github.com/drivewayhq/driveway/ids"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/secret"
+	"github.com/drivewayhq/driveway/usertoken"
 )
 
 // emulatorPrefix is where `driveway dev` mounts the Microsoft emulator.
@@ -92,7 +94,16 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		ln.Close()
 		return err
 	}
-	s.mounts = map[string]http.Handler{emulatorPrefix + "/": emu}
+	mint, err := devTokenMinter(info)
+	if err != nil {
+		db.Close()
+		ln.Close()
+		return err
+	}
+	s.mounts = map[string]http.Handler{
+		emulatorPrefix + "/": emu,
+		"/demo/":             demo.Handler(demo.Options{MintToken: mint, ProjectID: info.ProjectID, Logger: logger}),
+	}
 	if u, err := url.Parse(emu.PreAuthURL()); err == nil {
 		s.proxy.DownloadHosts = []string{u.Host} // follow the emulator's download redirects
 	}
@@ -289,6 +300,7 @@ func (m *Main) printDevBanner(cfg *Config, info *devInfo, emu *emulator.Emulator
 	fmt.Fprintf(m.Stdout, `
 Driveway dev server is running.
 
+  Demo app:        %[1]s/demo/   (a customer app built on the JS SDK)
   Dashboard:       %[1]s/dashboard/   (admin password: %[2]s)
   Project id:      %[3]s
   API key:         %[4]s
@@ -300,4 +312,21 @@ Driveway dev server is running.
 These values are saved in %[11]s. Stop with Ctrl-C.
 `, cfg.PublicURL, info.AdminPassword, info.ProjectID, info.APIKey, info.SigningKeyFile, info.SigningKeyID,
 		cfg.DataDir, info.DemoUser, emu.LoginURL(), emu.GraphURL(), filepath.Join(cfg.DataDir, devInfoFile))
+}
+
+// devTokenMinter signs one-hour user tokens for the demo page with the dev
+// project's key, as a customer's back end would.
+func devTokenMinter(info *devInfo) (func(sub string) (string, error), error) {
+	pemBytes, err := os.ReadFile(info.SigningKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("read dev signing key: %w", err)
+	}
+	key, err := usertoken.ParsePrivateKey(pemBytes)
+	if err != nil {
+		return nil, err
+	}
+	return func(sub string) (string, error) {
+		now := time.Now()
+		return usertoken.Sign(key, info.SigningKeyID, usertoken.Claims{Subject: sub, IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+	}, nil
 }
