@@ -71,6 +71,9 @@ type Executor struct {
 	// CopyWait bounds how long ONEDRIVE_COPY_ITEM waits for the copy
 	// (default 1 minute); then it answers inProgress.
 	CopyWait time.Duration
+	// CopyPollInterval is the first wait between copy-monitor polls
+	// (default the drive client's, 1 s).
+	CopyPollInterval time.Duration
 	// ChunkSize is the upload-session fragment size (default the drive
 	// client's, 10 MiB).
 	ChunkSize int64

@@ -84,6 +84,7 @@ func graphRequest(ctx context.Context, c *call) (any, error) {
 	if ctype != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	req = req.WithContext(driveway.WithPrincipal(ctx, c.sess.principal))
 	req.Header.Set(HeaderCredential, c.sess.credID)
 	req.Header.Del("Authorization")
 	rec := &capped{ResponseRecorder: httptest.NewRecorder(), max: maxRequestBody}

@@ -19,6 +19,7 @@ const (
 // belong to the principal, its drive client, and the drive named by the
 // parameters.
 type session struct {
+	principal         *driveway.Principal
 	projectID, credID string
 	client            *microsoft.DriveClient
 	drive             microsoft.DriveRef
@@ -48,7 +49,7 @@ func (e *Executor) session(ctx context.Context, p *driveway.Principal, credentia
 	if err != nil {
 		return nil, err
 	}
-	return &session{projectID: p.ProjectID, credID: cred.ID, client: client, drive: drive}, nil
+	return &session{principal: p, projectID: p.ProjectID, credID: cred.ID, client: client, drive: drive}, nil
 }
 
 // credentialError explains a Tokens failure to the caller.
@@ -122,6 +123,7 @@ func (e *Executor) client(ctx context.Context, projectID, credID string) (*micro
 		},
 		MaxRetryAfter: e.maxRetryAfter(),
 		ChunkSize:     e.ChunkSize,
+		PollInterval:  e.CopyPollInterval,
 		UserAgent:     "Driveway",
 	})
 	if err != nil {
