@@ -88,7 +88,7 @@ type Engine struct {
 	queue *jobs.Queue
 	reg   *Registry
 
-	mu   sync.Mutex
+	mu       sync.Mutex
 	defs     map[string]*Definition // by project/workflow/version; versions never change
 	lastTick time.Time              // the scheduler's last tick on this node
 }
@@ -214,6 +214,11 @@ func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.W
 		attempts = s.Retry.Attempts
 		for _, b := range s.Retry.Backoff {
 			args.BackoffMs = append(args.BackoffMs, time.Duration(b).Milliseconds())
+		}
+		if len(args.BackoffMs) == 0 {
+			for _, b := range DefaultBackoff {
+				args.BackoffMs = append(args.BackoffMs, b.Milliseconds())
+			}
 		}
 	}
 	opts := &river.InsertOpts{MaxAttempts: attempts + crashAttempts}

@@ -238,7 +238,7 @@ func call(t *testing.T, method, url, user string, body any) (int, map[string]any
 
 // steps are the test step types, shared by the nodes of one test.
 type steps struct {
-	mu      sync.Mutex
+	mu      *sync.Mutex    // shared by nodes that share a service
 	calls   map[string]int // by step id
 	items   []string       // the "record" step's names, in order
 	effects map[string]int // side effects applied, by idempotency key
@@ -255,7 +255,7 @@ type steps struct {
 }
 
 func newSteps() *steps {
-	return &steps{calls: map[string]int{}, effects: map[string]int{}, seen: map[string]int{},
+	return &steps{mu: &sync.Mutex{}, calls: map[string]int{}, effects: map[string]int{}, seen: map[string]int{},
 		hanging: make(chan struct{}, 10), release: make(chan struct{})}
 }
 

@@ -35,18 +35,21 @@ func (w *stepWorker) Timeout(job *river.Job[stepArgs]) time.Duration {
 	return time.Duration(job.Args.TimeoutMs)*time.Millisecond + 5*time.Second
 }
 
-// NextRetry waits the step's backoff (default 10, 20, 30, 50, 80 s).
+// NextRetry waits the step's backoff (default 10, 20, 30, 50, 80 s). A
+// step without a retry policy is retried only after a crash (a rescue, or
+// a failure to record its result): at once, after crashRetry.
 func (w *stepWorker) NextRetry(job *river.Job[stepArgs]) time.Time {
-	backoff := DefaultBackoff
-	if len(job.Args.BackoffMs) > 0 {
-		backoff = make([]time.Duration, len(job.Args.BackoffMs))
-		for i, ms := range job.Args.BackoffMs {
-			backoff[i] = time.Duration(ms) * time.Millisecond
-		}
+	b := job.Args.BackoffMs
+	if len(b) == 0 {
+		return time.Now().Add(crashRetry)
 	}
-	i := min(max(job.Attempt-1, 0), len(backoff)-1)
-	return time.Now().Add(backoff[i])
+	i := min(max(job.Attempt-1, 0), len(b)-1)
+	return time.Now().Add(time.Duration(b[i]) * time.Millisecond)
 }
+
+// crashRetry is the wait before running again a step that has no retry
+// policy and whose attempt did not finish.
+const crashRetry = time.Second
 
 func (w *stepWorker) Work(ctx context.Context, job *river.Job[stepArgs]) error {
 	return w.e.work(ctx, job)
