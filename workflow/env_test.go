@@ -105,13 +105,24 @@ type node struct {
 // and a queue, migrates, starts, and stops at the end of the test.
 func startNode(t *testing.T, db *testDB, st *steps, qcfg jobs.Config, cfg Config) *node {
 	t.Helper()
+	return startNodeFull(t, db, st, nil, qcfg, cfg)
+}
+
+// startNodeWith starts a node whose OneDrive steps use actions.
+func startNodeWith(t *testing.T, db *testDB, st *steps, actions ActionRunner) *node {
+	t.Helper()
+	return startNodeFull(t, db, st, actions, jobs0(), Config{})
+}
+
+func startNodeFull(t *testing.T, db *testDB, st *steps, actions ActionRunner, qcfg jobs.Config, cfg Config) *node {
+	t.Helper()
 	qcfg.FastPoll = true
 	qcfg.Logger = quietLogger(t)
 	q := db.newQueue(t, qcfg)
 	if err := q.Migrate(t.Context()); err != nil {
 		t.Fatalf("migrate queue: %v", err)
 	}
-	reg := NewRegistry(nil, nil)
+	reg := NewRegistry(actions, nil)
 	st.register(t, reg)
 	cfg.Store, cfg.Queue, cfg.Registry, cfg.Logger = db.store, q, reg, quietLogger(t)
 	e, err := New(cfg)
