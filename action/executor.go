@@ -132,7 +132,7 @@ func (e *Executor) exec(ctx context.Context, p *driveway.Principal, credentialID
 		params = map[string]any{}
 	}
 	if err := validate(a.input, params); err != nil {
-		return nil, err
+		return nil, &Error{Err: err}
 	}
 	sess, err := e.session(ctx, p, credentialID, params)
 	if err != nil {

@@ -84,7 +84,7 @@ func roundTrip(v any) (any, error) {
 
 // validate checks params against sch and returns an EINVALID
 // *driveway.Error whose Field names the first wrong parameter.
-func validate(sch *jsonschema.Schema, params map[string]any) error {
+func validate(sch *jsonschema.Schema, params map[string]any) *driveway.Error {
 	doc, err := roundTrip(params)
 	if err != nil {
 		return driveway.Invalid("parameters", "the parameters are not valid JSON")
