@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/workflow/template"
+	"go.yaml.in/yaml/v3"
 )
 
 // Definition is a workflow as its author writes it (JSON, stored as
@@ -115,9 +117,17 @@ func (d *Definition) Enabled() bool { return d.DefaultEnabled == nil || *d.Defau
 
 var idPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 
-// Parse decodes a JSON definition, rejecting unknown fields.
+// Parse decodes a definition written in JSON or YAML (anything that does
+// not start with "{"), rejecting unknown fields.
 func Parse(b []byte) (*Definition, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] != '{' {
+		j, err := yamlToJSON(t)
+		if err != nil {
+			return nil, driveway.Invalid("definition", "not valid YAML: %v", err)
+		}
+		b = j
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var d Definition
 	if err := dec.Decode(&d); err != nil {
@@ -309,4 +319,13 @@ func anyMap(m map[string]any) any {
 		return nil
 	}
 	return m
+}
+
+// yamlToJSON converts a YAML document to JSON (maps with string keys).
+func yamlToJSON(b []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }

@@ -99,3 +99,33 @@ func TestCron(t *testing.T) {
 		}
 	}
 }
+
+func TestParseYAML(t *testing.T) {
+	t.Parallel()
+	y := `
+id: hello
+name: Hello
+trigger: {type: app_event, event: signup}
+steps:
+  - id: greet
+    type: response
+    timeout: 10s
+    retry: {attempts: 2, backoff: [1s]}
+    input:
+      body: "Hello {{ trigger.name }}"
+`
+	def, err := Parse([]byte(y))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if def.Trigger.Event != "signup" || def.Steps[0].Input["body"] != "Hello {{ trigger.name }}" ||
+		time.Duration(def.Steps[0].Timeout) != 10*time.Second || def.Steps[0].Retry.Attempts != 2 {
+		t.Fatalf("parsed %+v", def)
+	}
+	if err := NewRegistry(nil, nil).Validate(def); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if _, err := Parse([]byte("id: [unclosed")); driveway.ErrorCode(err) != driveway.EINVALID {
+		t.Fatalf("bad YAML: %v, want EINVALID", err)
+	}
+}
