@@ -24,6 +24,7 @@ const (
 	DefaultAdmissionRetry     = time.Second
 	DefaultResponseWait       = 30 * time.Second
 	DefaultScheduleInterval   = 15 * time.Second
+	DefaultRetention          = 90 * 24 * time.Hour
 	// crashAttempts are the job attempts a step gets beyond its own, for
 	// rescues after crashes (which are not the step's failures).
 	crashAttempts = 10
@@ -50,6 +51,9 @@ type Config struct {
 	// ScheduleInterval is how often the scheduler looks for due schedules.
 	// Default 15s.
 	ScheduleInterval time.Duration
+	// Retention is how long finished runs are kept; a daily job deletes
+	// older ones. Default 90 days.
+	Retention time.Duration
 	// Now is the clock of the scheduler (tests compress it). Default
 	// time.Now.
 	Now    func() time.Time
@@ -66,6 +70,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.AdmissionRetry, DefaultAdmissionRetry)
 	setDur(&c.ResponseWait, DefaultResponseWait)
 	setDur(&c.ScheduleInterval, DefaultScheduleInterval)
+	setDur(&c.Retention, DefaultRetention)
 	if c.ProjectConcurrency <= 0 {
 		c.ProjectConcurrency = DefaultProjectConcurrency
 	}
@@ -103,7 +108,8 @@ func New(cfg Config) (*Engine, error) {
 }
 
 // Register adds the engine's job kinds ("workflow_step",
-// "workflow_schedule") and the scheduler's periodic job to the queue. Call
+// "workflow_schedule", "workflow_purge") and their periodic jobs (the
+// scheduler, the daily purge of old runs) to the queue. Call
 // it once per node, before the queue starts.
 func (e *Engine) Register() error {
 	if err := jobs.Register(e.queue, river.Worker[stepArgs](&stepWorker{e: e})); err != nil {
@@ -112,9 +118,40 @@ func (e *Engine) Register() error {
 	if err := jobs.Register(e.queue, river.Worker[scheduleArgs](&scheduleWorker{e: e})); err != nil {
 		return fmt.Errorf("register workflow jobs: %w", err)
 	}
-	return e.queue.AddPeriodic(river.PeriodicInterval(e.cfg.ScheduleInterval),
+	if err := jobs.Register(e.queue, river.Worker[purgeArgs](&purgeWorker{e: e})); err != nil {
+		return fmt.Errorf("register workflow jobs: %w", err)
+	}
+	err := e.queue.AddPeriodic(river.PeriodicInterval(e.cfg.ScheduleInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return scheduleArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "workflow_schedule", RunOnStart: true})
+	if err != nil {
+		return err
+	}
+	return e.queue.AddPeriodic(river.PeriodicInterval(24*time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) { return purgeArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "workflow_purge", RunOnStart: true})
+}
+
+// purgeArgs is the daily deletion of runs older than Config.Retention.
+type purgeArgs struct{}
+
+// Kind is the stable job kind.
+func (purgeArgs) Kind() string { return "workflow_purge" }
+
+type purgeWorker struct {
+	river.WorkerDefaults[purgeArgs]
+	e *Engine
+}
+
+func (w *purgeWorker) Work(ctx context.Context, job *river.Job[purgeArgs]) error {
+	n, err := w.e.store.DeleteRunsBefore(ctx, time.Now().Add(-w.e.cfg.Retention))
+	if err != nil {
+		return fmt.Errorf("purge workflow runs: %w", err)
+	}
+	if n > 0 {
+		w.e.cfg.Logger.Info("purged workflow runs", "count", n, "retention", w.e.cfg.Retention)
+	}
+	return nil
 }
 
 // SaveWorkflow parses (JSON), validates and stores a definition as the

@@ -129,4 +129,3 @@ func sortFiles(m map[string]any) map[string]any {
 	}
 	return m
 }
-

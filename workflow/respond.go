@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -36,7 +37,8 @@ func writeError(w http.ResponseWriter, err error) {
 		status = http.StatusInternalServerError
 	}
 	var field string
-	if de, ok := err.(*driveway.Error); ok {
+	var de *driveway.Error
+	if errors.As(err, &de) {
 		field = de.Field
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": driveway.ErrorMessage(err),
