@@ -1,0 +1,151 @@
+package webhook_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// TestDispatchFiltersOnce: the dispatcher fans outbox events out to the
+// endpoints whose filter matches, once: a second sweep and an Enqueue of the
+// same event create nothing more. Disabled endpoints get nothing.
+func TestDispatchFiltersOnce(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		n := newNode(t, db, webhookConfig()) // not started: deliveries stay pending
+		pid := project(t, db.store)
+		all, _ := endpoint(t, n.svc, pid, "http://127.0.0.1:9/all", nil)
+		alarms, _ := endpoint(t, n.svc, pid, "http://127.0.0.1:9/alarms", []string{"integration.alarm"})
+		creds, _ := endpoint(t, n.svc, pid, "http://127.0.0.1:9/creds", []string{"credential.*"})
+		off, _ := endpoint(t, n.svc, pid, "http://127.0.0.1:9/off", nil)
+		disabled := false
+		if _, err := n.svc.UpdateEndpoint(t.Context(), pid, off.ID, endpointInputEnabled(&disabled)); err != nil {
+			t.Fatalf("UpdateEndpoint: %v", err)
+		}
+		kinds := []string{driveway.EventCredentialStatus, driveway.EventIntegrationAlarm, driveway.EventCredentialDisconnected, "onedrive.file.created"}
+		var events []*driveway.Event
+		for _, k := range kinds {
+			events = append(events, event(t, db, n.svc, pid, k, false))
+		}
+		for range 2 {
+			if _, err := n.svc.Dispatch(t.Context()); err != nil {
+				t.Fatalf("Dispatch: %v", err)
+			}
+		}
+		err := db.store.WithTx(t.Context(), func(tx driveway.Tx) error { return n.svc.Enqueue(t.Context(), tx, events[0]) })
+		if err != nil {
+			t.Fatalf("Enqueue again: %v", err)
+		}
+		count := func(id string) []string {
+			ds, err := n.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{EndpointID: id})
+			if err != nil {
+				t.Fatalf("ListDeliveries: %v", err)
+			}
+			var got []string
+			for _, d := range ds {
+				got = append(got, d.EventType)
+			}
+			slices.Sort(got)
+			return got
+		}
+		want := map[string][]string{
+			all.ID:    slices.Sorted(slices.Values(kinds)),
+			alarms.ID: {driveway.EventIntegrationAlarm},
+			creds.ID:  {driveway.EventCredentialDisconnected, driveway.EventCredentialStatus},
+			off.ID:    nil,
+		}
+		for id, w := range want {
+			if got := count(id); !slices.Equal(got, w) {
+				t.Errorf("endpoint %s: deliveries %v, want %v", id, got, w)
+			}
+		}
+		pending, err := n.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{Status: driveway.DeliveryPending, Limit: 1})
+		if err != nil || len(pending) != 1 {
+			t.Fatalf("pending deliveries: %v, %v", pending, err)
+		}
+		if _, err := n.svc.Redeliver(t.Context(), pid, pending[0].ID); driveway.ErrorCode(err) != driveway.ECONFLICT {
+			t.Errorf("Redeliver a pending delivery: %v, want conflict", err)
+		}
+	})
+}
+
+// TestNoEventLostOrDoubledAcrossCrash: events recorded while no node
+// delivers wait in the outbox; a node stopped abruptly in the middle of a
+// delivery, and a fresh node after it, end with exactly one delivery per
+// (endpoint, event), every one succeeded, and the receiver has seen every
+// event at every endpoint (a repeat only with the same webhook-id).
+func TestNoEventLostOrDoubledAcrossCrash(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		const events = 15
+		blocked := make(chan struct{})
+		var once sync.Once
+		rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			once.Do(func() { close(blocked) })
+			<-r.Context().Done() // the first node never hears back
+		})
+		a := newNode(t, db, webhookConfig())
+		pid := project(t, db.store)
+		ep1, _ := endpoint(t, a.svc, pid, rc.URL+"/one", nil)
+		ep2, _ := endpoint(t, a.svc, pid, rc.URL+"/two", nil)
+		var recorded []string
+		for i := range events {
+			recorded = append(recorded, event(t, db, a.svc, pid, driveway.EventCredentialStatus, i%2 == 0).ID)
+		}
+		a.start(t)
+		select {
+		case <-blocked:
+		case <-time.After(20 * time.Second):
+			t.Fatal("no delivery started on the first node")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		a.queue.Stop(ctx) // abrupt: running jobs are cancelled
+		interrupted := map[string]bool{}
+		for _, r := range rc.requests() {
+			interrupted[r.path+" "+r.header.Get("webhook-id")] = true
+		}
+
+		rc.setRespond(status(http.StatusOK))
+		b := newNode(t, db, webhookConfig())
+		b.start(t)
+		waitFor(t, "every delivery succeeded", 30*time.Second, func() bool {
+			ds, err := b.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{Status: driveway.DeliverySucceeded, Limit: 500})
+			if err != nil {
+				t.Fatalf("ListDeliveries: %v", err)
+			}
+			return len(ds) == 2*events
+		})
+		ds, err := b.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{Limit: 500})
+		if err != nil || len(ds) != 2*events {
+			t.Fatalf("deliveries = %d, %v; want %d", len(ds), err, 2*events)
+		}
+		seen := map[string]int{} // by path and webhook-id
+		for _, r := range rc.requests() {
+			seen[r.path+" "+r.header.Get("webhook-id")]++
+		}
+		byEndpoint := map[string]map[string]bool{ep1.ID: {}, ep2.ID: {}}
+		for _, d := range ds {
+			if byEndpoint[d.EndpointID][d.EventID] {
+				t.Fatalf("event %s has two deliveries to %s", d.EventID, d.EndpointID)
+			}
+			byEndpoint[d.EndpointID][d.EventID] = true
+		}
+		for _, id := range recorded {
+			for _, path := range []string{"/one", "/two"} {
+				k := path + " " + id
+				if seen[k] == 0 {
+					t.Errorf("event %s never reached %s", id, path)
+				}
+				if seen[k] > 1 && !interrupted[k] {
+					t.Errorf("event %s reached %s %d times, but its first request was not interrupted", id, path, seen[k])
+				}
+			}
+		}
+	})
+}
