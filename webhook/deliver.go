@@ -38,7 +38,9 @@ type deliverWorker struct {
 }
 
 // Timeout leaves room for one attempt and the writes around it.
-func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.s.cfg.Timeout + 30*time.Second }
+func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return w.s.cfg.Timeout + 30*time.Second
+}
 
 // Work makes the next attempt of the delivery, if one is due.
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
