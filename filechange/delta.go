@@ -18,8 +18,17 @@ const casRetries = 3
 // baseline) and reports whether notifications arrived meanwhile (another
 // round is owed). Without a watch it does nothing.
 func (s *Service) Sync(ctx context.Context, projectID, credentialID string) (again bool, err error) {
+	return s.sync(ctx, projectID, credentialID, nil)
+}
+
+// finisher completes the running delta job in the round's transaction
+// when no notification arrived since the round started, so that a
+// notification is either seen by this round or inserts a new job.
+type finisher func(ctx context.Context, tx driveway.Tx) error
+
+func (s *Service) sync(ctx context.Context, projectID, credentialID string, finish finisher) (again bool, err error) {
 	for range casRetries {
-		again, err = s.syncOnce(ctx, projectID, credentialID)
+		again, err = s.syncOnce(ctx, projectID, credentialID, finish)
 		if driveway.ErrorCode(err) != driveway.ECONFLICT {
 			return again, err
 		}
@@ -27,7 +36,7 @@ func (s *Service) Sync(ctx context.Context, projectID, credentialID string) (aga
 	return again, err
 }
 
-func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string) (bool, error) {
+func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string, finish finisher) (bool, error) {
 	w, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
 	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
 		return false, nil
@@ -40,21 +49,23 @@ func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string) 
 	if err != nil {
 		return false, s.tokenFailed(ctx, w, err)
 	}
-	var changes []*Change
-	if w.DeltaLink == "" {
-		err = s.baseline(ctx, dc, w, startSeq)
+	var items []microsoft.Item
+	var link string
+	full := w.DeltaLink == ""
+	if full {
+		link, items, err = s.baseline(ctx, dc)
 	} else {
-		changes, err = s.round(ctx, dc, w, startSeq)
+		link, items, full, err = s.round(ctx, dc, w)
 	}
 	if err != nil {
 		return false, err
 	}
-	s.callHook(ctx, changes)
-	now, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
+	r, again, err := s.commit(ctx, w, link, startSeq, items, full, finish)
 	if err != nil {
-		return false, nil
+		return false, err
 	}
-	return now.NotifySeq > now.DoneSeq, nil
+	s.callHook(ctx, r.changes)
+	return again, nil
 }
 
 func (s *Service) driveClient(ctx context.Context, w *driveway.DriveWatch) (*microsoft.DriveClient, error) {
@@ -79,26 +90,25 @@ func (s *Service) tokenFailed(ctx context.Context, w *driveway.DriveWatch, err e
 	return nil
 }
 
-// baseline takes token=latest, then enumerates the drive into the index;
-// it records no events. The next round starts from the latest link, so a
-// change made during the enumeration is seen then (and one the enumeration
-// already indexed is not repeated).
-func (s *Service) baseline(ctx context.Context, dc *microsoft.DriveClient, w *driveway.DriveWatch, startSeq int64) error {
+// baseline takes token=latest, then enumerates the drive (into the index,
+// without events). The next round starts from the latest link, so a change
+// made during the enumeration is seen then (and one the enumeration already
+// indexed is not repeated).
+func (s *Service) baseline(ctx context.Context, dc *microsoft.DriveClient) (string, []microsoft.Item, error) {
 	latest, err := dc.DeltaLatest(ctx, microsoft.DriveRef{})
 	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
+		return "", nil, fmt.Errorf("baseline: %w", err)
 	}
 	items, _, err := collect(ctx, dc, "")
 	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
+		return "", nil, fmt.Errorf("baseline: %w", err)
 	}
-	r := diff(w, map[string]*driveway.DriveItemEntry{}, items, false)
-	return s.commit(ctx, w, latest, startSeq, r, false)
+	return latest, items, nil
 }
 
-// round follows the stored link to a new delta link (a full enumeration
-// after 410) and commits the diff.
-func (s *Service) round(ctx context.Context, dc *microsoft.DriveClient, w *driveway.DriveWatch, startSeq int64) ([]*Change, error) {
+// round follows the stored link to a new delta link; after 410 it
+// enumerates the whole drive instead (full).
+func (s *Service) round(ctx context.Context, dc *microsoft.DriveClient, w *driveway.DriveWatch) (string, []microsoft.Item, bool, error) {
 	items, link, err := collect(ctx, dc, w.DeltaLink)
 	full := false
 	if microsoft.IsResyncRequired(err) {
@@ -107,21 +117,9 @@ func (s *Service) round(ctx context.Context, dc *microsoft.DriveClient, w *drive
 		items, link, err = collect(ctx, dc, "")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("delta: %w", err)
+		return "", nil, false, fmt.Errorf("delta: %w", err)
 	}
-	entries, err := s.o.Store.ListDriveItems(ctx, w.ProjectID, w.CredentialID)
-	if err != nil {
-		return nil, err
-	}
-	index := make(map[string]*driveway.DriveItemEntry, len(entries))
-	for _, e := range entries {
-		index[e.ItemID] = e
-	}
-	r := diff(w, index, items, full)
-	if err := s.commit(ctx, w, link, startSeq, r, true); err != nil {
-		return nil, err
-	}
-	return r.changes, nil
+	return link, items, full, nil
 }
 
 func collect(ctx context.Context, dc *microsoft.DriveClient, link string) ([]microsoft.Item, string, error) {
@@ -133,20 +131,34 @@ func collect(ctx context.Context, dc *microsoft.DriveClient, link string) ([]mic
 	return items, next, err
 }
 
-// commit stores the link, the index changes and the events in one
-// transaction, which fails with ECONFLICT when the watch changed since it
-// was read.
-func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link string, startSeq int64, r *diffResult, events bool) error {
+// commit diffs items against the index and stores the link, the index
+// changes and the events in one transaction, which fails with ECONFLICT
+// when the watch changed since it was read. A first round (no link yet)
+// records no events. It reports whether a notification arrived meanwhile.
+func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link string, startSeq int64,
+	items []microsoft.Item, full bool, finish finisher) (*diffResult, bool, error) {
+	first := w.DeltaLink == ""
+	entries, err := s.o.Store.ListDriveItems(ctx, w.ProjectID, w.CredentialID)
+	if err != nil {
+		return nil, false, err
+	}
+	index := make(map[string]*driveway.DriveItemEntry, len(entries))
+	for _, e := range entries {
+		index[e.ItemID] = e
+	}
+	r := diff(w, index, items, full)
+	if first {
+		r.changes = nil
+	}
 	var subs []*driveway.TriggerSubscription
-	if events && len(r.changes) > 0 {
-		var err error
+	if len(r.changes) > 0 {
 		if subs, err = s.o.Store.ListTriggerSubscriptions(ctx, w.ProjectID); err != nil {
-			return err
+			return nil, false, err
 		}
 	}
-	now := s.now()
-	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
-		w.DeltaLink, w.DoneSeq, w.LastDeltaAt = link, startSeq, now
+	again := false
+	err = s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		w.DeltaLink, w.DoneSeq, w.LastDeltaAt = link, startSeq, s.now()
 		if w.Status == driveway.WatchFailed && w.Reason == "credential_invalid" {
 			w.Status, w.Reason = s.healthyStatus(w), ""
 		}
@@ -159,13 +171,24 @@ func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link strin
 		if err := tx.PutDriveItems(ctx, r.put); err != nil {
 			return err
 		}
-		for _, c := range r.changes {
-			if err := appendEvent(ctx, tx, c, subs, now); err != nil {
+		// Events are stamped with the wall clock, a microsecond apart, so
+		// that their order (by time) is delta's order.
+		at := time.Now().UTC().Truncate(time.Microsecond)
+		for i, c := range r.changes {
+			if err := appendEvent(ctx, tx, c, subs, at.Add(time.Duration(i)*time.Microsecond)); err != nil {
 				return err
 			}
 		}
+		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
+		if err != nil {
+			return err
+		}
+		if again = cur.NotifySeq > startSeq; !again && finish != nil {
+			return finish(ctx, tx)
+		}
 		return nil
 	})
+	return r, again, err
 }
 
 // appendEvent records the change when a trigger subscription wants it.

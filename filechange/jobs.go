@@ -80,7 +80,9 @@ type deltaWorker struct {
 func (w *deltaWorker) Timeout(*river.Job[DeltaArgs]) time.Duration { return 10 * time.Minute }
 
 func (w *deltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
-	again, err := w.s.Sync(ctx, job.Args.ProjectID, job.Args.CredentialID)
+	again, err := w.s.sync(ctx, job.Args.ProjectID, job.Args.CredentialID, func(ctx context.Context, tx driveway.Tx) error {
+		return jobs.CompleteTx(ctx, tx, job)
+	})
 	if err != nil {
 		return err
 	}
