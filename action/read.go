@@ -37,7 +37,8 @@ func readActions() []*Action {
 			Input: object(withDrive(map[string]any{})), Output: drivesSchema(), run: listDrives},
 		{Name: "ONEDRIVE_LIST_CHANGES", ReadOnly: true, Description: "List what changed in the drive since a cursor. Without a cursor: every item (or, with latest, nothing, and a cursor for changes from now on). Repeat with the returned cursor while hasMore is true.",
 			Input: object(withDrive(map[string]any{"cursor": nonEmpty("The cursor a previous call returned."),
-				"latest": boolean("Without a cursor: skip the enumeration and return a cursor for changes from now on.")})),
+				"latest":   boolean("Without a cursor: skip the enumeration and return a cursor for changes from now on."),
+				"pageSize": integer("Changes per page, for the first call without a cursor (later pages keep it).", 1, 1000)})),
 			Output: changesSchema(), run: listChanges},
 	}
 }
@@ -183,7 +184,7 @@ func listChanges(ctx context.Context, c *call) (any, error) {
 		}
 		return Changes{Items: []Item{}, Cursor: link}, nil
 	}
-	page, err := c.drive().Delta(ctx, c.sess.drive, cursor, nil)
+	page, err := c.drive().Delta(ctx, c.sess.drive, cursor, c.query())
 	if err != nil {
 		if driveway.ErrorCode(graphError(err, "drive")) == driveway.EINTERNAL && cursor != "" {
 			return nil, &Error{Err: driveway.Invalid("cursor", "the cursor is not one this API returned")}
