@@ -104,8 +104,8 @@ func TestContinueOnError(t *testing.T) {
 }
 
 // TestCancelAndConcurrency: with one run per user at a time, three runs of
-// a slow step never overlap; cancelling the running one keeps its result
-// and starts no further step.
+// a slow step never overlap; cancelling a running run keeps its step's
+// result and starts no further step.
 func TestCancelAndConcurrency(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, db *testDB) {
@@ -114,38 +114,43 @@ func TestCancelAndConcurrency(t *testing.T) {
 		project(t, db.store, "prj_1", "u1")
 		save(t, n.engine, "prj_1", `{"id": "slow", "name": "S", "trigger": {"type": "request"}, "steps": [
 			{"id": "wait", "type": "slow"}, {"id": "then", "type": "echo", "input": {}}]}`)
-		r1 := start(t, n.engine, "prj_1", "slow", "u1")
-		<-st.hanging
-		if err := n.engine.Cancel(t.Context(), "prj_1", r1.ID); err != nil {
-			t.Fatalf("Cancel: %v", err)
+		runs := []*driveway.WorkflowRun{start(t, n.engine, "prj_1", "slow", "u1"),
+			start(t, n.engine, "prj_1", "slow", "u1"), start(t, n.engine, "prj_1", "slow", "u1")}
+		for range runs {
+			<-st.hanging
+			st.release <- struct{}{}
 		}
-		r2 := start(t, n.engine, "prj_1", "slow", "u1")
-		r3 := start(t, n.engine, "prj_1", "slow", "u1")
-		st.release <- struct{}{} // r1's step ends
-		<-st.hanging
-		st.release <- struct{}{}
-		<-st.hanging
-		st.release <- struct{}{}
-		for _, r := range []*driveway.WorkflowRun{r2, r3} {
+		for _, r := range runs {
 			if got := waitRun(t, n.engine, "prj_1", r.ID, 10*time.Second); got.Status != driveway.RunSucceeded {
 				t.Fatalf("run %s, want succeeded", got.Status)
 			}
-		}
-		got, _ := db.store.GetRun(t.Context(), "prj_1", r1.ID)
-		if got.Status != driveway.RunCancelled {
-			t.Fatalf("cancelled run is %s", got.Status)
-		}
-		if _, err := db.store.GetStepRun(t.Context(), "prj_1", r1.ID, "then"); driveway.ErrorCode(err) != driveway.ENOTFOUND {
-			t.Fatalf("a step after the cancel ran: %v", err)
-		}
-		if sr, err := db.store.GetStepRun(t.Context(), "prj_1", r1.ID, "wait"); err != nil || sr.Status != driveway.StepSucceeded {
-			t.Fatalf("the running step's result was not kept: %+v %v", sr, err)
 		}
 		st.mu.Lock()
 		peak := st.peak
 		st.mu.Unlock()
 		if peak != 1 {
 			t.Fatalf("%d runs of one user ran at once, want 1", peak)
+		}
+
+		r := start(t, n.engine, "prj_1", "slow", "u1")
+		<-st.hanging
+		if err := n.engine.Cancel(t.Context(), "prj_1", r.ID); err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		st.release <- struct{}{}
+		waitFor(t, "the cancelled run's step to commit", 10*time.Second, func() bool {
+			sr, err := db.store.GetStepRun(t.Context(), "prj_1", r.ID, "wait")
+			return err == nil && sr.Status == driveway.StepSucceeded
+		})
+		got, _ := db.store.GetRun(t.Context(), "prj_1", r.ID)
+		if got.Status != driveway.RunCancelled {
+			t.Fatalf("cancelled run is %s", got.Status)
+		}
+		if _, err := db.store.GetStepRun(t.Context(), "prj_1", r.ID, "then"); driveway.ErrorCode(err) != driveway.ENOTFOUND {
+			t.Fatalf("a step after the cancel ran: %v", err)
+		}
+		if err := n.engine.Cancel(t.Context(), "prj_1", r.ID); driveway.ErrorCode(err) != driveway.ECONFLICT {
+			t.Fatalf("second Cancel = %v, want ECONFLICT", err)
 		}
 	})
 }
