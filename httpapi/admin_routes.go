@@ -30,6 +30,15 @@ func (s *Server) adminRoutes() []route {
 		{"GET", "/api/v1/projects/{pid}/api-keys", h(s.listAPIKeys)},
 		{"POST", "/api/v1/projects/{pid}/api-keys", h(s.createAPIKey)},
 		{"DELETE", "/api/v1/projects/{pid}/api-keys/{keyId}", h(s.revokeAPIKey)},
+		{"GET", "/api/v1/projects/{pid}/webhook-endpoints", h(s.listWebhookEndpoints)},
+		{"POST", "/api/v1/projects/{pid}/webhook-endpoints", h(s.createWebhookEndpoint)},
+		{"GET", "/api/v1/projects/{pid}/webhook-endpoints/{eid}", h(s.getWebhookEndpoint)},
+		{"PATCH", "/api/v1/projects/{pid}/webhook-endpoints/{eid}", h(s.updateWebhookEndpoint)},
+		{"DELETE", "/api/v1/projects/{pid}/webhook-endpoints/{eid}", h(s.deleteWebhookEndpoint)},
+		{"POST", "/api/v1/projects/{pid}/webhook-endpoints/{eid}/rotate-secret", h(s.rotateWebhookSecret)},
+		{"GET", "/api/v1/projects/{pid}/webhook-deliveries", h(s.listWebhookDeliveries)},
+		{"GET", "/api/v1/projects/{pid}/webhook-deliveries/{did}", h(s.getWebhookDelivery)},
+		{"POST", "/api/v1/projects/{pid}/webhook-deliveries/{did}/redeliver", h(s.redeliverWebhook)},
 	}
 }
 

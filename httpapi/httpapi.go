@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/webhook"
 )
 
 // Server holds what the handlers need. Build it in cmd/driveway, then call
@@ -44,6 +45,9 @@ type Server struct {
 	// Connect, when set, registers the SDK API, the install flow (/oauth)
 	// and the Connect Portal (/connect/) on the root mux (package connect).
 	Connect interface{ Register(mux *http.ServeMux) }
+	// Webhooks serves the outgoing-webhook admin routes; without it they
+	// answer 503.
+	Webhooks *webhook.Service
 
 	metrics *httpMetrics
 }
