@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
 )
 
@@ -61,6 +62,9 @@ type Options struct {
 	// Disconnect removes a user's OneDrive account (tokens, subscriptions)
 	// for the Connected Users page; the button answers 501 when nil.
 	Disconnect func(ctx context.Context, projectID, credentialID string) error
+	// Actions runs OneDrive actions for the Actions page's "try it" form;
+	// when nil, the page says that actions are not available.
+	Actions *action.Executor
 }
 
 type handler struct {
@@ -115,6 +119,7 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys/{kid}/revoke", h.action(h.revokeAPIKey))
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/users", h.page(h.usersPage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/users/credentials/{cid}/disconnect", h.action(h.disconnect))
+	h.actionRoutes(mux)
 	mux.HandleFunc(Prefix+"/", h.notFound)
 	return mux
 }
