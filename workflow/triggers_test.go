@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/drivewayhq/driveway"
 )
 
@@ -153,6 +155,29 @@ func TestIntegrationEnabledAndFileChange(t *testing.T) {
 			if err != nil || string(sr.Output) != want {
 				t.Fatalf("output %s (%v), want %s", sr.Output, err, want)
 			}
+		}
+	})
+}
+
+func TestUserWorkflows(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		n := startNode(t, db, newSteps(), jobs0(), Config{})
+		project(t, db.store, "prj_1", "u1")
+		save(t, n.engine, "prj_1", `{"id": "a", "name": "A", "trigger": {"type": "request"}, "steps": [{"id": "s", "type": "echo"}]}`)
+		save(t, n.engine, "prj_1", `{"id": "b", "name": "B", "defaultEnabled": false, "trigger": {"type": "request"},
+			"steps": [{"id": "s", "type": "echo"}]}`)
+		if err := db.store.SetWorkflowEnabled(t.Context(), "prj_1", "a", "u1", false); err != nil {
+			t.Fatalf("SetWorkflowEnabled: %v", err)
+		}
+		got, err := n.engine.UserWorkflows(t.Context(), "prj_1", "u1")
+		if err != nil {
+			t.Fatalf("UserWorkflows: %v", err)
+		}
+		want := map[string]WorkflowMeta{"a": {ID: "a", Description: "A", DefaultEnabled: true, Enabled: false},
+			"b": {ID: "b", Description: "B", DefaultEnabled: false, Enabled: false}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("UserWorkflows (-want +got):\n%s", diff)
 		}
 	})
 }
