@@ -35,6 +35,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/webhook"
 )
 
 // Prefix is the path the dashboard is served under; mount the handler of New
@@ -65,6 +66,9 @@ type Options struct {
 	// Actions runs OneDrive actions for the Actions page's "try it" form;
 	// when nil, the page says that actions are not available.
 	Actions *action.Executor
+	// Webhooks manages outgoing webhook endpoints and deliveries for the
+	// Webhooks page; when nil, the page says they are not configured.
+	Webhooks *webhook.Service
 }
 
 type handler struct {
@@ -120,6 +124,7 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/users", h.page(h.usersPage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/users/credentials/{cid}/disconnect", h.action(h.disconnect))
 	h.actionRoutes(mux)
+	h.webhookRoutes(mux)
 	mux.HandleFunc(Prefix+"/", h.notFound)
 	return mux
 }
