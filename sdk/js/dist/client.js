@@ -387,7 +387,7 @@ export class DrivewayConnect {
     /** Turns a failed proxy response into GraphError, NotConnectedError or DrivewayError. */
     async proxyError(integration, res) {
         const body = await readJSON(res);
-        const s = summarize(body, res);
+        const s = summarize(body);
         if (!s.fromDriveway && s.code)
             return graphError(res, body, s);
         const details = { status: res.status, code: s.code, body };

@@ -28,11 +28,12 @@ export declare function readJSON(res: Response): Promise<unknown>;
 /** Returns seconds from a Retry-After header (seconds or an HTTP date). */
 export declare function retryAfter(res: Response): number | undefined;
 /**
- * summarize reads the error shapes the SDK meets: Driveway's
- * `{error:{code,message}}`, the Paragon style `{statusCode,message,code}`,
- * and Graph's `{error:{code,message,innerError}}`.
+ * summarize reads the error shapes the SDK meets: the Paragon style
+ * `{statusCode,message,code}` of Driveway's SDK API and proxy (which adds
+ * Graph's envelope beside it), Driveway's admin `{error:{code,message}}`,
+ * and Graph's own `{error:{code,message,innerError}}`.
  */
-export declare function summarize(body: unknown, res: Response): ErrorSummary;
+export declare function summarize(body: unknown): ErrorSummary;
 /** A DrivewayError for a non-2xx answer of the SDK API. */
 export declare function apiError(res: Response, body: unknown): DrivewayError;
 /** A GraphError for an error Graph produced, passed through by the proxy. */

@@ -77,14 +77,14 @@ function str(v) {
     return undefined;
 }
 /**
- * summarize reads the error shapes the SDK meets: Driveway's
- * `{error:{code,message}}`, the Paragon style `{statusCode,message,code}`,
- * and Graph's `{error:{code,message,innerError}}`.
+ * summarize reads the error shapes the SDK meets: the Paragon style
+ * `{statusCode,message,code}` of Driveway's SDK API and proxy (which adds
+ * Graph's envelope beside it), Driveway's admin `{error:{code,message}}`,
+ * and Graph's own `{error:{code,message,innerError}}`.
  */
-export function summarize(body, res) {
-    const marked = res.headers.get("X-Driveway-Error") !== null;
+export function summarize(body) {
     if (!body || typeof body !== "object")
-        return { fromDriveway: marked };
+        return { fromDriveway: false };
     const b = body;
     if (typeof b.message === "string") {
         return { message: b.message, code: str(b.code), fromDriveway: true };
@@ -97,17 +97,17 @@ export function summarize(body, res) {
             message: str(e.message),
             code,
             requestId: str(inner?.["request-id"]) ?? str(e.requestId),
-            fromDriveway: marked || (code !== undefined && drivewayCodes.has(code)),
+            fromDriveway: code !== undefined && drivewayCodes.has(code),
         };
     }
     if (typeof b.error === "string") {
-        return { message: str(b.error_description) ?? b.error, code: b.error, fromDriveway: marked };
+        return { message: str(b.error_description) ?? b.error, code: b.error, fromDriveway: false };
     }
-    return { fromDriveway: marked };
+    return { fromDriveway: false };
 }
 /** A DrivewayError for a non-2xx answer of the SDK API. */
 export function apiError(res, body) {
-    const s = summarize(body, res);
+    const s = summarize(body);
     return new DrivewayError(s.message ?? `Driveway answered ${res.status} ${res.statusText}`.trim(), {
         status: res.status,
         code: s.code,

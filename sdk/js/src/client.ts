@@ -426,7 +426,7 @@ export class DrivewayConnect {
   /** Turns a failed proxy response into GraphError, NotConnectedError or DrivewayError. */
   private async proxyError(integration: string, res: Response): Promise<DrivewayError> {
     const body = await readJSON(res);
-    const s = summarize(body, res);
+    const s = summarize(body);
     if (!s.fromDriveway && s.code) return graphError(res, body, s);
     const details = { status: res.status, code: s.code, body };
     if (res.status === 401 || res.status === 403 || res.status === 404 || s.code === "not_connected") {

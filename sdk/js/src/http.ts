@@ -88,13 +88,13 @@ function str(v: unknown): string | undefined {
 }
 
 /**
- * summarize reads the error shapes the SDK meets: Driveway's
- * `{error:{code,message}}`, the Paragon style `{statusCode,message,code}`,
- * and Graph's `{error:{code,message,innerError}}`.
+ * summarize reads the error shapes the SDK meets: the Paragon style
+ * `{statusCode,message,code}` of Driveway's SDK API and proxy (which adds
+ * Graph's envelope beside it), Driveway's admin `{error:{code,message}}`,
+ * and Graph's own `{error:{code,message,innerError}}`.
  */
-export function summarize(body: unknown, res: Response): ErrorSummary {
-  const marked = res.headers.get("X-Driveway-Error") !== null;
-  if (!body || typeof body !== "object") return { fromDriveway: marked };
+export function summarize(body: unknown): ErrorSummary {
+  if (!body || typeof body !== "object") return { fromDriveway: false };
   const b = body as Record<string, unknown>;
   if (typeof b.message === "string") {
     return { message: b.message, code: str(b.code), fromDriveway: true };
@@ -107,18 +107,18 @@ export function summarize(body: unknown, res: Response): ErrorSummary {
       message: str(e.message),
       code,
       requestId: str(inner?.["request-id"]) ?? str(e.requestId),
-      fromDriveway: marked || (code !== undefined && drivewayCodes.has(code)),
+      fromDriveway: code !== undefined && drivewayCodes.has(code),
     };
   }
   if (typeof b.error === "string") {
-    return { message: str(b.error_description) ?? b.error, code: b.error, fromDriveway: marked };
+    return { message: str(b.error_description) ?? b.error, code: b.error, fromDriveway: false };
   }
-  return { fromDriveway: marked };
+  return { fromDriveway: false };
 }
 
 /** A DrivewayError for a non-2xx answer of the SDK API. */
 export function apiError(res: Response, body: unknown): DrivewayError {
-  const s = summarize(body, res);
+  const s = summarize(body);
   return new DrivewayError(s.message ?? `Driveway answered ${res.status} ${res.statusText}`.trim(), {
     status: res.status,
     code: s.code,

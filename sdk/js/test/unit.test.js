@@ -103,13 +103,13 @@ test("decodeBody returns JSON, undefined for 204, and a Blob for bytes", async (
 });
 
 test("summarize tells Driveway's errors from Graph's", () => {
-  const res = new Response("", { status: 404 });
-  const graph = summarize({ error: { code: "itemNotFound", message: "gone", innerError: { "request-id": "r1" } } }, res);
+  const graph = summarize({ error: { code: "itemNotFound", message: "gone", innerError: { "request-id": "r1" } } });
   assert.deepEqual(graph, { message: "gone", code: "itemNotFound", requestId: "r1", fromDriveway: false });
-  assert.equal(summarize({ error: { code: "not_found", message: "no" } }, res).fromDriveway, true);
-  assert.equal(summarize({ statusCode: 400, message: "bad", code: "7210" }, res).code, "7210");
-  const marked = new Response("", { status: 401, headers: { "X-Driveway-Error": "1" } });
-  assert.equal(summarize({ error: { code: "InvalidAuthenticationToken" } }, marked).fromDriveway, true);
+  assert.equal(summarize({ error: { code: "not_found", message: "no" } }).fromDriveway, true);
+  const proxyOwn = summarize({ statusCode: 401, code: "unauthorized", message: "reconnect", error: { code: "unauthorized" } });
+  assert.deepEqual(proxyOwn, { message: "reconnect", code: "unauthorized", fromDriveway: true });
+  assert.equal(summarize({ statusCode: 400, message: "bad", code: "7210" }).code, "7210");
+  assert.deepEqual(summarize("not an object"), { fromDriveway: false });
 });
 
 test("GraphError carries status, Graph's code and request id", () => {
