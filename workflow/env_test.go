@@ -45,7 +45,9 @@ func engines(t *testing.T, fn func(t *testing.T, db *testDB)) {
 	})
 }
 
-func testSealer(t *testing.T) driveway.Sealer {
+func testSealer(t *testing.T) driveway.Sealer { return testSealerB(t) }
+
+func testSealerB(t testing.TB) driveway.Sealer {
 	t.Helper()
 	spec, err := secret.GenerateKey()
 	if err != nil {
@@ -144,7 +146,9 @@ func startNodeFull(t *testing.T, db *testDB, st *steps, actions ActionRunner, qc
 	return n
 }
 
-func quietLogger(t *testing.T) *slog.Logger {
+func quietLogger(t *testing.T) *slog.Logger { return quietLoggerB(t) }
+
+func quietLoggerB(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
