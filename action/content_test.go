@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -199,17 +198,4 @@ func TestMultipartSave(t *testing.T) {
 	if status != 400 || !strings.Contains(string(raw), `"field":"size"`) {
 		t.Fatalf("no size: %d %s", status, raw)
 	}
-}
-
-// multipartBody streams the parts action, parameters and file (from r)
-// through a pipe, so nothing is buffered.
-func multipartBody(t testing.TB, params, filename string, r io.Reader) (io.Reader, string) {
-	t.Helper()
-	pr, pw := io.Pipe()
-	mw := newMultipart(pw)
-	go func() {
-		err := mw.write("ONEDRIVE_SAVE_FILE", params, filename, r)
-		pw.CloseWithError(err)
-	}()
-	return pr, mw.contentType()
 }

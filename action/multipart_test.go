@@ -1,29 +1,26 @@
 package action_test
 
 import (
+	"bytes"
 	"io"
 	"mime/multipart"
+	"testing"
 )
 
-type multipartWriter struct{ w *multipart.Writer }
-
-func newMultipart(w io.Writer) *multipartWriter { return &multipartWriter{w: multipart.NewWriter(w)} }
-
-func (m *multipartWriter) contentType() string { return m.w.FormDataContentType() }
-
-func (m *multipartWriter) write(action, params, filename string, r io.Reader) error {
-	if err := m.w.WriteField("action", action); err != nil {
-		return err
-	}
-	if err := m.w.WriteField("parameters", params); err != nil {
-		return err
-	}
-	part, err := m.w.CreateFormFile("file", filename)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(part, r); err != nil {
-		return err
-	}
-	return m.w.Close()
+// multipartBody returns a multipart Save File body (parts action,
+// parameters and file, the file's size bytes read from r as the body is
+// sent) and its content type. Its length is known, as curl -F sends it.
+func multipartBody(t testing.TB, params, filename string, r io.Reader) (io.Reader, string) {
+	t.Helper()
+	var head bytes.Buffer
+	w := multipart.NewWriter(&head)
+	must(t, "action part", w.WriteField("action", "ONEDRIVE_SAVE_FILE"))
+	must(t, "parameters part", w.WriteField("parameters", params))
+	_, err := w.CreateFormFile("file", filename)
+	must(t, "file part", err)
+	n := head.Len()
+	must(t, "close", w.Close())
+	tail := bytes.Clone(head.Bytes()[n:])
+	head.Truncate(n)
+	return io.MultiReader(&head, r, bytes.NewReader(tail)), w.FormDataContentType()
 }

@@ -116,10 +116,11 @@ func requestOutput(rec *capped) RequestOutput {
 			out.Headers[strings.ToLower(k)] = res.Header.Get(k)
 		}
 	}
+	b := rec.Body.Bytes()
 	if out.Status/100 == 3 {
 		delete(out.Headers, "location") // a pre-authenticated URL: a secret
+		b = nil
 	}
-	b := rec.Body.Bytes()
 	switch {
 	case len(b) == 0:
 	case strings.Contains(res.Header.Get("Content-Type"), "json") && !rec.truncated && json.Unmarshal(b, &out.Body) == nil:

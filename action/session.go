@@ -145,7 +145,9 @@ func (e *Executor) httpClient() *http.Client {
 		return e.HTTP
 	}
 	e.httpOnce.Do(func() {
-		e.defaultHTTP = &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16}}
+		// Large buffers: upload fragments go out in fewer, larger writes.
+		e.defaultHTTP = &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16,
+			WriteBufferSize: 256 << 10, ReadBufferSize: 64 << 10, TLSHandshakeTimeout: 10 * time.Second, IdleConnTimeout: 90 * time.Second}}
 	})
 	return e.defaultHTTP
 }

@@ -55,7 +55,7 @@ func TestEmulatorChild(t *testing.T) {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
-func startChild(t *testing.T) childEmulator {
+func startChild(t testing.TB) childEmulator {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEmulatorChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
