@@ -110,11 +110,11 @@ func TestRunOverHTTP(t *testing.T) {
 	}
 	// Validation errors name the field.
 	for body, field := range map[string]string{
-		`{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{}}`:                               "name",
-		`{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{"name":"x","colour":"red"}}`:      "colour",
+		`{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{}}`:                                "name",
+		`{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{"name":"x","colour":"red"}}`:       "colour",
 		`{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{"name":"x","conflictBehavior":1}}`: "conflictBehavior",
-		`{"action":"ONEDRIVE_LIST_CONTENTS","parameters":{"pageSize":0}}`:                   "pageSize",
-		`{"action":"ONEDRIVE_NOPE","parameters":{}}`:                                        "action",
+		`{"action":"ONEDRIVE_LIST_CONTENTS","parameters":{"pageSize":0}}`:                    "pageSize",
+		`{"action":"ONEDRIVE_NOPE","parameters":{}}`:                                         "action",
 	} {
 		status, _, raw := b.post(t, base+"/tools", strings.NewReader(body), "application/json", nil)
 		var e action.Body
