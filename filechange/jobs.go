@@ -98,7 +98,9 @@ type renewWorker struct {
 }
 
 func (w *renewWorker) Work(ctx context.Context, job *river.Job[RenewArgs]) error {
-	return w.s.Renew(ctx, job.Args.ProjectID, job.Args.CredentialID)
+	return w.s.renew(ctx, job.Args.ProjectID, job.Args.CredentialID, func(ctx context.Context, tx driveway.Tx) error {
+		return jobs.CompleteTx(ctx, tx, job)
+	})
 }
 
 type sweepWorker struct {

@@ -13,6 +13,13 @@ import (
 // no longer knows it. A failure is recorded on the watch (status failed,
 // with the reason) and retried after RetryAfter; Renew then returns nil.
 func (s *Service) Renew(ctx context.Context, projectID, credentialID string) error {
+	return s.renew(ctx, projectID, credentialID, nil)
+}
+
+// renew is Renew; finish (when set) completes the renewal job in the
+// transaction that stores the outcome, so that a renewal marked due after
+// it inserts a new job instead of colliding with this running one.
+func (s *Service) renew(ctx context.Context, projectID, credentialID string, finish finisher) error {
 	w, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
 	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
 		return nil
@@ -21,36 +28,42 @@ func (s *Service) Renew(ctx context.Context, projectID, credentialID string) err
 		return err
 	}
 	if !s.push {
-		w.Status, w.Reason, w.RenewAt = driveway.WatchPolling, "", time.Time{}
-		return ignoreConflict(s.o.Store.UpdateDriveWatch(ctx, w))
+		return s.store(ctx, w, finish, func(cur *driveway.DriveWatch) {
+			cur.Status, cur.Reason, cur.RenewAt = driveway.WatchPolling, "", time.Time{}
+		})
 	}
 	tok, _, err := s.o.Tokens.AccessToken(ctx, projectID, credentialID)
 	if err != nil {
-		return s.renewFailed(ctx, w, "credential_invalid", driveway.ErrorCode(err) == driveway.EFORBIDDEN, err)
+		return s.renewFailed(ctx, w, finish, "credential_invalid", driveway.ErrorCode(err) == driveway.EFORBIDDEN, err)
 	}
 	exp := s.now().Add(s.o.Lifetime).Truncate(time.Second)
 	if w.SubscriptionID != "" {
 		sub, err := s.renewSubscription(ctx, tok, w.SubscriptionID, exp)
 		if err == nil {
-			return s.renewed(ctx, w, sub.ID, w.ClientState, sub.ExpirationDateTime, false)
+			return s.renewed(ctx, w, finish, sub.ID, w.ClientState, sub.ExpirationDateTime, false)
 		}
 		if !isGone(err) {
-			return s.renewFailed(ctx, w, reasonOf(err), true, err)
+			return s.renewFailed(ctx, w, finish, reasonOf(err), true, err)
 		}
 		s.o.Logger.Info("filechange: subscription gone, re-creating", "project", projectID, "credential", credentialID)
 	}
 	cs := newClientState()
 	sub, err := s.createSubscription(ctx, tok, cs, exp)
 	if err != nil {
-		return s.renewFailed(ctx, w, reasonOf(err), true, err)
+		return s.renewFailed(ctx, w, finish, reasonOf(err), true, err)
 	}
-	return s.renewed(ctx, w, sub.ID, cs, sub.ExpirationDateTime, true)
+	return s.renewed(ctx, w, finish, sub.ID, cs, sub.ExpirationDateTime, true)
 }
 
 // renewed stores the live subscription; a new one also owes a delta round
 // (notifications may have been missed while there was none).
-func (s *Service) renewed(ctx context.Context, w *driveway.DriveWatch, id, clientState string, exp time.Time, created bool) error {
+func (s *Service) renewed(ctx context.Context, w *driveway.DriveWatch, finish finisher, id, clientState string, exp time.Time, created bool) error {
 	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		if finish != nil {
+			if err := finish(ctx, tx); err != nil {
+				return err
+			}
+		}
 		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
 		if err != nil {
 			return ignoreNotFound(err)
@@ -68,19 +81,32 @@ func (s *Service) renewed(ctx context.Context, w *driveway.DriveWatch, id, clien
 }
 
 // renewFailed records the failure and schedules the next attempt.
-func (s *Service) renewFailed(ctx context.Context, w *driveway.DriveWatch, reason string, retry bool, cause error) error {
+func (s *Service) renewFailed(ctx context.Context, w *driveway.DriveWatch, finish finisher, reason string, retry bool, cause error) error {
 	s.o.Logger.Warn("filechange: subscription renewal failed", "project", w.ProjectID, "credential", w.CredentialID,
 		"reason", reason, "err", cause)
-	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
-		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
-		if err != nil {
-			return ignoreNotFound(err)
-		}
+	return s.store(ctx, w, finish, func(cur *driveway.DriveWatch) {
 		cur.Status, cur.Reason = driveway.WatchFailed, reason
 		cur.RenewAt = s.now().Add(s.o.RetryAfter)
 		if !retry {
 			cur.RenewAt = time.Time{} // the user must reconnect; reconnecting reconciles
 		}
+	})
+}
+
+// store re-reads the watch in a transaction, applies set, writes it, and
+// completes the job (finish) in the same transaction.
+func (s *Service) store(ctx context.Context, w *driveway.DriveWatch, finish finisher, set func(*driveway.DriveWatch)) error {
+	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		if finish != nil {
+			if err := finish(ctx, tx); err != nil {
+				return err
+			}
+		}
+		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		set(cur)
 		return tx.UpdateDriveWatch(ctx, cur)
 	})
 }

@@ -1,0 +1,182 @@
+package filechange
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/google/go-cmp/cmp"
+)
+
+// countKinds checks that every want event was recorded exactly once and
+// nothing else was.
+func exactlyOnce(t *testing.T, got, want []seen) {
+	t.Helper()
+	sortSeen(got)
+	sortSeen(want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("events (-want +got):\n%s", d)
+	}
+}
+
+func TestDroppedNotificationsSafetyDelta(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnv(t, db, Options{})
+		e.watchReady()
+		e.emu.DropNotifications(0.2)
+		var want []seen
+		for i := range 30 {
+			p := fmt.Sprintf("/f%02d.txt", i)
+			if _, err := e.emu.WriteFile(e.user.ID, p, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, seen{"onedrive.file.created", p})
+		}
+		// The notifications that got through may have delivered everything
+		// already; the safety delta must deliver whatever they did not.
+		if _, err := e.svc.SafetyDelta(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		e.waitEvents(len(want))
+		exactlyOnce(t, e.settle(), want)
+		t.Logf("notifications: %v", e.emu.Counters().Notifications)
+	})
+}
+
+func TestDeltaTokenInvalidatedResync(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnv(t, db, Options{})
+		u := e.user.ID
+		for _, p := range []string{"/keep.txt", "/before.txt", "/gone.txt"} {
+			if _, err := e.emu.WriteFile(u, p, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.emu.MakeFolder(u, "/Dir"); err != nil {
+			t.Fatal(err)
+		}
+		e.watchReady()
+		if _, err := e.emu.WriteFile(u, "/seen.txt", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		e.waitEvents(1)
+		e.emu.DropNotifications(1)
+		steps := []error{
+			e.emu.DeleteItem(u, "/gone.txt"),
+			func() error { _, err := e.emu.WriteFile(u, "/new.txt", []byte("x")); return err }(),
+			func() error { _, err := e.emu.RenameItem(u, "/before.txt", "after.txt"); return err }(),
+			func() error { _, err := e.emu.MoveItem(u, "/seen.txt", "/Dir"); return err }(),
+			func() error { _, err := e.emu.WriteFile(u, "/keep.txt", []byte("edited")); return err }(),
+		}
+		for _, err := range steps {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(t, e.emu.InvalidateDeltaTokens(e.user.DriveID))
+		e.emu.DropNotifications(0)
+		if _, err := e.svc.SafetyDelta(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		want := []seen{{"onedrive.file.created", "/seen.txt"}, {"onedrive.file.deleted", "/gone.txt"},
+			{"onedrive.file.created", "/new.txt"}, {"onedrive.file.renamed", "/after.txt"},
+			{"onedrive.file.moved", "/Dir/seen.txt"}, {"onedrive.file.updated", "/keep.txt"}}
+		e.waitEvents(len(want))
+		exactlyOnce(t, e.settle(), want)
+	})
+}
+
+func TestNinetyDaysNoSubscriptionExpires(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnv(t, db, Options{})
+		e.watchReady()
+		ids := map[string]bool{}
+		renewals := 0
+		for day := 0.0; day < 90; day += 0.5 {
+			e.clock.Advance(12 * time.Hour)
+			n, err := e.svc.RenewDue(t.Context())
+			must(t, err)
+			renewals += n
+			if n > 0 {
+				defer func() {
+					if t.Failed() {
+						w := e.watch()
+						t.Logf("day %.1f watch %s %q renewAt %v expires %v now %v", day, w.Status, w.Reason, w.RenewAt, w.ExpiresAt, e.clock.Now())
+						e.dumpJobs()
+					}
+				}()
+				waitFor(t, "renewal", 20*time.Second, func() bool {
+					w := e.watch()
+					return w.Status == driveway.WatchActive && !w.RenewAt.IsZero()
+				})
+			}
+			w := e.watch()
+			ids[w.SubscriptionID] = true
+			if !w.ExpiresAt.After(e.clock.Now()) {
+				t.Fatalf("day %.1f: subscription expired at %v", day, w.ExpiresAt)
+			}
+			if code := e.getSubscription(w.SubscriptionID); code != http.StatusOK {
+				t.Fatalf("day %.1f: Graph answered %d for the subscription", day, code)
+			}
+			if day == 45 { // Graph lost it: the next renewal re-creates it
+				e.deleteSubscription(w.SubscriptionID)
+				w.RenewAt = e.clock.Now()
+				must(t, db.store.UpdateDriveWatch(t.Context(), w))
+			}
+		}
+		if renewals < 3 {
+			t.Fatalf("renewals = %d over 90 days, want at least 3", renewals)
+		}
+		if len(ids) != 2 {
+			t.Fatalf("subscription ids = %d, want 2 (one re-created)", len(ids))
+		}
+		if _, err := e.emu.WriteFile(e.user.ID, "/late.txt", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.waitEvents(1); !slices.Contains(got, seen{"onedrive.file.created", "/late.txt"}) {
+			t.Fatalf("events after 90 days: %v", got)
+		}
+	})
+}
+
+func TestReauthorizationRequired(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnv(t, db, Options{})
+		e.watchReady()
+		before := e.watch()
+		e.clock.Advance(time.Hour)
+		if !e.emu.RequireReauthorization(before.SubscriptionID) {
+			t.Fatal("emulator does not know the subscription")
+		}
+		waitFor(t, "renewal after reauthorizationRequired", 20*time.Second, func() bool {
+			return e.watch().ExpiresAt.After(before.ExpiresAt)
+		})
+	})
+}
+
+func (e *env) graphCall(method, path string) int {
+	tok, _, err := e.tokens.AccessToken(e.t.Context(), pid, cred)
+	must(e.t, err)
+	req, err := http.NewRequestWithContext(e.t.Context(), method, e.emu.GraphURL()+path, nil)
+	must(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	must(e.t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (e *env) getSubscription(id string) int { return e.graphCall("GET", "/subscriptions/"+id) }
+
+func (e *env) deleteSubscription(id string) {
+	if code := e.graphCall("DELETE", "/subscriptions/"+id); code != http.StatusNoContent {
+		e.t.Fatalf("delete subscription: %d", code)
+	}
+}
