@@ -67,26 +67,31 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		d.ResponseCode, d.Error = 0, "endpoint disabled"
 		return s.finish(ctx, job, d, driveway.DeliveryDead)
 	}
-	code, reason := s.send(ctx, ep, d)
+	code, reason, wait := s.send(ctx, ep, d)
 	if ctx.Err() != nil {
 		return fmt.Errorf("deliver webhook: interrupted: %w", ctx.Err()) // nothing recorded: the attempt is made again
 	}
-	return s.record(ctx, job, d, code, reason)
+	return s.record(ctx, job, d, code, reason, wait)
 }
 
-// record writes the outcome of an attempt and schedules the next one.
-func (s *Service) record(ctx context.Context, job *river.Job[DeliverArgs], d *driveway.WebhookDelivery, code int, reason string) error {
+// record writes the outcome of an attempt and schedules the next one, no
+// sooner than the receiver's Retry-After (wait). A 410 Gone disables the
+// endpoint (per Standard Webhooks) and kills the delivery.
+func (s *Service) record(ctx context.Context, job *river.Job[DeliverArgs], d *driveway.WebhookDelivery, code int, reason string, wait time.Duration) error {
 	d.Attempts++
 	d.LastAttemptAt, d.ResponseCode, d.Error = s.now(), code, reason
 	switch {
 	case reason == "":
 		return s.finish(ctx, job, d, driveway.DeliverySucceeded)
-	case d.Attempts >= s.attempts() || code == http.StatusGone:
+	case code == http.StatusGone:
+		s.cfg.Logger.WarnContext(ctx, "webhook endpoint answered 410 Gone: disabled", "project", d.ProjectID, "endpoint", d.EndpointID)
+		return s.finish(ctx, job, d, driveway.DeliveryDead)
+	case d.Attempts >= s.attempts():
 		s.cfg.Logger.WarnContext(ctx, "webhook delivery dead", "project", d.ProjectID, "delivery", d.ID,
 			"endpoint", d.EndpointID, "attempts", d.Attempts, "code", code, "reason", reason)
 		return s.finish(ctx, job, d, driveway.DeliveryDead)
 	}
-	delay := max(s.cfg.Schedule[d.Attempts-1], time.Millisecond)
+	delay := max(s.cfg.Schedule[d.Attempts-1], wait, time.Millisecond)
 	d.Status, d.NextAttemptAt = driveway.DeliveryFailed, d.LastAttemptAt.Add(delay)
 	if err := s.store.UpdateWebhookDelivery(ctx, d); err != nil {
 		return fmt.Errorf("record webhook attempt: %w", err)
@@ -94,21 +99,40 @@ func (s *Service) record(ctx context.Context, job *river.Job[DeliverArgs], d *dr
 	return river.JobSnooze(delay)
 }
 
-// finish records a final status and completes the job in one transaction.
+// finish records a final status and completes the job in one transaction;
+// after a 410 it also disables the endpoint.
 func (s *Service) finish(ctx context.Context, job *river.Job[DeliverArgs], d *driveway.WebhookDelivery, status string) error {
 	d.Status, d.NextAttemptAt = status, time.Time{}
 	return s.store.WithTx(ctx, func(tx driveway.Tx) error {
 		if err := tx.UpdateWebhookDelivery(ctx, d); err != nil {
 			return fmt.Errorf("record webhook outcome: %w", err)
 		}
+		if d.ResponseCode == http.StatusGone {
+			if err := disableEndpoint(ctx, tx, d.ProjectID, d.EndpointID); err != nil {
+				return err
+			}
+		}
 		return jobs.CompleteTx(ctx, tx, job)
 	})
 }
 
+func disableEndpoint(ctx context.Context, tx driveway.Tx, projectID, id string) error {
+	ep, err := tx.GetWebhookEndpoint(ctx, projectID, id)
+	if err != nil {
+		return fmt.Errorf("disable webhook endpoint: %w", err)
+	}
+	ep.Enabled = false
+	if err := tx.UpdateWebhookEndpoint(ctx, ep); err != nil {
+		return fmt.Errorf("disable webhook endpoint: %w", err)
+	}
+	return nil
+}
+
 // send makes one signed POST and returns the status code (0 when none came
-// back) and a short reason, "" for a 2xx. The reason never holds the URL
-// (customers put tokens in query strings) or a secret.
-func (s *Service) send(ctx context.Context, ep *driveway.WebhookEndpoint, d *driveway.WebhookDelivery) (int, string) {
+// back), a short reason ("" for a 2xx) and the Retry-After of a 429 or 503.
+// The reason never holds the URL (customers put tokens in query strings)
+// or a secret.
+func (s *Service) send(ctx context.Context, ep *driveway.WebhookEndpoint, d *driveway.WebhookDelivery) (int, string, time.Duration) {
 	var values []string
 	for _, sec := range activeSecrets(ep.Secrets, s.now()) {
 		values = append(values, sec.Value)
@@ -116,11 +140,11 @@ func (s *Service) send(ctx context.Context, ep *driveway.WebhookEndpoint, d *dri
 	ts := s.cfg.Now()
 	sig, err := Sign(values, d.EventID, ts, d.Payload)
 	if err != nil {
-		return 0, "no usable signing secret"
+		return 0, "no usable signing secret", 0
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(d.Payload))
 	if err != nil {
-		return 0, "bad endpoint URL"
+		return 0, "bad endpoint URL", 0
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Driveway-Webhooks/1")
@@ -129,17 +153,31 @@ func (s *Service) send(ctx context.Context, ep *driveway.WebhookEndpoint, d *dri
 	req.Header.Set(HeaderSignature, sig)
 	resp, err := s.clientFor(ep.URL).Do(req)
 	if err != nil {
-		return 0, failureReason(err)
+		return 0, failureReason(err), 0
 	}
 	defer resp.Body.Close()
-	_, rerr := io.Copy(io.Discard, resp.Body)
-	switch {
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return resp.StatusCode, "HTTP " + strconv.Itoa(resp.StatusCode)
-	case rerr != nil:
-		return resp.StatusCode, failureReason(rerr)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain)) // lets the connection be reused; the body is not used
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, "HTTP " + strconv.Itoa(resp.StatusCode), retryAfter(resp)
 	}
-	return resp.StatusCode, ""
+	return resp.StatusCode, "", 0
+}
+
+// maxDrain is how much of a response body is read before the connection
+// is closed.
+const maxDrain = 64 << 10
+
+// retryAfter returns the wait a 429 or 503 asks for in seconds, at most a
+// day; 0 when none.
+func retryAfter(resp *http.Response) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0
+	}
+	n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(time.Duration(n)*time.Second, 24*time.Hour)
 }
 
 // failureReason names a transport failure in a few words.

@@ -153,3 +153,55 @@ func TestDeliverRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliverGoneDisablesEndpoint: a 410 kills the delivery at once and
+// disables the endpoint.
+func TestDeliverGoneDisablesEndpoint(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		rc := newReceiver(t, status(http.StatusGone))
+		n := newNode(t, db, webhookConfig())
+		n.start(t)
+		pid := project(t, db.store)
+		ep, _ := endpoint(t, n.svc, pid, rc.URL, nil)
+		e := event(t, db, n.svc, pid, driveway.EventCredentialDisconnected, true)
+		d := waitDelivery(t, n.svc, pid, ep.ID, e.ID, driveway.DeliveryDead)
+		if d.Attempts != 1 || d.ResponseCode != http.StatusGone {
+			t.Fatalf("delivery = attempts %d, code %d; want 1, 410", d.Attempts, d.ResponseCode)
+		}
+		got, err := n.svc.GetEndpoint(t.Context(), pid, ep.ID)
+		if err != nil || got.Enabled {
+			t.Fatalf("endpoint after 410: enabled %v, %v", got != nil && got.Enabled, err)
+		}
+		if len(got.Secrets) != 1 || got.Secrets[0].Value != ep.Secrets[0].Value {
+			t.Fatalf("disabling changed the secrets")
+		}
+	})
+}
+
+// TestDeliverHonoursRetryAfter: a 429 with Retry-After: 1 delays the next
+// attempt by at least a second, beyond the compressed schedule.
+func TestDeliverHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			if n == 0 {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+			}
+		})
+		n := newNode(t, db, webhookConfig())
+		n.start(t)
+		pid := project(t, db.store)
+		ep, _ := endpoint(t, n.svc, pid, rc.URL, nil)
+		e := event(t, db, n.svc, pid, driveway.EventCredentialReconnected, true)
+		d := waitDelivery(t, n.svc, pid, ep.ID, e.ID, driveway.DeliverySucceeded)
+		got := rc.requests()
+		if d.Attempts != 2 || len(got) != 2 {
+			t.Fatalf("attempts %d, requests %d; want 2", d.Attempts, len(got))
+		}
+		if gap := got[1].at.Sub(got[0].at); gap < time.Second {
+			t.Fatalf("second attempt %s after the 429, want at least 1s", gap)
+		}
+	})
+}

@@ -23,8 +23,11 @@
 // the same webhook-id, which receivers use to drop duplicates. Order is not
 // guaranteed.
 //
-// Limits: 3xx is a failure (redirects are not followed); 410 Gone makes the
-// delivery dead at once; Retry-After is not honoured; the schedule has no
-// jitter. Endpoints are not disabled automatically after persistent
-// failure.
+// Receivers' answers: 2xx is success; 3xx is a failure (redirects are not
+// followed); 410 Gone kills the delivery and disables the endpoint; a 429 or
+// 503 with Retry-After (seconds) waits at least that long before the next
+// attempt.
+//
+// Limits: the schedule has no jitter, and endpoints that fail for long are
+// not disabled automatically (their deliveries die and stay listed).
 package webhook

@@ -123,3 +123,31 @@ func TestSignRejectsBadSecrets(t *testing.T) {
 		t.Errorf("Sign without secrets: no error")
 	}
 }
+
+// TestSignKnownAnswer: the test vector published with the Standard Webhooks
+// specification, checked against Sign and against the independent
+// verifier.
+func TestSignKnownAnswer(t *testing.T) {
+	t.Parallel()
+	const (
+		secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+		id     = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+		want   = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+	)
+	ts := time.Unix(1614265330, 0)
+	body := []byte(`{"test": 2432232314}`)
+	got, err := webhook.Sign([]string{secret}, id, ts, body)
+	if err != nil || got != want {
+		t.Fatalf("Sign = %q, %v; want %q", got, err, want)
+	}
+	h := http.Header{}
+	h.Set("webhook-id", id)
+	h.Set("webhook-timestamp", "1614265330")
+	h.Set("webhook-signature", "v1,bm90IHRoaXMgb25l "+want)
+	if err := verify(secret, h, body, ts.Add(time.Minute), tolerance); err != nil {
+		t.Fatalf("the verifier rejects the published vector: %v", err)
+	}
+	if err := verify(secret, h, body, ts.Add(tolerance+time.Minute), tolerance); err == nil {
+		t.Fatal("the verifier accepts the published vector long after its timestamp")
+	}
+}
