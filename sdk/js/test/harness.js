@@ -69,6 +69,8 @@ export async function startDriveway() {
     await waitFor("healthz", 30_000, async () => (await fetch(info.publicUrl + "/healthz")).ok);
   } catch (err) {
     child.kill();
+    await exited;
+    await rm(dir, { recursive: true, force: true });
     throw new Error(`driveway dev did not start: ${err.message}\n${stderr}`);
   }
   return {
