@@ -189,7 +189,7 @@ func download(ctx context.Context, c *call) (any, error) {
 	}
 	out := Downloaded{File: itemOf(it)}
 	if it.Size > c.inline {
-		link, exp, err := c.ex.signLink(c.sess, it.ID)
+		link, exp, err := c.ex.signLink(c.sess, it.ID, it.Name)
 		if err != nil {
 			return nil, err
 		}

@@ -63,7 +63,7 @@ func TestDownloadLink(t *testing.T) {
 	}
 	path := strings.TrimPrefix(link, b.front.URL)
 	status, hdr, raw := b.get(t, path, false)
-	if status != 200 || string(raw) != content || hdr.Get("Cache-Control") != "private, no-store" {
+	if status != 200 || string(raw) != content || hdr.Get("Cache-Control") != "private, no-store" || hdr.Get("Content-Disposition") != "attachment; filename=big.txt" {
 		t.Fatalf("link: %d %q", status, raw[:min(len(raw), 40)])
 	}
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, link, nil)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -77,6 +78,10 @@ type Executor struct {
 	// ChunkSize is the upload-session fragment size (default the drive
 	// client's, 10 MiB).
 	ChunkSize int64
+	// TokenRetryAfter, when set, tells how long Microsoft's token endpoint
+	// asked to wait when Tokens failed with ETHROTTLED (wire
+	// credential.RetryAfter); the action error then carries it.
+	TokenRetryAfter func(error) time.Duration
 	// Logger receives failures (never a token or content); default
 	// slog.Default().
 	Logger *slog.Logger
@@ -84,6 +89,7 @@ type Executor struct {
 	Now func() time.Time
 
 	clients     sync.Map // credential id + "\x00" + base → *microsoft.DriveClient
+	nclients    atomic.Int64
 	httpOnce    sync.Once
 	defaultHTTP *http.Client
 }

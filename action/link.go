@@ -28,6 +28,7 @@ type linkClaims struct {
 	DriveID string `json:"d,omitempty"`
 	SiteID  string `json:"s,omitempty"`
 	Item    string `json:"i"`
+	Name    string `json:"n,omitempty"`
 	Expires int64  `json:"e"`
 }
 
@@ -40,13 +41,13 @@ func (e *Executor) linkMAC(payload string) []byte {
 }
 
 // signLink returns a link to the content of item, valid for LinkTTL.
-func (e *Executor) signLink(s *session, item string) (string, time.Time, error) {
+func (e *Executor) signLink(s *session, item, name string) (string, time.Time, error) {
 	if len(e.LinkKey) < 32 || e.PublicURL == "" {
 		return "", time.Time{}, &Error{Err: driveway.Errorf(driveway.EUNAVAILABLE,
 			"the file is too large to return inline and download links are not configured on this server")}
 	}
 	exp := e.now().Add(e.linkTTL()).Truncate(time.Second)
-	b, _ := json.Marshal(linkClaims{Project: s.projectID, Cred: s.credID, DriveID: s.drive.DriveID, SiteID: s.drive.SiteID, Item: item, Expires: exp.Unix()})
+	b, _ := json.Marshal(linkClaims{Project: s.projectID, Cred: s.credID, DriveID: s.drive.DriveID, SiteID: s.drive.SiteID, Item: item, Name: name, Expires: exp.Unix()})
 	payload := base64.RawURLEncoding.EncodeToString(b)
 	tok := payload + "." + base64.RawURLEncoding.EncodeToString(e.linkMAC(payload))
 	return strings.TrimSuffix(e.PublicURL, "/") + "/projects/" + url.PathEscape(s.projectID) + "/actions/downloads/" + tok, exp, nil
@@ -95,9 +96,9 @@ func (e *Executor) ServeDownload(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": r.URL.Query().Get("name")}))
-	if r.URL.Query().Get("name") == "" {
-		h.Set("Content-Disposition", "attachment")
+	h.Set("Content-Disposition", "attachment")
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": c.Name}); c.Name != "" && cd != "" {
+		h.Set("Content-Disposition", cd)
 	}
 	h.Set("Accept-Ranges", "bytes")
 	if d.Length >= 0 {

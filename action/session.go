@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -43,7 +44,7 @@ func (e *Executor) session(ctx context.Context, p *driveway.Principal, credentia
 		return nil, &Error{Err: driveway.Errorf(driveway.ENOTFOUND, "no such OneDrive credential for this user")}
 	}
 	if err != nil {
-		return nil, credentialError(err)
+		return nil, e.tokenError(err)
 	}
 	client, err := e.client(ctx, p.ProjectID, cred.ID)
 	if err != nil {
@@ -116,7 +117,10 @@ func (e *Executor) client(ctx context.Context, projectID, credID string) (*micro
 		HTTP:    e.httpClient(),
 		Token: func(ctx context.Context) (string, error) {
 			tok, _, err := e.Tokens.AccessToken(ctx, projectID, credID)
-			return tok, credentialErrorOrNil(err)
+			if err != nil {
+				return "", e.tokenError(err)
+			}
+			return tok, nil
 		},
 		Invalidate: func(ctx context.Context, stale string) {
 			_, _, _ = e.Tokens.Invalidate(ctx, projectID, credID, stale)
@@ -129,16 +133,27 @@ func (e *Executor) client(ctx context.Context, projectID, credID string) (*micro
 	if err != nil {
 		return nil, err
 	}
+	if e.nclients.Add(1) > maxClients {
+		e.nclients.Store(0)
+		e.clients.Clear()
+	}
 	actual, _ := e.clients.LoadOrStore(key, c)
 	return actual.(*microsoft.DriveClient), nil
 }
 
-func credentialErrorOrNil(err error) error {
-	if err == nil {
-		return nil
+// tokenError is credentialError plus the token endpoint's Retry-After.
+func (e *Executor) tokenError(err error) error {
+	if driveway.ErrorCode(err) == driveway.ETHROTTLED && e.TokenRetryAfter != nil {
+		var de *driveway.Error
+		if errors.As(err, &de) {
+			return &Error{Err: de, RetryAfter: e.TokenRetryAfter(err)}
+		}
 	}
 	return credentialError(err)
 }
+
+// maxClients bounds the drive-client cache; past it the cache starts over.
+const maxClients = 10000
 
 func (e *Executor) httpClient() *http.Client {
 	if e.HTTP != nil {
