@@ -52,7 +52,10 @@ async function waitFor(what, deadlineMs, fn) {
 export async function startDriveway() {
   requireSetup();
   const dir = await mkdtemp(join(tmpdir(), "driveway-sdk-"));
-  const bin = await driveBinary(dir);
+  const bin = await driveBinary(dir).catch(async (err) => {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`go build ./cmd/driveway failed: ${err.stderr ?? err.message}`);
+  });
   const dataDir = join(dir, "data");
   const child = spawn(bin, ["dev", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--emulator-auto-consent"], {
     stdio: ["ignore", "ignore", "pipe"],
