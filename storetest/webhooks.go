@@ -172,6 +172,15 @@ func testWebhookDeliveries(t *testing.T, b *bundle) {
 
 	ok(t, "DeleteWebhookEndpoint", b.s.DeleteWebhookEndpoint(ctx, "prj_a", "whe1"))
 	eq(t, "after cascade", list(driveway.DeliveryFilter{}), []string{"whd2"})
+
+	// Deleting the project takes endpoints, deliveries and the outbox along.
+	ok(t, "AppendEvent", b.s.AppendEvent(ctx, &driveway.Event{ProjectID: "prj_a", ID: "evt9", Kind: "k"}))
+	ok(t, "DeleteProject", b.s.DeleteProject(ctx, "prj_a"))
+	out, err := b.s.ListWebhookOutbox(ctx, 10)
+	ok(t, "ListWebhookOutbox", err)
+	eq(t, "outbox after project delete", len(out), 0)
+	_, err = b.s.GetWebhookDelivery(ctx, "prj_a", "whd2")
+	code(t, "delivery after project delete", err, driveway.ENOTFOUND)
 }
 
 // testWebhookSecretsSealed: secrets are listed as sealed values, never

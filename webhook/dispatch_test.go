@@ -149,3 +149,41 @@ func TestNoEventLostOrDoubledAcrossCrash(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchConcurrent: several dispatchers sweeping the same outbox at
+// once (nodes sharing a Postgres) still make one delivery per (endpoint,
+// event).
+func TestDispatchConcurrent(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		const events, sweepers = 60, 4
+		n := newNode(t, db, webhookConfig()) // not started
+		pid := project(t, db.store)
+		endpoint(t, n.svc, pid, "http://127.0.0.1:9/a", nil)
+		endpoint(t, n.svc, pid, "http://127.0.0.1:9/b", nil)
+		for range events {
+			event(t, db, n.svc, pid, driveway.EventCredentialStatus, false)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, sweepers)
+		for range sweepers {
+			wg.Go(func() {
+				if _, err := n.svc.Dispatch(t.Context()); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("Dispatch: %v", err)
+		}
+		ds, err := n.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{Limit: 500})
+		if err != nil || len(ds) != 2*events {
+			t.Fatalf("deliveries = %d, %v; want %d", len(ds), err, 2*events)
+		}
+		if left, err := db.store.ListWebhookOutbox(t.Context(), 10); err != nil || len(left) != 0 {
+			t.Fatalf("outbox after the sweeps: %d events, %v", len(left), err)
+		}
+	})
+}
