@@ -36,12 +36,12 @@ func isGone(err error) bool {
 // createSubscription creates the drive-root subscription of the token's user.
 func (s *Service) createSubscription(ctx context.Context, token, clientState string, exp time.Time) (*graphSubscription, error) {
 	body := map[string]any{
-		"changeType":               "updated",
-		"notificationUrl":          s.o.PublicURL + NotifyPath,
-		"lifecycleNotificationUrl": s.o.PublicURL + LifecyclePath,
-		"resource":                 "/me/drive/root",
-		"expirationDateTime":       exp.UTC().Format(time.RFC3339),
-		"clientState":              clientState,
+		"changeType":                "updated",
+		"notificationUrl":           s.o.PublicURL + NotifyPath,
+		"lifecycleNotificationUrl":  s.o.PublicURL + LifecyclePath,
+		"resource":                  "/me/drive/root",
+		"expirationDateTime":        exp.UTC().Format(time.RFC3339),
+		"clientState":               clientState,
 		"latestSupportedTlsVersion": "v1_2",
 	}
 	var out graphSubscription
