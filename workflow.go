@@ -70,7 +70,7 @@ type StepRun struct {
 	RunID      string
 	Key        string
 	StepID     string
-	Path       string // the step's place in the definition ("3", "3.then.0")
+	Path       string // the step's place in the definition ("steps[3]", "steps[3].then[0]")
 	Status     string // StepRunning, StepSucceeded, StepFailed, StepSkipped
 	Input      json.RawMessage
 	Output     json.RawMessage

@@ -133,13 +133,13 @@ func testRuns(t *testing.T, b *bundle) {
 	ok(t, "CountRuns by user", err)
 	eq(t, "u1 succeeded", n, 1)
 
-	s := &driveway.StepRun{ProjectID: "prj_a", RunID: "run_2", Key: "list", StepID: "list", Path: "0",
+	s := &driveway.StepRun{ProjectID: "prj_a", RunID: "run_2", Key: "list", StepID: "list", Path: "steps[0]",
 		Status: driveway.StepRunning, Input: json.RawMessage(`{"path":"/"}`), Output: json.RawMessage(`null`),
 		Attempts: 1, StartedAt: at(time.Second)}
 	ok(t, "PutStepRun", b.s.PutStepRun(ctx, s))
 	s.Status, s.Output, s.Attempts, s.Error, s.FinishedAt = driveway.StepSucceeded, json.RawMessage(`[1,2]`), 2, "", at(2*time.Second)
 	ok(t, "PutStepRun replace", b.s.PutStepRun(ctx, s))
-	s2 := &driveway.StepRun{ProjectID: "prj_a", RunID: "run_2", Key: "each/0/save", StepID: "save", Path: "1.steps.0",
+	s2 := &driveway.StepRun{ProjectID: "prj_a", RunID: "run_2", Key: "each/0/save", StepID: "save", Path: "steps[1].steps[0]",
 		Status: driveway.StepFailed, Input: json.RawMessage(`{}`), Output: json.RawMessage(`null`), Attempts: 5,
 		Error: "boom", StartedAt: at(3 * time.Second), FinishedAt: at(4 * time.Second)}
 	ok(t, "PutStepRun 2", b.s.PutStepRun(ctx, s2))

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -98,7 +99,25 @@ func (x *exec) step(ctx context.Context, s *Step, field, prefix string, top bool
 		}
 	}
 	res.value = val
+	if err != nil {
+		err = x.redactErr(err)
+	}
 	return res, err
+}
+
+// redactErr returns err with the project's secret values removed from its
+// message, keeping its domain code.
+func (x *exec) redactErr(err error) error {
+	msg := err.Error()
+	clean := x.redact(msg).(string)
+	if clean == msg {
+		return err
+	}
+	var de *driveway.Error
+	if errors.As(err, &de) {
+		return &driveway.Error{Code: de.Code, Field: de.Field, Message: x.redact(de.Message).(string)}
+	}
+	return errors.New(clean)
 }
 
 // render evaluates s.Input and records it (redacted) in res.

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -65,4 +66,17 @@ func TestFanOutResumesWithoutRepeating(t *testing.T) {
 			t.Fatalf("fan out attempts %d, want 2", sr.Attempts)
 		}
 	})
+}
+
+func TestRedactErr(t *testing.T) {
+	t.Parallel()
+	x := &exec{secrets: []string{"tok-secret"}}
+	err := x.redactErr(driveway.Invalid("input.url", "GET https://h/?k=tok-secret failed"))
+	if driveway.ErrorCode(err) != driveway.EINVALID || strings.Contains(err.Error(), "tok-secret") ||
+		!strings.Contains(err.Error(), "k=[redacted]") {
+		t.Fatalf("redacted domain error = %v", err)
+	}
+	if err := x.redactErr(errors.New("plain tok-secret")); err.Error() != "plain [redacted]" {
+		t.Fatalf("redacted error = %v", err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -83,7 +82,8 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 		}
 	}
 	s := &def.Steps[a.Index]
-	sr, err := e.beginStep(ctx, run, s, strconv.Itoa(a.Index), s.ID)
+	field := fmt.Sprintf("steps[%d]", a.Index)
+	sr, err := e.beginStep(ctx, run, s, field, s.ID)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 	if err != nil {
 		return err
 	}
-	res, stepErr := x.step(ctx, s, fmt.Sprintf("steps[%d]", a.Index), "", true, sr.Attempts, x.env)
+	res, stepErr := x.step(ctx, s, field, "", true, sr.Attempts, x.env)
 	return e.finish(ctx, job, run, def, sr, res, stepErr)
 }
 
