@@ -80,7 +80,7 @@ func CapPage(p *Page, tokenIn string, maxBytes int) bool {
 		return false
 	}
 	in, _ := decodePageToken(tokenIn)
-	size, kept := 64, 0
+	size, kept := 64+len(pageToken{Link: in.Link, Skip: 1 << 30}.encode()), 0
 	for kept < len(p.Items) {
 		ib, _ := json.Marshal(p.Items[kept])
 		if kept > 0 && size+len(ib)+1 > maxBytes {

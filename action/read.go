@@ -176,24 +176,48 @@ func changesSchema() Schema {
 }
 
 func listChanges(ctx context.Context, c *call) (any, error) {
-	cursor := stringParam(c.params, "cursor")
-	if cursor == "" && boolParam(c.params, "latest", false) {
+	cur, err := decodeCursor(stringParam(c.params, "cursor"))
+	if err != nil {
+		return nil, err
+	}
+	if stringParam(c.params, "cursor") == "" && boolParam(c.params, "latest", false) {
 		link, err := c.drive().DeltaLatest(ctx, c.sess.drive)
 		if err != nil {
 			return nil, graphError(err, "drive")
 		}
-		return Changes{Items: []Item{}, Cursor: link}, nil
+		return &Changes{Items: []Item{}, Cursor: pageToken{Link: link}.encode()}, nil
 	}
-	page, err := c.drive().Delta(ctx, c.sess.drive, cursor, c.query())
+	page, err := c.drive().Delta(ctx, c.sess.drive, cur.Link, c.query())
 	if err != nil {
-		if driveway.ErrorCode(graphError(err, "drive")) == driveway.EINTERNAL && cursor != "" {
+		if driveway.ErrorCode(graphError(err, "drive")) == driveway.EINTERNAL && cur.Link != "" {
 			return nil, &Error{Err: driveway.Invalid("cursor", "the cursor is not one this API returned")}
 		}
 		return nil, graphError(err, "drive")
 	}
-	out := Changes{Items: itemsOf(page.Items), Cursor: page.DeltaLink, HasMore: page.NextLink != ""}
+	items := page.Items[min(cur.Skip, len(page.Items)):]
+	out := &Changes{Items: itemsOf(items), Cursor: pageToken{Link: page.DeltaLink}.encode(), HasMore: page.NextLink != ""}
 	if out.HasMore {
-		out.Cursor = page.NextLink
+		out.Cursor = pageToken{Link: page.NextLink}.encode()
 	}
 	return out, nil
+}
+
+func decodeCursor(s string) (pageToken, error) {
+	t, err := decodePageToken(s)
+	if err != nil {
+		return t, &Error{Err: driveway.Invalid("cursor", "the cursor is not one this API returned")}
+	}
+	return t, nil
+}
+
+// CapChanges is CapPage for ONEDRIVE_LIST_CHANGES: when it drops items,
+// Cursor points back at the same Graph page past what was returned, and
+// HasMore is true. cursorIn is the cursor the changes were read with.
+func CapChanges(ch *Changes, cursorIn string, maxBytes int) bool {
+	p := &Page{Items: ch.Items}
+	if !CapPage(p, cursorIn, maxBytes) {
+		return false
+	}
+	ch.Items, ch.Cursor, ch.HasMore = p.Items, p.NextPageToken, true
+	return true
 }

@@ -15,7 +15,8 @@
 //	            ones carry destructiveHint, read-only ones readOnlyHint
 //	             └─ call: action.Executor.RunCapped → structured result,
 //	                capped to MaxResultBytes: a listing is cut and its
-//	                nextPageToken points at the rest; downloads above
+//	                nextPageToken (a change list: its cursor) points at the
+//	                rest; downloads above
 //	                MaxInline come back as a signed link
 //
 // Limits: stateless mode, so server-to-client requests (sampling,
@@ -140,9 +141,13 @@ func (s *Server) handle(p *driveway.Principal, cred, name string) sdk.ToolHandle
 
 // result encodes out, capped to MaxResultBytes.
 func (s *Server) result(out any, params map[string]any) (*sdk.CallToolResult, error) {
-	if page, ok := out.(*action.Page); ok {
+	switch v := out.(type) {
+	case *action.Page:
 		tok, _ := params["pageToken"].(string)
-		action.CapPage(page, tok, s.maxResult())
+		action.CapPage(v, tok, s.maxResult())
+	case *action.Changes:
+		cur, _ := params["cursor"].(string)
+		action.CapChanges(v, cur, s.maxResult())
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

@@ -3,6 +3,7 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -200,6 +201,41 @@ func TestResultsAreCappedWithANextPageHandle(t *testing.T) {
 	}
 	if len(seen) != 30 {
 		t.Fatalf("saw %d files over the pages, want 30", len(seen))
+	}
+}
+
+func TestChangesAreCappedWithACursor(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2048)
+	for i := range 30 {
+		_, err := w.emu.WriteFile(w.user.ID, fmt.Sprintf("/changes/file-%s-%02d.txt", strings.Repeat("y", 30), i), []byte("x"))
+		must(t, "write", err)
+	}
+	s := w.client(t, "user-token-alice")
+	seen := map[string]bool{}
+	args := map[string]any{}
+	for calls := 0; ; calls++ {
+		if calls > 40 {
+			t.Fatalf("no end after 40 calls")
+		}
+		out := call(t, s, "ONEDRIVE_LIST_CHANGES", args)
+		if len(out) > 2048 {
+			t.Fatalf("result of %d bytes, cap 2048", len(out))
+		}
+		var ch action.Changes
+		must(t, "decode changes", json.Unmarshal([]byte(out), &ch))
+		for _, it := range ch.Items {
+			seen[it.Name] = true
+		}
+		if !ch.HasMore {
+			break
+		}
+		args = map[string]any{"cursor": ch.Cursor}
+	}
+	for i := range 30 {
+		if name := fmt.Sprintf("file-%s-%02d.txt", strings.Repeat("y", 30), i); !seen[name] {
+			t.Fatalf("%s never listed", name)
+		}
 	}
 }
 
