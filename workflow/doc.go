@@ -21,6 +21,9 @@
 // (stable across retries and nodes) to the service it calls.
 //
 // Limits: concurrency limits are checked when a run starts, in a
-// transaction (exact on SQLite; on Postgres two runs admitted at the same
-// instant may both pass). Cancellation takes effect between steps.
+// transaction that takes the project's admission lease row first, so that
+// admissions of one project take turns on every engine. Cancellation takes
+// effect between steps (a running step finishes its attempt). A Delay's
+// next step becomes due at its time but starts when River's scheduler next
+// looks (about every 5 s).
 package workflow

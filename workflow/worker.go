@@ -100,6 +100,13 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 func (e *Engine) admit(ctx context.Context, run *driveway.WorkflowRun) (bool, error) {
 	admitted := false
 	err := e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		// The project's admission lease row is a lock held to the end of
+		// the transaction: admissions of one project take turns (on
+		// Postgres; SQLite has one writer anyway), so the counts below are
+		// exact. Its holder never changes, so it is always acquired.
+		if _, err := tx.AcquireLease(ctx, "workflow-admit/"+run.ProjectID, "workflow-admit", time.Now(), time.Hour); err != nil {
+			return err
+		}
 		r, err := tx.GetRun(ctx, run.ProjectID, run.ID)
 		if err != nil || r.Status != driveway.RunQueued {
 			admitted = err == nil
