@@ -58,6 +58,9 @@ func TestDeliverRetriesUntil2xx(t *testing.T) {
 		if d.Error != "" || strings.Contains(n.logs.String(), "canaryQueryTok") {
 			t.Errorf("the endpoint URL's query reached the logs")
 		}
+		if logs := n.logs.String(); strings.Contains(logs, "level=ERROR") {
+			t.Errorf("errors logged:\n%s", logs)
+		}
 	})
 }
 
