@@ -23,6 +23,7 @@
 package connect
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -54,6 +55,10 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
+	// OnDisconnect are called after a credential was disconnected (by the
+	// user, the portal or the dashboard), to let other parts forget it: the
+	// proxy's cache, File Change subscriptions. Errors are theirs to log.
+	OnDisconnect []func(ctx context.Context, cr *driveway.Credential)
 	// SDKRoutes are routes of other packages under /projects/{pid}/sdk/ (or
 	// /v2/projects/...): Register serves them behind Authenticated, so they
 	// find the caller with driveway.PrincipalFrom.

@@ -186,6 +186,9 @@ func (h *Handler) remove(ctx context.Context, u *driveway.ConnectedUser, cr *dri
 		}
 	}
 	h.event(ctx, driveway.EventCredentialDisconnected, cr, nil)
+	for _, f := range h.OnDisconnect {
+		f(ctx, cr)
+	}
 	return nil
 }
 

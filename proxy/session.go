@@ -185,3 +185,10 @@ func trimSlash(s string) string {
 	}
 	return s
 }
+
+// Forget drops the cached session of a credential on this node, so the
+// next call re-reads the store: call it when a credential is disconnected.
+// Other nodes drop theirs within CacheTTL.
+func (p *Proxy) Forget(projectID, credentialID string) {
+	p.dropSessions(&session{projectID: projectID, credID: credentialID})
+}

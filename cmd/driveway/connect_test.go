@@ -72,4 +72,11 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 	if status, _, _ = call("GET", sdk+"/proxy/onedrive/..%2F..%2Fadmin"); status < 400 {
 		t.Fatalf("a hostile path was proxied: %d", status)
 	}
+	// After a disconnect, the proxy refuses at once (its cache is dropped).
+	if status, body, _ = call("DELETE", sdk+"/integrations/onedrive"); status != http.StatusNoContent {
+		t.Fatalf("disconnect: %d %s", status, body)
+	}
+	if status, body, _ = call("GET", sdk+"/proxy/onedrive/me/drive/root/children"); status < 400 {
+		t.Fatalf("the proxy still answered after the disconnect: %d %s", status, body)
+	}
 }
