@@ -15,7 +15,7 @@ import (
 const (
 	ReasonQuota          = "quota_exceeded"  // the drive is full (Graph 507)
 	ReasonResync         = "resync_required" // a LIST_CHANGES cursor expired: start again without one
-	ReasonNotModified    = "precondition"    // an eTag did not match (Graph 412)
+	ReasonPrecondition   = "precondition"    // an eTag did not match (Graph 412)
 	ReasonCredential     = "credential"      // the user's connection is not valid: reconnect
 	ReasonUpstreamFailed = "upstream"        // Graph failed (5xx) or could not be reached
 )
@@ -107,7 +107,7 @@ func graphError(err error, what string) error {
 	case microsoft.IsResyncRequired(err):
 		return &Error{Err: driveway.Invalid("cursor", "the cursor has expired: list the changes again without a cursor"), Reason: ReasonResync}
 	case microsoft.IsPreconditionFailed(err):
-		return &Error{Err: driveway.Errorf(driveway.ECONFLICT, "the %s has changed", what), Reason: ReasonNotModified}
+		return &Error{Err: driveway.Errorf(driveway.ECONFLICT, "the %s has changed", what), Reason: ReasonPrecondition}
 	case microsoft.IsUnauthorized(err):
 		return &Error{Err: driveway.Errorf(driveway.EUNAUTHORIZED, "Microsoft refused the user's connection: the user must reconnect"), Reason: ReasonCredential}
 	}
@@ -124,10 +124,6 @@ func graphError(err error, what string) error {
 	var te *microsoft.TransportError
 	if errors.As(err, &te) {
 		return &Error{Err: driveway.Errorf(driveway.EUNAVAILABLE, "Microsoft Graph could not be reached"), Reason: ReasonUpstreamFailed}
-	}
-	var de *driveway.Error
-	if errors.As(err, &de) {
-		return err
 	}
 	return err
 }

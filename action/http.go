@@ -221,8 +221,8 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Executor, err error) 
 	writeJSON(w, status, body)
 }
 
-// copyBuffer copies without io.Copy's ReaderFrom shortcuts, flushing is
-// left to the server.
+// copyBuffer copies through buf (hiding w's ReaderFrom, so the buffer
+// size, not the reader's, sets the write size).
 func copyBuffer(w io.Writer, r io.Reader, buf []byte) (int64, error) {
 	return io.CopyBuffer(struct{ io.Writer }{w}, r, buf)
 }
