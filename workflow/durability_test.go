@@ -210,3 +210,34 @@ func TestCrashResumesOnAnotherNode(t *testing.T) {
 		}
 	})
 }
+
+// TestProjectConcurrencyTwoNodes: two nodes share the queue; with two runs
+// per project at a time, twelve runs of two steps never have more than two
+// steps running at once.
+func TestProjectConcurrencyTwoNodes(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		st := newSteps()
+		cfg := Config{ProjectConcurrency: 2, AdmissionRetry: 20 * time.Millisecond}
+		n1 := startNode(t, db, st, jobs0(), cfg)
+		startNode(t, db, st, jobs0(), cfg)
+		project(t, db.store, "prj_1")
+		save(t, n1.engine, "prj_1", `{"id": "nap", "name": "N", "trigger": {"type": "request"}, "steps": [
+			{"id": "a", "type": "nap"}, {"id": "b", "type": "nap"}]}`)
+		var runs []*driveway.WorkflowRun
+		for i := range 12 {
+			runs = append(runs, start(t, n1.engine, "prj_1", "nap", string(rune('a'+i))))
+		}
+		for _, r := range runs {
+			if got := waitRun(t, n1.engine, "prj_1", r.ID, 60*time.Second); got.Status != driveway.RunSucceeded {
+				t.Fatalf("run %s (%s)", got.Status, got.Error)
+			}
+		}
+		st.mu.Lock()
+		peak := st.peak
+		st.mu.Unlock()
+		if peak > 2 || st.count("a") != 12 {
+			t.Fatalf("peak %d steps at once (want at most 2), %d runs of step a (want 12)", peak, st.count("a"))
+		}
+	})
+}

@@ -333,6 +333,19 @@ func (st *steps) register(t *testing.T, reg *Registry) {
 		}
 		return map[string]any{"done": true}, nil
 	}), nil))
+	// nap does 30ms of simulated work, tracking how many run at once.
+	must(reg.Register("nap", RunnerFunc(func(ctx context.Context, c *Call) (any, error) {
+		st.mu.Lock()
+		st.calls[c.StepID]++
+		st.running++
+		st.peak = max(st.peak, st.running)
+		st.mu.Unlock()
+		time.Sleep(30 * time.Millisecond) // simulated work, not a wait
+		st.mu.Lock()
+		st.running--
+		st.mu.Unlock()
+		return nil, nil
+	}), nil))
 	// effect applies a side effect once per idempotency key (like a
 	// service that deduplicates), then hangs when st.hang is set.
 	must(reg.Register("effect", RunnerFunc(func(ctx context.Context, c *Call) (any, error) {
