@@ -34,6 +34,9 @@ type HTTPRequest struct {
 
 // Run sends the request.
 func (h *HTTPRequest) Run(ctx context.Context, c *Call) (any, error) {
+	if h.Client == nil {
+		return nil, driveway.Errorf(driveway.EUNAVAILABLE, "HTTP Request steps are not configured on this server")
+	}
 	req, err := h.build(ctx, c)
 	if err != nil {
 		return nil, err

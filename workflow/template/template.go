@@ -12,7 +12,8 @@
 // The environment is plain data (maps, lists, strings, numbers): trigger,
 // steps.<id>.output, user, secrets, item. Expressions have no side effects:
 // expr-lang has no I/O, the environment carries no methods, and the
-// builtins that read the clock or build large strings are disabled.
+// builtins that read the clock (now) or build large strings (repeat) are
+// disabled.
 // Evaluation is bounded: expression length (MaxExprLen), syntax tree size
 // (maxNodes), expr-lang's memory budget, a wall-clock timeout and the size of
 // the result (MaxOutput).
@@ -46,7 +47,7 @@ const (
 
 // disabled are builtins that read the clock (results would differ between
 // a run and its retry) or make huge values from small expressions.
-var disabled = []string{"now", "repeat", "date", "duration", "timezone"}
+var disabled = []string{"now", "repeat"}
 
 // Error is a template error; Field names the field (set by Render).
 type Error struct {

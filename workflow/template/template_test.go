@@ -38,6 +38,7 @@ func TestEval(t *testing.T) {
 		{"{{ map(steps.list.output.value, .name) }}", []any{"a.txt", "b.txt"}},
 		{"Bearer {{ secrets.token }}", "Bearer s3cret"},
 		{"{{ len(steps.list.output.value) }}", 2},
+		{"{{ date('2026-01-02T03:04:05Z').Year() }}", 2026},
 	} {
 		got, err := Eval(tc.in, testEnv())
 		if err != nil {
