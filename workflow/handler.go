@@ -24,12 +24,21 @@ const maxTriggerBody = 1 << 20
 //	DELETE /projects/{pid}/sdk/workflows/{workflowId}  disable for the user
 func (e *Engine) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /projects/{pid}/sdk/triggers/{workflowId}", e.handleRequestTrigger)
-	mux.HandleFunc("POST /projects/{pid}/sdk/events/trigger", e.handleEvent)
-	mux.HandleFunc("POST /v2/projects/{pid}/sdk/events/trigger", e.handleEvent)
-	mux.HandleFunc("POST /projects/{pid}/sdk/workflows/{workflowId}", e.handleEnable(true))
-	mux.HandleFunc("DELETE /projects/{pid}/sdk/workflows/{workflowId}", e.handleEnable(false))
+	handlers := []http.HandlerFunc{e.handleRequestTrigger, e.handleEvent, e.handleEvent, e.handleEnable(true), e.handleEnable(false)}
+	for i, p := range Patterns {
+		mux.HandleFunc(p, handlers[i])
+	}
 	return mux
+}
+
+// Patterns are the ServeMux patterns Handler serves, for the server to
+// route them to it (behind the user-token middleware).
+var Patterns = []string{
+	"POST /projects/{pid}/sdk/triggers/{workflowId}",
+	"POST /projects/{pid}/sdk/events/trigger",
+	"POST /v2/projects/{pid}/sdk/events/trigger",
+	"POST /projects/{pid}/sdk/workflows/{workflowId}",
+	"DELETE /projects/{pid}/sdk/workflows/{workflowId}",
 }
 
 // principal returns the request's principal, or writes an error.
