@@ -25,7 +25,7 @@ import (
 type testDB struct {
 	name     string
 	store    driveway.Store
-	newQueue func(t *testing.T, cfg jobs.Config) *jobs.Queue
+	newQueue func(t testing.TB, cfg jobs.Config) *jobs.Queue
 }
 
 // engines runs fn as a parallel subtest on SQLite and on Postgres.
@@ -62,7 +62,7 @@ func sqliteDB(t testing.TB) *testDB {
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return &testDB{name: "sqlite", store: s, newQueue: func(t *testing.T, cfg jobs.Config) *jobs.Queue {
+	return &testDB{name: "sqlite", store: s, newQueue: func(t testing.TB, cfg jobs.Config) *jobs.Queue {
 		q, err := jobs.NewSQLite(s.WriterDB(), cfg)
 		if err != nil {
 			t.Fatalf("NewSQLite: %v", err)
@@ -71,7 +71,7 @@ func sqliteDB(t testing.TB) *testDB {
 	}}
 }
 
-func postgresDB(t *testing.T) *testDB {
+func postgresDB(t testing.TB) *testDB {
 	url, _ := storetest.PostgresSchema(t)
 	s, err := postgres.Open(t.Context(), url, testSealer(t))
 	if err != nil {
@@ -81,7 +81,7 @@ func postgresDB(t *testing.T) *testDB {
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return &testDB{name: "postgres", store: s, newQueue: func(t *testing.T, cfg jobs.Config) *jobs.Queue {
+	return &testDB{name: "postgres", store: s, newQueue: func(t testing.TB, cfg jobs.Config) *jobs.Queue {
 		q, err := jobs.NewPostgres(s.Pool(), cfg)
 		if err != nil {
 			t.Fatalf("NewPostgres: %v", err)
@@ -113,7 +113,7 @@ func (e *emuTokens) AccessToken(ctx context.Context, projectID, credentialID str
 // env is one Driveway node (store, queue, service, intake on loopback)
 // against one emulator with a manual clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *testDB
 	clock  *emulator.ManualClock
 	emu    *emulator.Server
@@ -127,10 +127,15 @@ type env struct {
 
 const pid, cred = "prj_fc", "cred_fc"
 
-func newEnv(t *testing.T, db *testDB, opts Options) *env {
+func newEnv(t testing.TB, db *testDB, opts Options) *env {
+	return newEnvPage(t, db, opts, 7)
+}
+
+// newEnvPage is newEnv with the emulator's delta page size.
+func newEnvPage(t testing.TB, db *testDB, opts Options, pageSize int) *env {
 	t.Helper()
 	clock := emulator.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	emu := emulator.StartTest(t, emulator.Options{Clock: clock, PageSize: 7})
+	emu := emulator.StartTest(t, emulator.Options{Clock: clock, PageSize: pageSize})
 	tenant, err := emu.CreateTenant(emulator.TenantSpec{Name: "Contoso"})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +202,7 @@ func (e *env) stopQueue(q *jobs.Queue) {
 	q.Stop(ctx)
 }
 
-func quiet(t *testing.T) *slog.Logger {
+func quiet(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
@@ -209,7 +214,7 @@ func must(t testing.TB, err error) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, within time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

@@ -64,14 +64,15 @@ func echoToken(w http.ResponseWriter, token string) {
 	_, _ = io.WriteString(w, token)
 }
 
+// watchKey names a credential's watch.
+type watchKey struct{ project, credential string }
+
 // take verifies each notification and, for the genuine ones, owes their
-// credentials a delta round (and a renewal on reauthorizationRequired) in
-// one transaction. Forged or stale notifications are dropped silently.
+// credentials a delta round (and a renewal on reauthorizationRequired).
+// Forged or stale notifications are dropped silently. It returns once that
+// is committed.
 func (s *Service) take(ctx context.Context, ns []notification, lifecycle bool) error {
-	type key struct{ project, credential string }
-	delta := map[key]bool{}
-	renew := map[key]bool{}
-	var order []key
+	var b batch
 	for _, n := range ns {
 		wt, err := s.o.Store.FindDriveWatch(ctx, n.SubscriptionID)
 		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
@@ -83,27 +84,28 @@ func (s *Service) take(ctx context.Context, ns []notification, lifecycle bool) e
 		if !sameSecret(wt.ClientState, n.ClientState) {
 			continue
 		}
-		k := key{wt.ProjectID, wt.CredentialID}
-		if !delta[k] {
-			order = append(order, k)
-		}
-		delta[k] = true
-		if lifecycle && n.LifecycleEvent != "missed" {
-			renew[k] = true // reauthorizationRequired, subscriptionRemoved
-		}
+		// reauthorizationRequired or subscriptionRemoved: renew; "missed"
+		// (and any gap) only calls for delta.
+		b.add(watchKey{wt.ProjectID, wt.CredentialID}, lifecycle && n.LifecycleEvent != "missed")
 	}
-	if len(order) == 0 {
+	if len(b.order) == 0 {
 		return nil
 	}
+	return s.group.commit(ctx, &b, s.storeBatch)
+}
+
+// storeBatch bumps each watch and inserts its (coalesced) jobs in one
+// transaction.
+func (s *Service) storeBatch(ctx context.Context, b *batch) error {
 	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
-		for _, k := range order {
-			if err := s.enqueueDelta(ctx, tx, k.project, k.credential); err != nil {
+		for _, k := range b.order {
+			if err := s.owe(ctx, tx, k.project, k.credential, false); err != nil {
 				if driveway.ErrorCode(err) == driveway.ENOTFOUND {
 					continue // unwatched meanwhile
 				}
 				return err
 			}
-			if renew[k] {
+			if b.renew[k] {
 				if _, err := s.o.Queue.InsertTx(ctx, tx, RenewArgs{ProjectID: k.project, CredentialID: k.credential}, oneAtATime); err != nil {
 					return err
 				}

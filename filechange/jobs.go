@@ -65,8 +65,28 @@ func (s *Service) Register(q *jobs.Queue) error {
 // enqueueDelta records that a delta round is owed and inserts its job
 // (coalesced with one already waiting) in tx.
 func (s *Service) enqueueDelta(ctx context.Context, tx driveway.Tx, projectID, credentialID string) error {
+	return s.owe(ctx, tx, projectID, credentialID, true)
+}
+
+// owe records that a delta round is owed. Unless force, it inserts no job
+// when a round was already owed (NotifySeq > DoneSeq): the job that debt
+// inserted has not completed (a delta job completes only in a transaction
+// that saw no newer notification), so it covers this one too. That keeps a
+// burst of notifications to one row update each. The safety delta forces,
+// which also heals a debt whose job was discarded.
+func (s *Service) owe(ctx context.Context, tx driveway.Tx, projectID, credentialID string, force bool) error {
+	if !force {
+		cur, err := tx.GetDriveWatch(ctx, projectID, credentialID)
+		if err != nil {
+			return err
+		}
+		force = cur.NotifySeq <= cur.DoneSeq
+	}
 	if err := tx.BumpDriveWatch(ctx, projectID, credentialID); err != nil {
 		return err
+	}
+	if !force {
+		return nil
 	}
 	_, err := s.o.Queue.InsertTx(ctx, tx, DeltaArgs{ProjectID: projectID, CredentialID: credentialID}, oneAtATime)
 	return err

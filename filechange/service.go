@@ -88,8 +88,9 @@ type Options struct {
 // Service manages drive watches, intake and delta. It is safe for
 // concurrent use.
 type Service struct {
-	o    Options
-	push bool
+	o     Options
+	push  bool
+	group groupCommit
 }
 
 // New checks opts and returns a Service.
