@@ -56,7 +56,7 @@ type Executor struct {
 	// with EUNAVAILABLE.
 	Proxy http.Handler
 	// LinkKey signs download links (HMAC-SHA256); at least 32 bytes, the
-	// same on every node. Without it, large downloads fail with
+	// same on every node (see DeriveLinkKey). Without it, large downloads fail with
 	// EUNAVAILABLE. PublicURL is DRIVEWAY_PUBLIC_URL, the links' origin.
 	LinkKey   []byte
 	PublicURL string

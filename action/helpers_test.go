@@ -91,8 +91,9 @@ func newBundle(t testing.TB, mode string, o opts) *bundle {
 	if err != nil {
 		t.Fatalf("catalogue: %v", err)
 	}
-	b.linkKey = make([]byte, 32)
-	_, _ = rand.Read(b.linkKey)
+	seed := make([]byte, 32)
+	_, _ = rand.Read(seed)
+	b.linkKey = action.DeriveLinkKey(seed)
 	b.exec = &action.Executor{Catalogue: cat, Store: b.store, Tokens: b.tokens, Resolver: resolver, Proxy: p,
 		HTTP:    &http.Client{Transport: linkStandIn{base: http.DefaultTransport.(*http.Transport).Clone()}},
 		LinkKey: b.linkKey, MaxRetryAfter: time.Second, CopyWait: 10 * time.Second, CopyPollInterval: 5 * time.Millisecond, Logger: logger}

@@ -34,6 +34,16 @@ type linkClaims struct {
 
 const linkContext = "driveway download link v1\x00"
 
+// DeriveLinkKey derives a LinkKey from secret material every node already
+// shares (for example the DRIVEWAY_SECRET_KEYS value), so that links need
+// no configuration of their own: HMAC-SHA256(secret, a fixed label).
+// Changing the secret ends the links in flight (they live LinkTTL).
+func DeriveLinkKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("driveway download link key v1"))
+	return m.Sum(nil)
+}
+
 func (e *Executor) linkMAC(payload string) []byte {
 	m := hmac.New(sha256.New, e.LinkKey)
 	m.Write([]byte(linkContext + payload))
