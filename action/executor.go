@@ -88,7 +88,7 @@ type Executor struct {
 	// Now returns the time (link expiry); default time.Now.
 	Now func() time.Time
 
-	clients     sync.Map // credential id + "\x00" + base → *microsoft.DriveClient
+	clients     sync.Map // project, credential, Graph base → *microsoft.DriveClient
 	nclients    atomic.Int64
 	httpOnce    sync.Once
 	defaultHTTP *http.Client

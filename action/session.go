@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -108,7 +109,7 @@ func (e *Executor) client(ctx context.Context, projectID, credID string) (*micro
 	if err != nil {
 		return nil, err
 	}
-	key := credID + "\x00" + ep.GraphV1()
+	key := clientKey(projectID, credID) + ep.GraphV1()
 	if c, ok := e.clients.Load(key); ok {
 		return c.(*microsoft.DriveClient), nil
 	}
@@ -181,4 +182,19 @@ func driveRef(params map[string]any) (microsoft.DriveRef, error) {
 		return microsoft.DriveRef{}, &Error{Err: driveway.Invalid("siteId", "set driveId or siteId, not both")}
 	}
 	return microsoft.DriveRef{DriveID: d, SiteID: s}, nil
+}
+
+func clientKey(projectID, credID string) string { return projectID + "\x00" + credID + "\x00" }
+
+// Forget drops the cached drive client of a credential. Call it when the
+// credential is disconnected (connect.Handler.OnDisconnect), as for the
+// proxy; a forgotten credential only costs a new client on its next use.
+func (e *Executor) Forget(projectID, credentialID string) {
+	prefix := clientKey(projectID, credentialID)
+	e.clients.Range(func(k, _ any) bool {
+		if strings.HasPrefix(k.(string), prefix) {
+			e.clients.Delete(k)
+		}
+		return true
+	})
 }
