@@ -273,6 +273,10 @@ type WebhookQueries interface {
 	// UpdateWebhookDelivery writes d's status, attempts, times, response code
 	// and error; ENOTFOUND if none.
 	UpdateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
+	// DeleteWebhookDeliveriesBefore deletes finished (succeeded or dead)
+	// deliveries last updated before t, in every project, and returns how
+	// many.
+	DeleteWebhookDeliveriesBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // ---- File Change (package filechange) ----

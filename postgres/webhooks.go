@@ -236,6 +236,17 @@ func (q *queries) UpdateWebhookDelivery(ctx context.Context, d *driveway.Webhook
 	return affected(res, err, "webhook delivery")
 }
 
+// DeleteWebhookDeliveriesBefore deletes finished deliveries last updated
+// before t.
+func (q *queries) DeleteWebhookDeliveriesBefore(ctx context.Context, t time.Time) (int, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM webhook_deliveries
+		WHERE status IN ('succeeded', 'dead') AND updated_at < $1`, dbTime(t))
+	if err != nil {
+		return 0, mapErr(err, "delete webhook deliveries")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // nonNil returns s, or an empty list for nil (a JSON [] rather than null).
 func nonNil(s []string) []string {
 	if s == nil {

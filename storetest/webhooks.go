@@ -170,6 +170,14 @@ func testWebhookDeliveries(t *testing.T, b *bundle) {
 	eq(t, "endpoint", list(driveway.DeliveryFilter{EndpointID: "whe1"}), []string{"whd3", "whd1"})
 	eq(t, "limit", list(driveway.DeliveryFilter{Limit: 1}), []string{"whd3"})
 
+	n, err := b.s.DeleteWebhookDeliveriesBefore(ctx, d3.UpdatedAt)
+	ok(t, "DeleteWebhookDeliveriesBefore its update", err)
+	eq(t, "deleted before the update", n, 0)
+	n, err = b.s.DeleteWebhookDeliveriesBefore(ctx, d3.UpdatedAt.Add(time.Second))
+	ok(t, "DeleteWebhookDeliveriesBefore", err)
+	eq(t, "deleted: the dead one only", n, 1)
+	eq(t, "after purge", list(driveway.DeliveryFilter{}), []string{"whd2", "whd1"})
+
 	ok(t, "DeleteWebhookEndpoint", b.s.DeleteWebhookEndpoint(ctx, "prj_a", "whe1"))
 	eq(t, "after cascade", list(driveway.DeliveryFilter{}), []string{"whd2"})
 

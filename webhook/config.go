@@ -21,6 +21,10 @@ const (
 	DefaultRotationOverlap  = 24 * time.Hour
 	DefaultDispatchInterval = 5 * time.Second
 	DefaultMaxResponseBytes = 64 << 10
+	DefaultRetention        = 30 * 24 * time.Hour
+	// PurgeInterval is how often finished deliveries past Retention are
+	// deleted.
+	PurgeInterval = time.Hour
 )
 
 // Config configures a Service. The zero value is valid.
@@ -37,6 +41,9 @@ type Config struct {
 	// DispatchInterval is how often the leader sweeps the outbox for events
 	// that no Enqueue call fanned out. Default 5 s.
 	DispatchInterval time.Duration
+	// Retention is how long succeeded and dead deliveries are kept (for
+	// the list and redelivery) after their last update. Default 30 days.
+	Retention time.Duration
 	// Guard configures the address-checked client every delivery goes
 	// through (its Timeout is replaced by Timeout).
 	Guard netguard.Config
@@ -64,6 +71,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DispatchInterval <= 0 {
 		c.DispatchInterval = DefaultDispatchInterval
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
 	}
 	if c.Guard.MaxResponseBytes <= 0 {
 		c.Guard.MaxResponseBytes = DefaultMaxResponseBytes

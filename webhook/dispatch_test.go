@@ -187,3 +187,44 @@ func TestDispatchConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeKeepsRecentAndUnfinished: the purge deletes only finished
+// deliveries older than the retention.
+func TestPurgeKeepsRecentAndUnfinished(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		cfg := webhookConfig()
+		later := time.Now().Add(48 * time.Hour)
+		cfg.Retention = 24 * time.Hour
+		cfg.Now = func() time.Time { return later } // two days from now: every delivery is a day past retention
+		n := newNode(t, db, cfg)
+		pid := project(t, db.store)
+		endpoint(t, n.svc, pid, "http://127.0.0.1:9/a", nil)
+		for range 3 {
+			event(t, db, n.svc, pid, driveway.EventCredentialStatus, true)
+		}
+		ds, err := n.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{})
+		if err != nil || len(ds) != 3 {
+			t.Fatalf("deliveries: %d, %v", len(ds), err)
+		}
+		ds[0].Status, ds[1].Status = driveway.DeliveryDead, driveway.DeliverySucceeded
+		for _, d := range ds[:2] {
+			if err := db.store.UpdateWebhookDelivery(t.Context(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		longer := cfg
+		longer.Retention = 72 * time.Hour
+		if purged, err := newNode(t, db, longer).svc.Purge(t.Context()); err != nil || purged != 0 {
+			t.Fatalf("Purge within the retention = %d, %v; want 0", purged, err)
+		}
+		purged, err := n.svc.Purge(t.Context())
+		if err != nil || purged != 2 {
+			t.Fatalf("Purge = %d, %v; want 2", purged, err)
+		}
+		left, err := n.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{})
+		if err != nil || len(left) != 1 || left[0].ID != ds[2].ID {
+			t.Fatalf("left after purge: %v, %v", left, err)
+		}
+	})
+}

@@ -14,6 +14,7 @@
 //	    2xx ──▶ succeeded (row + job completion in one tx)
 //	    else ──▶ failed, snooze Schedule[n] (5 s, 5 min, 30 min, 2 h, 5 h, 10 h) ──▶ … ──▶ dead
 //	Redeliver ──▶ pending + a new deliver job, in one tx
+//	purge job (hourly) ──▶ succeeded and dead deliveries older than Retention deleted
 //
 // Guarantees: an event recorded in a committed transaction reaches every
 // matching endpoint's delivery exactly once (the outbox row and the

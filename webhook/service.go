@@ -38,8 +38,9 @@ func New(store driveway.Store, queue *jobs.Queue, cfg Config) (*Service, error) 
 	return &Service{store: store, queue: queue, cfg: cfg, client: netguard.NewClient(cfg.Guard)}, nil
 }
 
-// Register registers the delivery and dispatch workers on the service's
-// queue and schedules the outbox sweep every Config.DispatchInterval.
+// Register registers the delivery, dispatch and purge workers on the
+// service's queue, and schedules the outbox sweep every
+// Config.DispatchInterval and the purge every PurgeInterval.
 func (s *Service) Register() error {
 	if err := jobs.Register(s.queue, &deliverWorker{s: s}); err != nil {
 		return fmt.Errorf("register webhook jobs: %w", err)
@@ -47,9 +48,18 @@ func (s *Service) Register() error {
 	if err := jobs.Register(s.queue, &dispatchWorker{s: s}); err != nil {
 		return fmt.Errorf("register webhook jobs: %w", err)
 	}
+	if err := jobs.Register(s.queue, &purgeWorker{s: s}); err != nil {
+		return fmt.Errorf("register webhook jobs: %w", err)
+	}
 	err := s.queue.AddPeriodic(river.PeriodicInterval(s.cfg.DispatchInterval), func() (river.JobArgs, *river.InsertOpts) {
 		return DispatchArgs{}, dispatchOpts()
 	}, &river.PeriodicJobOpts{ID: DispatchArgs{}.Kind(), RunOnStart: true})
+	if err != nil {
+		return fmt.Errorf("register webhook jobs: %w", err)
+	}
+	err = s.queue.AddPeriodic(river.PeriodicInterval(PurgeInterval), func() (river.JobArgs, *river.InsertOpts) {
+		return PurgeArgs{}, nil
+	}, &river.PeriodicJobOpts{ID: PurgeArgs{}.Kind()})
 	if err != nil {
 		return fmt.Errorf("register webhook jobs: %w", err)
 	}

@@ -69,3 +69,4 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (project_id, created_at);
 CREATE INDEX webhook_deliveries_status ON webhook_deliveries (project_id, status, created_at);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (status, updated_at);
