@@ -161,36 +161,39 @@ func (q *queries) ListDriveItems(ctx context.Context, projectID, credentialID st
 	return out, mapErr(rows.Err(), "list drive items")
 }
 
-// PutDriveItems creates or replaces index entries.
+// PutDriveItems creates or replaces index entries, in one statement per
+// credential (unnest of column arrays; SQLite inserts row by row).
 func (q *queries) PutDriveItems(ctx context.Context, items []*driveway.DriveItemEntry) error {
-	return q.write(ctx, func(q *queries) error {
-		for _, e := range items {
-			_, err := q.db.Exec(ctx, `INSERT INTO drive_items (project_id, credential_id, item_id, parent_id, name,
-				folder, root, etag, ctag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-				ON CONFLICT (project_id, credential_id, item_id) DO UPDATE SET parent_id = excluded.parent_id,
-				name = excluded.name, folder = excluded.folder, root = excluded.root, etag = excluded.etag, ctag = excluded.ctag`,
-				e.ProjectID, e.CredentialID, e.ItemID, e.ParentID, e.Name, e.Folder, e.Root, e.ETag, e.CTag)
-			if err != nil {
-				return mapErr(err, "drive item")
-			}
-		}
+	if len(items) == 0 {
 		return nil
-	})
+	}
+	var pids, cids, iids, parents, names, etags, ctags []string
+	var folders, roots []bool
+	for _, e := range items {
+		pids, cids, iids = append(pids, e.ProjectID), append(cids, e.CredentialID), append(iids, e.ItemID)
+		parents, names = append(parents, e.ParentID), append(names, e.Name)
+		folders, roots = append(folders, e.Folder), append(roots, e.Root)
+		etags, ctags = append(etags, e.ETag), append(ctags, e.CTag)
+	}
+	_, err := q.db.Exec(ctx, `INSERT INTO drive_items (project_id, credential_id, item_id, parent_id, name,
+		folder, root, etag, ctag)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[],
+			$8::text[], $9::text[])
+		ON CONFLICT (project_id, credential_id, item_id) DO UPDATE SET parent_id = excluded.parent_id,
+		name = excluded.name, folder = excluded.folder, root = excluded.root, etag = excluded.etag, ctag = excluded.ctag`,
+		pids, cids, iids, parents, names, folders, roots, etags, ctags)
+	return mapErr(err, "drive item")
 }
 
 // DeleteDriveItems deletes index entries.
 func (q *queries) DeleteDriveItems(ctx context.Context, projectID, credentialID string, itemIDs []string) error {
-	return q.write(ctx, func(q *queries) error {
-		for _, id := range itemIDs {
-			if _, err := q.db.Exec(ctx, `DELETE FROM drive_items WHERE project_id = $1 AND credential_id = $2 AND item_id = $3`,
-				projectID, credentialID, id); err != nil {
-				return mapErr(err, "drive item")
-			}
-		}
+	if len(itemIDs) == 0 {
 		return nil
-	})
+	}
+	_, err := q.db.Exec(ctx, `DELETE FROM drive_items WHERE project_id = $1 AND credential_id = $2 AND item_id = ANY($3)`,
+		projectID, credentialID, itemIDs)
+	return mapErr(err, "drive item")
 }
-
 const triggerSubColumns = `project_id, id, trigger, user_id, path_prefix, item_type, name_pattern, change_types, created_at, updated_at`
 
 func scanTriggerSub(row interface{ Scan(...any) error }) (*driveway.TriggerSubscription, error) {
