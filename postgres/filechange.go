@@ -194,6 +194,7 @@ func (q *queries) DeleteDriveItems(ctx context.Context, projectID, credentialID 
 		projectID, credentialID, itemIDs)
 	return mapErr(err, "drive item")
 }
+
 const triggerSubColumns = `project_id, id, trigger, user_id, path_prefix, item_type, name_pattern, change_types, created_at, updated_at`
 
 func scanTriggerSub(row interface{ Scan(...any) error }) (*driveway.TriggerSubscription, error) {
@@ -272,4 +273,3 @@ func changeTypeList(s []string) []string {
 	}
 	return s
 }
-

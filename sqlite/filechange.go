@@ -269,4 +269,3 @@ func changeTypeList(s []string) []string {
 	}
 	return s
 }
-
