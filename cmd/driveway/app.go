@@ -22,11 +22,13 @@ import (
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
+	"github.com/drivewayhq/driveway/netguard"
 	"github.com/drivewayhq/driveway/postgres"
 	"github.com/drivewayhq/driveway/proxy"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/usertoken"
+	"github.com/drivewayhq/driveway/workflow"
 )
 
 // database is an opened store with its job queue on the same database.
@@ -126,6 +128,7 @@ type server struct {
 	creds     *credential.Manager
 	connect   *connect.Handler
 	proxy     *proxy.Proxy
+	workflows *workflow.Engine
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -155,7 +158,32 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
 	})
+	if err := s.wireWorkflows(nil); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// wireWorkflows builds the workflow engine, registers its jobs and serves
+// its SDK routes (Request triggers, App Events, per-user enablement) behind
+// the user-token check. actions runs OneDrive steps; nil leaves those step
+// types out.
+func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
+	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
+		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2)})
+	if err != nil {
+		return err
+	}
+	if err := eng.Register(); err != nil {
+		return fmt.Errorf("register workflow jobs: %w", err)
+	}
+	s.workers++
+	s.workflows = eng
+	for _, p := range workflow.Patterns {
+		s.connect.SDKRoutes = append(s.connect.SDKRoutes, connect.Route{Pattern: p, Handler: eng.Handler()})
+	}
+	return nil
 }
 
 // configEndpoints is the Microsoft endpoint override of the configuration,
