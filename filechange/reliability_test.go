@@ -180,3 +180,41 @@ func (e *env) deleteSubscription(id string) {
 		e.t.Fatalf("delete subscription: %d", code)
 	}
 }
+
+func TestPollingWithoutPublicHTTPS(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnv(t, db, Options{Polling: true})
+		e.watchReady()
+		w := e.watch()
+		if w.Status != driveway.WatchPolling || w.SubscriptionID != "" {
+			t.Fatalf("watch %s with subscription %q, want polling and none", w.Status, w.SubscriptionID)
+		}
+		if _, err := e.emu.WriteFile(e.user.ID, "/polled.txt", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SafetyDelta(t.Context()); err != nil { // what the periodic sweep does
+			t.Fatal(err)
+		}
+		e.waitEvents(1)
+		exactlyOnce(t, e.settle(), []seen{{"onedrive.file.created", "/polled.txt"}})
+	})
+}
+
+func TestHTTPPublicURLMeansPolling(t *testing.T) {
+	t.Parallel()
+	if _, err := New(Options{Store: sqliteDB(t).store, Tokens: &emuTokens{}, GraphURL: "http://127.0.0.1:1"}); err == nil {
+		t.Fatal("New without a queue succeeded")
+	}
+	for _, tc := range []struct {
+		url  string
+		want bool
+	}{{"https://driveway.example.com", true}, {"http://driveway.example.com", false}, {"", false}, {"driveway.example.com", false}} {
+		o := Options{PublicURL: tc.url}
+		setDefaults(&o)
+		got := (&Service{o: o, push: pushMode(o)}).Push()
+		if got != tc.want {
+			t.Fatalf("PublicURL %q: push %v, want %v", tc.url, got, tc.want)
+		}
+	}
+}

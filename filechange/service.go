@@ -99,11 +99,17 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("filechange: Store, Queue, Tokens and GraphURL are required")
 	}
 	setDefaults(&opts)
-	s := &Service{o: opts}
-	if u, err := url.Parse(opts.PublicURL); err == nil && u.Host != "" && !opts.Polling {
-		s.push = u.Scheme == "https" || (opts.AllowHTTP && u.Scheme == "http")
+	return &Service{o: opts, push: pushMode(opts)}, nil
+}
+
+// pushMode reports whether Graph can reach PublicURL: https (or http when
+// AllowHTTP), and polling not chosen.
+func pushMode(o Options) bool {
+	u, err := url.Parse(o.PublicURL)
+	if err != nil || u.Host == "" || o.Polling {
+		return false
 	}
-	return s, nil
+	return u.Scheme == "https" || (o.AllowHTTP && u.Scheme == "http")
 }
 
 func setDefaults(o *Options) {

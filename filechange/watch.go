@@ -37,9 +37,26 @@ func (s *Service) Watch(ctx context.Context, projectID, credentialID string) err
 		return s.enqueueDelta(ctx, tx, projectID, credentialID)
 	})
 	if driveway.ErrorCode(err) == driveway.ECONFLICT {
-		return nil // already watched
+		return s.rewatch(ctx, projectID, credentialID)
 	}
 	return err
+}
+
+// rewatch restarts a watch that failed (the user reconnected, say): a
+// renewal now and a delta round. A healthy watch is left alone.
+func (s *Service) rewatch(ctx context.Context, projectID, credentialID string) error {
+	w, err := s.o.Store.GetDriveWatch(ctx, projectID, credentialID)
+	if err != nil || w.Status != driveway.WatchFailed {
+		return ignoreNotFound(err)
+	}
+	return s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
+		if s.push {
+			if _, err := s.o.Queue.InsertTx(ctx, tx, RenewArgs{ProjectID: projectID, CredentialID: credentialID}, oneAtATime); err != nil {
+				return err
+			}
+		}
+		return s.enqueueDelta(ctx, tx, projectID, credentialID)
+	})
 }
 
 // Unwatch stops tracking the credential's drive: it deletes the Graph
