@@ -139,9 +139,20 @@ func TestAgentListsSavesAndDeletes(t *testing.T) {
 	if !byName["ONEDRIVE_LIST_CONTENTS"].Annotations.ReadOnlyHint {
 		t.Fatalf("list is not read-only")
 	}
-	schema, _ := json.Marshal(byName["ONEDRIVE_CREATE_FOLDER"].InputSchema)
-	if !strings.Contains(string(schema), `"required":["name"]`) {
-		t.Fatalf("create folder schema %s", schema)
+	// The same schemas as the Actions API.
+	cat, err := action.NewCatalogue()
+	must(t, "catalogue", err)
+	for _, a := range cat.Actions() {
+		got, _ := json.Marshal(byName[a.Name].InputSchema)
+		want, _ := json.Marshal(a.Input)
+		if string(got) != string(want) {
+			t.Fatalf("%s input schema over MCP:\n%s\nwant\n%s", a.Name, got, want)
+		}
+		got, _ = json.Marshal(byName[a.Name].OutputSchema)
+		want, _ = json.Marshal(a.Output)
+		if string(got) != string(want) {
+			t.Fatalf("%s output schema over MCP differs", a.Name)
+		}
 	}
 
 	saved := call(t, s, "ONEDRIVE_SAVE_FILE", map[string]any{"name": "agent.txt", "content": "from the agent"})
