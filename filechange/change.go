@@ -22,14 +22,18 @@ var ChangeTypes = []string{Created, Updated, Renamed, Moved, Deleted}
 // Change is one change of one item, named by diffing delta against the
 // item index.
 type Change struct {
-	ProjectID    string
-	UserID       string
-	CredentialID string
-	Type         string // Created, Updated, Renamed, Moved, Deleted
-	Item         Item
+	// ID is stable for the change ("chg_" + a hash of the credential, the
+	// item, its eTag and the type): a hook called twice for one change
+	// (the hook job runs at least once) can drop the repeat.
+	ID           string `json:"id"`
+	ProjectID    string `json:"projectId"`
+	UserID       string `json:"userId"`
+	CredentialID string `json:"credentialId"`
+	Type         string `json:"type"` // Created, Updated, Renamed, Moved, Deleted
+	Item         Item   `json:"item"`
 	// Previous is the item as the index knew it (renamed, moved,
 	// deleted); nil otherwise.
-	Previous *Previous
+	Previous *Previous `json:"previous,omitempty"`
 }
 
 // Kind is the event kind: "onedrive.file.created", "onedrive.folder.moved"...
@@ -69,8 +73,8 @@ type Previous struct {
 // Payload is the change as JSON-ready data: the event's Data and the
 // workflow trigger.
 func (c *Change) Payload() map[string]any {
-	m := map[string]any{"type": c.Type, "kind": c.Kind(), "credentialId": c.CredentialID, "userId": c.UserID,
-		"item": c.Item}
+	m := map[string]any{"id": c.ID, "type": c.Type, "kind": c.Kind(), "credentialId": c.CredentialID,
+		"userId": c.UserID, "item": c.Item}
 	if c.Previous != nil {
 		m["previous"] = *c.Previous
 	}

@@ -60,12 +60,8 @@ func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string, 
 	if err != nil {
 		return false, err
 	}
-	r, again, err := s.commit(ctx, w, link, startSeq, items, full, finish)
-	if err != nil {
-		return false, err
-	}
-	s.callHook(ctx, r.changes)
-	return again, nil
+	_, again, err := s.commit(ctx, w, link, startSeq, items, full, finish)
+	return again, err
 }
 
 func (s *Service) driveClient(ctx context.Context, w *driveway.DriveWatch) (*microsoft.DriveClient, error) {
@@ -179,6 +175,11 @@ func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link strin
 				return err
 			}
 		}
+		if s.o.Hook != nil && len(r.changes) > 0 {
+			if _, err := s.o.Queue.InsertTx(ctx, tx, hookArgsOf(r.changes), nil); err != nil {
+				return err
+			}
+		}
 		cur, err := tx.GetDriveWatch(ctx, w.ProjectID, w.CredentialID)
 		if err != nil {
 			return err
@@ -206,15 +207,4 @@ func appendEvent(ctx context.Context, tx driveway.Tx, c *Change, subs []*drivewa
 	data["triggerSubscriptionIds"] = matched
 	return tx.AppendEvent(ctx, &driveway.Event{ID: ids.New("evt"), ProjectID: c.ProjectID, Kind: c.Kind(),
 		UserID: c.UserID, CredentialID: c.CredentialID, Data: data, CreatedAt: now})
-}
-
-func (s *Service) callHook(ctx context.Context, changes []*Change) {
-	if s.o.Hook == nil {
-		return
-	}
-	for _, c := range changes {
-		if err := s.o.Hook.FileChange(ctx, c); err != nil {
-			s.o.Logger.Warn("filechange: hook failed", "project", c.ProjectID, "credential", c.CredentialID, "err", err)
-		}
-	}
 }

@@ -94,6 +94,7 @@ func diff(w *driveway.DriveWatch, index map[string]*driveway.DriveItemEntry, ite
 	for _, p := range ps {
 		fillPaths(p.c, p.was, old, next)
 		p.c.ProjectID, p.c.UserID, p.c.CredentialID = w.ProjectID, w.UserID, w.CredentialID
+		p.c.ID = changeID(p.c)
 		r.changes = append(r.changes, p.c)
 	}
 	return r

@@ -289,13 +289,24 @@ func (e *env) settle() []seen {
 type hookRecorder struct {
 	mu    sync.Mutex
 	kinds []string
+	ids   map[string]bool
 }
 
 func (h *hookRecorder) FileChange(_ context.Context, c *Change) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.kinds = append(h.kinds, c.Kind())
+	if h.ids == nil {
+		h.ids = map[string]bool{}
+	}
+	h.ids[c.ID] = true
 	return nil
+}
+
+func (h *hookRecorder) distinct() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.ids)
 }
 
 func (h *hookRecorder) count() int {

@@ -53,6 +53,9 @@ func (s *Service) Register(q *jobs.Queue) error {
 	if err := jobs.Register(q, &sweepWorker{s: s}); err != nil {
 		return err
 	}
+	if err := jobs.Register(q, &hookWorker{s: s}); err != nil {
+		return err
+	}
 	every := s.o.SafetyInterval
 	if !s.push {
 		every = s.o.PollInterval
