@@ -113,3 +113,17 @@ func TestActionsPageTriesAnAction(t *testing.T) {
 		t.Fatalf("no CSRF token: %d, want 403", resp.StatusCode)
 	}
 }
+
+func TestActionsPageWithoutExecutor(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.login()
+	resp, body := b.get(b.projectPath("/actions"))
+	if resp.StatusCode != 200 || !strings.Contains(body, "no action executor") {
+		t.Fatalf("actions page without an executor: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = b.post(b.projectPath("/actions"), b.projectPath("/actions"), url.Values{"action": {"ONEDRIVE_LIST_DRIVES"}})
+	if resp.StatusCode != http.StatusNotImplemented {
+		t.Fatalf("try without an executor: %d, want 501", resp.StatusCode)
+	}
+}
