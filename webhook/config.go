@@ -9,10 +9,11 @@ import (
 )
 
 // DefaultSchedule is the wait before each retry: the first attempt goes at
-// once, then 5 s, 5 min, 30 min, 2 h, 5 h and 10 h later (7 attempts over
-// about 17.6 hours); after the last one fails the delivery is dead.
+// once, then 5 s, 5 min, 30 min, 2 h, 5 h, 8 h and 8 h later (8 attempts
+// over about 23.6 hours, as Standard Webhooks senders commonly do); after
+// the last one fails the delivery is dead.
 var DefaultSchedule = []time.Duration{
-	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour,
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 8 * time.Hour, 8 * time.Hour,
 }
 
 // Defaults of Config.

@@ -28,6 +28,7 @@ import (
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/usertoken"
+	"github.com/drivewayhq/driveway/webhook"
 	"github.com/drivewayhq/driveway/workflow"
 )
 
@@ -129,6 +130,7 @@ type server struct {
 	connect   *connect.Handler
 	proxy     *proxy.Proxy
 	workflows *workflow.Engine
+	webhooks  *webhook.Service
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -137,8 +139,8 @@ type server struct {
 }
 
 // newServer builds the services every node runs on db and registers their
-// jobs; run starts them.
-func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyring, endpoints *microsoft.Endpoints) (*server, error) {
+// jobs; run starts them. dev allows webhook endpoints on localhost.
+func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyring, endpoints *microsoft.Endpoints, dev bool) (*server, error) {
 	s := &server{cfg: cfg, logger: logger, db: db, ring: ring, endpoints: endpoints,
 		admin: &admin.Service{Store: db, PublicURL: cfg.PublicURL}}
 	s.creds = &credential.Manager{Store: db, Endpoints: endpoints, Logger: logger,
@@ -161,6 +163,14 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := s.wireWorkflows(nil); err != nil {
 		return nil, err
 	}
+	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := wh.Register(); err != nil {
+		return nil, fmt.Errorf("register webhook jobs: %w", err)
+	}
+	s.webhooks, s.workers = wh, s.workers+1
 	return s, nil
 }
 
@@ -201,14 +211,14 @@ func (s *server) handler() http.Handler {
 	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector())
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
-		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect,
+		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect, Webhooks: s.webhooks,
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},
 		Dashboard: dashboard.New(dashboard.Options{
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
-			Disconnect: s.connect.Disconnect,
+			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler

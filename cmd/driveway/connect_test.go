@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDevConnectsOneDriveEndToEnd runs `driveway dev` with the emulator
@@ -36,6 +38,22 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), resp.Header
+	}
+	// A webhook endpoint of the customer's app (loopback: dev allows it).
+	hooks := make(chan string, 16)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		if req.Header.Get("webhook-signature") != "" {
+			hooks <- string(b)
+		}
+	}))
+	defer receiver.Close()
+	ep, _ := json.Marshal(map[string]any{"url": receiver.URL + "/hooks"})
+	req, _ := http.NewRequest("POST", r.base+"/api/v1/projects/"+info.ProjectID+"/webhook-endpoints", strings.NewReader(string(ep)))
+	req.Header.Set("Authorization", "Bearer "+info.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create webhook endpoint: %v %v", err, resp)
 	}
 	sdk := r.base + "/projects/" + info.ProjectID + "/sdk"
 	if status, body, _ := call("GET", sdk+"/me"); status != 200 || !strings.Contains(body, `"onedrive"`) {
@@ -78,5 +96,17 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 	}
 	if status, body, _ = call("GET", sdk+"/proxy/onedrive/me/drive/root/children"); status < 400 {
 		t.Fatalf("the proxy still answered after the disconnect: %d %s", status, body)
+	}
+	// The connection went out to the app as a signed webhook.
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case body := <-hooks:
+			if strings.Contains(body, "credential.connected") {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no credential.connected webhook within 30 s")
+		}
 	}
 }

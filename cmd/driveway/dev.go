@@ -88,7 +88,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if cfg.AdminPassword == "" {
 		cfg.AdminPassword = info.AdminPassword
 	}
-	s, err := newServer(cfg, logger, db, ring, &microsoft.Endpoints{Login: emu.LoginURL(), Graph: emu.LoginURL()})
+	s, err := newServer(cfg, logger, db, ring, &microsoft.Endpoints{Login: emu.LoginURL(), Graph: emu.LoginURL()}, true)
 	if err != nil {
 		db.Close()
 		ln.Close()

@@ -33,7 +33,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		db.Close()
 		return err
 	}
-	s, err := newServer(cfg, logger, db, ring, configEndpoints(cfg))
+	s, err := newServer(cfg, logger, db, ring, configEndpoints(cfg), false)
 	if err != nil {
 		ln.Close()
 		db.Close()
