@@ -185,8 +185,12 @@ func (s *Service) watchStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	mode := "webhook"
+	if !s.push {
+		mode = "polling"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"credentialId": st.CredentialID, "status": st.Status,
-		"reason": st.Reason, "expiresAt": st.ExpiresAt, "lastDeltaAt": st.LastDeltaAt, "mode": st.Status})
+		"reason": st.Reason, "expiresAt": st.ExpiresAt, "lastDeltaAt": st.LastDeltaAt, "mode": mode})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -72,6 +72,13 @@ func TestTriggersAPI(t *testing.T) {
 	if _, err := db.store.GetDriveWatch(t.Context(), pid, cred); err != nil {
 		t.Fatalf("no watch after the first trigger subscription: %v", err)
 	}
+	code, body = call(t, srv, "GET", base+"/trigger-subscriptions/status/"+cred, "u1", nil)
+	if code != 200 || !bytes.Contains(body, []byte(`"status":"`)) || bytes.Contains(body, []byte("clientState")) {
+		t.Fatalf("status: %d %s", code, body)
+	}
+	if code, _ := call(t, srv, "GET", base+"/trigger-subscriptions/status/"+cred, "u2", nil); code != http.StatusNotFound {
+		t.Fatalf("status of another user's credential: %d", code)
+	}
 	if code, _ := call(t, srv, "GET", base+"/trigger-subscriptions/"+created.ID, "u2", nil); code != http.StatusNotFound {
 		t.Fatalf("another user's subscription: %d", code)
 	}

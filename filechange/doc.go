@@ -17,8 +17,9 @@
 //	filechange.delta  ── first run: token=latest baseline + full enumeration ──▶ item index, no events
 //	                     later: follow nextLinks to the deltaLink (410 ──▶ full enumeration)
 //	                     diff against the index ──▶ created|updated|renamed|moved|deleted
-//	                     tx (CAS on the watch): deltaLink, index changes, events
-//	                     then Hook.FileChange for each change; snooze again if notified meanwhile
+//	                     tx (CAS on the watch): deltaLink, index changes, events, filechange.hook job,
+//	                     and the job's completion unless notified meanwhile (then it snoozes)
+//	filechange.hook   ── Hook.FileChange for each change (at least once; Change.ID is stable)
 //	filechange.sweep  ── periodic: renew due subscriptions; safety delta of every watch
 //
 // Guarantees: a notification answered 202 has its delta job committed; a
