@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -15,12 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/jobs"
+	"github.com/drivewayhq/driveway/mcp"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/netguard"
 	"github.com/drivewayhq/driveway/postgres"
@@ -131,6 +134,7 @@ type server struct {
 	proxy     *proxy.Proxy
 	workflows *workflow.Engine
 	webhooks  *webhook.Service
+	actions   *action.Executor
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -160,7 +164,10 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
 	})
-	if err := s.wireWorkflows(nil); err != nil {
+	if err := s.wireActions(); err != nil {
+		return nil, err
+	}
+	if err := s.wireWorkflows(s.actions); err != nil {
 		return nil, err
 	}
 	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev, Logger: logger})
@@ -172,6 +179,27 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	}
 	s.webhooks, s.workers = wh, s.workers+1
 	return s, nil
+}
+
+// wireActions builds the OneDrive action catalogue and serves it three
+// ways: the Actions API and MCP behind the user-token check, and signed
+// download links in public (the signature is the authorization).
+func (s *server) wireActions() error {
+	cat, err := action.NewCatalogue()
+	if err != nil {
+		return err
+	}
+	s.actions = &action.Executor{Catalogue: cat, Store: s.db, Tokens: s.creds,
+		Resolver: microsoft.Resolver{Override: s.endpoints}, Proxy: s.proxy,
+		Fetch:   netguard.NewClient(netguard.Config{}),
+		LinkKey: action.DeriveLinkKey([]byte(s.cfg.SecretKeys)), PublicURL: s.cfg.PublicURL,
+		TokenRetryAfter: credential.RetryAfter, Logger: s.logger}
+	s.connect.SDKRoutes = append(s.connect.SDKRoutes, s.actions.Routes()...)
+	s.connect.SDKRoutes = append(s.connect.SDKRoutes, (&mcp.Server{Executor: s.actions, Logger: s.logger}).Routes()...)
+	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(_ context.Context, cr *driveway.Credential) {
+		s.actions.Forget(cr.ProjectID, cr.ID)
+	})
+	return nil
 }
 
 // wireWorkflows builds the workflow engine, registers its jobs and serves
@@ -196,6 +224,19 @@ func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
 	return nil
 }
 
+// publicMounts are the extra handlers on the root mux: dev's mounts and
+// the actions' signed download links.
+func (s *server) publicMounts() map[string]http.Handler {
+	m := maps.Clone(s.mounts)
+	if m == nil {
+		m = map[string]http.Handler{}
+	}
+	for _, r := range s.actions.PublicRoutes() {
+		m[r.Pattern] = r.Handler
+	}
+	return m
+}
+
 // configEndpoints is the Microsoft endpoint override of the configuration,
 // or nil for Microsoft's own.
 func configEndpoints(cfg *Config) *microsoft.Endpoints {
@@ -211,14 +252,14 @@ func (s *server) handler() http.Handler {
 	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector())
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
-		Mounts: s.mounts, ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect, Webhooks: s.webhooks,
+		Mounts: s.publicMounts(), ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect, Webhooks: s.webhooks,
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},
 		Dashboard: dashboard.New(dashboard.Options{
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
-			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks,
+			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler

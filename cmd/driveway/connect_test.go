@@ -110,3 +110,53 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestDevActionsAPI runs an action through the Actions API of driveway dev
+// for a connected account.
+func TestDevActionsAPI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
+	info, err := readDevInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := run(t, nil, "token", "--sub", "u-actions", "--data-dir", dir)
+	tok := strings.TrimSpace(out)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, u, body string) (int, string, http.Header) {
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	q := url.Values{"action": {"onedrive"}, "userToken": {tok}, "oauthMetaKeyId": {"s"}, "originForPostMessage": {info.PublicURL}}
+	_, body, _ := do("GET", r.base+"/v2/projects/"+info.ProjectID+"/sdk/actions/build-oauth?"+q.Encode(), "")
+	var built struct{ RedirectURL string }
+	json.Unmarshal([]byte(body), &built)
+	_, _, hdr := do("GET", built.RedirectURL, "")
+	if status, body, _ := do("GET", hdr.Get("Location"), ""); status != 200 {
+		t.Fatalf("callback: %d %s", status, body)
+	}
+	actions := r.base + "/projects/" + info.ProjectID + "/actions"
+	status, body, _ := do("GET", actions+"?format=json_schema&integrations=onedrive", "")
+	if status != 200 || !strings.Contains(body, "ONEDRIVE_SAVE_FILE") {
+		t.Fatalf("list actions: %d %.300s", status, body)
+	}
+	status, body, _ = do("POST", actions, `{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{"name":"From the Actions API"}}`)
+	if status != 200 || !strings.Contains(body, "From the Actions API") {
+		t.Fatalf("create folder: %d %s", status, body)
+	}
+	status, body, _ = do("POST", actions, `{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{}}`)
+	if status != 400 || !strings.Contains(body, "name") {
+		t.Fatalf("missing parameter: %d %s", status, body)
+	}
+}
