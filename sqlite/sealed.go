@@ -20,6 +20,7 @@ type sealedColumn struct {
 var sealedColumns = []sealedColumn{
 	{"credentials", "access_token", "project_id || '/' || id", []string{"project_id", "id"}},
 	{"credentials", "refresh_token", "project_id || '/' || id", []string{"project_id", "id"}},
+	{"drive_watches", "client_state", "project_id || '/' || credential_id", []string{"project_id", "credential_id"}},
 	{"integration_client_secrets", "value", "project_id || '/' || id", []string{"project_id", "id"}},
 	{"integrations", "cert_private_key", "project_id", []string{"project_id"}},
 	{"oauth_states", "verifier", "id", []string{"id"}},

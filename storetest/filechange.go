@@ -91,6 +91,20 @@ func testDriveWatches(t *testing.T, b *bundle) {
 	eq(t, "client state", again.ClientState, "new-state")
 	eq(t, "status", again.Status, driveway.WatchFailed)
 
+	sealed, err := s.ListSealed(ctx, driveway.SealedRef{}, 1000)
+	ok(t, "ListSealed", err)
+	n := 0
+	for _, v := range sealed {
+		if v.Ref.Table == "drive_watches" && v.Ref.Column == "client_state" {
+			n++
+			plain, err := b.sealer.Open(v.Ciphertext, v.Ref)
+			ok(t, "open sealed client state", err)
+			if v.Ref.Row == "p1/c1" {
+				eq(t, "sealed client state", string(plain), "new-state")
+			}
+		}
+	}
+	eq(t, "sealed client states listed for rotation", n, 3) // p1/c1, p1/c2, p2/c1
 	ok(t, "PutDriveItems", s.PutDriveItems(ctx, []*driveway.DriveItemEntry{{ProjectID: "p1", CredentialID: "c1", ItemID: "i1"}}))
 	ok(t, "DeleteCredential", s.DeleteCredential(ctx, "p1", "c1"))
 	_, err = s.GetDriveWatch(ctx, "p1", "c1")
