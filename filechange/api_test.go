@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/drivewayhq/driveway"
 )
@@ -93,12 +94,17 @@ func TestTriggersAPI(t *testing.T) {
 	if code, body := call(t, srv, "GET", base+"/trigger-subscriptions", "u2", nil); code != 200 || string(body) != "[]\n" {
 		t.Fatalf("list of another user: %d %s", code, body)
 	}
+	waitFor(t, "the Graph subscription", 20*time.Second, func() bool { return e.watch().SubscriptionID != "" })
+	subID := e.watch().SubscriptionID
 	if code, _ := call(t, srv, "DELETE", base+"/trigger-subscriptions/"+created.ID, "u1", nil); code != http.StatusNoContent {
 		t.Fatalf("delete: %d", code)
 	}
 	// No consumer remains: the watch (and its Graph subscription) is gone.
 	if _, err := db.store.GetDriveWatch(t.Context(), pid, cred); driveway.ErrorCode(err) != driveway.ENOTFOUND {
 		t.Fatalf("watch after the last trigger subscription went: %v", err)
+	}
+	if code := e.getSubscription(subID); code != http.StatusNotFound {
+		t.Fatalf("Graph subscription after unwatch: %d, want 404", code)
 	}
 }
 

@@ -192,3 +192,15 @@ func (s *Service) renewAt(exp time.Time) time.Time {
 	}
 	return exp.Add(-s.o.RenewBefore - j)
 }
+
+// OnDisconnect fits connect.Handler.OnDisconnect: it forgets the
+// credential's watch. Connect calls it after the credential (and, by
+// cascade, its watch) was deleted, when no token is left to delete the
+// Graph subscription with: that subscription then expires on its own and
+// its notifications are discarded (unknown subscription). Call Unwatch
+// before deleting a credential to delete the subscription at Graph too.
+func (s *Service) OnDisconnect(ctx context.Context, cr *driveway.Credential) {
+	if err := s.Unwatch(ctx, cr.ProjectID, cr.ID); err != nil {
+		s.o.Logger.Warn("filechange: forget credential", "project", cr.ProjectID, "credential", cr.ID, "err", err)
+	}
+}
