@@ -39,6 +39,18 @@ func (s *Server) adminRoutes() []route {
 		{"GET", "/api/v1/projects/{pid}/webhook-deliveries", h(s.listWebhookDeliveries)},
 		{"GET", "/api/v1/projects/{pid}/webhook-deliveries/{did}", h(s.getWebhookDelivery)},
 		{"POST", "/api/v1/projects/{pid}/webhook-deliveries/{did}/redeliver", h(s.redeliverWebhook)},
+		{"GET", "/api/v1/projects/{pid}/workflows", h(s.listWorkflows)},
+		{"POST", "/api/v1/projects/{pid}/workflows", h(s.createWorkflow)},
+		{"GET", "/api/v1/projects/{pid}/workflows/{wid}", h(s.getWorkflow)},
+		{"PUT", "/api/v1/projects/{pid}/workflows/{wid}", h(s.putWorkflow)},
+		{"DELETE", "/api/v1/projects/{pid}/workflows/{wid}", h(s.deleteWorkflow)},
+		{"GET", "/api/v1/projects/{pid}/secrets", h(s.listSecrets)},
+		{"PUT", "/api/v1/projects/{pid}/secrets/{name}", h(s.putSecret)},
+		{"DELETE", "/api/v1/projects/{pid}/secrets/{name}", h(s.deleteSecret)},
+		{"GET", "/api/v1/projects/{pid}/runs", h(s.listRuns)},
+		{"GET", "/api/v1/projects/{pid}/runs/{runId}", h(s.getRun)},
+		{"POST", "/api/v1/projects/{pid}/runs/{runId}/cancel", h(s.cancelRun)},
+		{"POST", "/api/v1/projects/{pid}/runs/{runId}/rerun", h(s.rerunRun)},
 	}
 }
 

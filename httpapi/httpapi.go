@@ -48,6 +48,10 @@ type Server struct {
 	// Webhooks serves the outgoing-webhook admin routes; without it they
 	// answer 503.
 	Webhooks *webhook.Service
+	// Workflows is the workflow engine (*workflow.Engine) behind the
+	// workflow, project secret and task history routes; without it they
+	// answer 503.
+	Workflows Workflows
 
 	metrics *httpMetrics
 }
