@@ -133,9 +133,15 @@ func newEnv(t testing.TB, db *testDB, opts Options) *env {
 
 // newEnvPage is newEnv with the emulator's delta page size.
 func newEnvPage(t testing.TB, db *testDB, opts Options, pageSize int) *env {
+	return newEnvEmu(t, db, opts, emulator.Options{PageSize: pageSize})
+}
+
+// newEnvEmu is newEnv with emulator options (its Clock is set here).
+func newEnvEmu(t testing.TB, db *testDB, opts Options, eo emulator.Options) *env {
 	t.Helper()
 	clock := emulator.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	emu := emulator.StartTest(t, emulator.Options{Clock: clock, PageSize: pageSize})
+	eo.Clock = clock
+	emu := emulator.StartTest(t, eo)
 	tenant, err := emu.CreateTenant(emulator.TenantSpec{Name: "Contoso"})
 	if err != nil {
 		t.Fatal(err)

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -216,5 +218,58 @@ func TestHTTPPublicURLMeansPolling(t *testing.T) {
 		if got != tc.want {
 			t.Fatalf("PublicURL %q: push %v, want %v", tc.url, got, tc.want)
 		}
+	}
+}
+
+func TestDuplicatedNotificationsAndRacingRounds(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnvEmu(t, db, Options{}, emulator.Options{PageSize: 7, DuplicateNotifications: 1})
+		e.watchReady()
+		var want []seen
+		for i := range 10 {
+			p := fmt.Sprintf("/dup%02d.txt", i)
+			if _, err := e.emu.WriteFile(e.user.ID, p, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, seen{"onedrive.file.created", p})
+		}
+		// Rounds racing from several "nodes" besides the job: the losers of
+		// the compare-and-swap redo their round and find nothing new.
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				if _, err := e.svc.Sync(t.Context(), pid, cred); err != nil && driveway.ErrorCode(err) != driveway.ECONFLICT {
+					t.Errorf("Sync: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		waitFor(t, "duplicated notifications", 20*time.Second, func() bool {
+			return e.emu.Counters().Notifications["duplicated"] > 0 && e.emu.PendingNotifications() == 0
+		})
+		e.waitEvents(len(want))
+		waitFor(t, "the rounds the notifications owe", 20*time.Second, func() bool {
+			w := e.watch()
+			return w.NotifySeq == w.DoneSeq
+		})
+		exactlyOnce(t, e.settle(), want)
+	})
+}
+
+func TestCredentialNoLongerValid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sqliteDB(t), Options{})
+	e.watchReady()
+	e.tokens.mu.Lock()
+	delete(e.tokens.users, cred) // the user revoked access: AccessToken is EFORBIDDEN
+	e.tokens.mu.Unlock()
+	must(t, e.svc.Renew(t.Context(), pid, cred))
+	w := e.watch()
+	if w.Status != driveway.WatchFailed || w.Reason != "credential_invalid" || !w.RenewAt.IsZero() {
+		t.Fatalf("watch %s %q renewAt %v, want failed credential_invalid with no retry", w.Status, w.Reason, w.RenewAt)
+	}
+	if _, err := e.svc.Sync(t.Context(), pid, cred); err != nil {
+		t.Fatalf("Sync of an invalid credential: %v (want nil: nothing to retry)", err)
 	}
 }

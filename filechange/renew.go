@@ -34,7 +34,10 @@ func (s *Service) renew(ctx context.Context, projectID, credentialID string, fin
 	}
 	tok, _, err := s.o.Tokens.AccessToken(ctx, projectID, credentialID)
 	if err != nil {
-		return s.renewFailed(ctx, w, finish, "credential_invalid", driveway.ErrorCode(err) == driveway.EFORBIDDEN, err)
+		if c := driveway.ErrorCode(err); c == driveway.EFORBIDDEN || c == driveway.ENOTFOUND {
+			return s.renewFailed(ctx, w, finish, "credential_invalid", false, err)
+		}
+		return s.renewFailed(ctx, w, finish, "token_unavailable", true, err)
 	}
 	exp := s.now().Add(s.o.Lifetime).Truncate(time.Second)
 	if w.SubscriptionID != "" {
