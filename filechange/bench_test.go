@@ -1,8 +1,8 @@
 package filechange
 
 import (
+	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
 	"slices"
@@ -66,7 +66,7 @@ func burst(b *testing.B, u string, body []byte, n, senders int) []time.Duration 
 		wg.Go(func() {
 			for i := range next {
 				start := time.Now()
-				resp, err := http.Post(u, "application/json", bytesReader(body))
+				resp, err := http.Post(u, "application/json", bytes.NewReader(body))
 				if err != nil {
 					b.Error(err)
 					return
@@ -169,21 +169,4 @@ func BenchmarkTenThousandWatches(b *testing.B) {
 	}
 	b.ReportMetric(float64(took.Microseconds())/float64(renewals), "µs/renewal-scheduled")
 	b.ReportMetric(perWatch, "B/watch-listed")
-}
-
-func bytesReader(b []byte) *bytesReaderT { return &bytesReaderT{b: b} }
-
-// bytesReaderT is a minimal io.Reader over b.
-type bytesReaderT struct {
-	b []byte
-	i int
-}
-
-func (r *bytesReaderT) Read(p []byte) (int, error) {
-	if r.i >= len(r.b) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.b[r.i:])
-	r.i += n
-	return n, nil
 }

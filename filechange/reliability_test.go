@@ -273,3 +273,17 @@ func TestCredentialNoLongerValid(t *testing.T) {
 		t.Fatalf("Sync of an invalid credential: %v (want nil: nothing to retry)", err)
 	}
 }
+
+func TestPeriodicSweepCatchesDroppedNotifications(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		e := newEnv(t, db, Options{SafetyInterval: 300 * time.Millisecond})
+		e.watchReady()
+		e.emu.DropNotifications(1) // only the scheduled safety delta can see this
+		if _, err := e.emu.WriteFile(e.user.ID, "/unnotified.txt", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		e.waitEvents(1)
+		exactlyOnce(t, e.settle(), []seen{{"onedrive.file.created", "/unnotified.txt"}})
+	})
+}

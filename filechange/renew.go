@@ -122,13 +122,6 @@ func reasonOf(err error) string {
 	return "graph unreachable"
 }
 
-func ignoreConflict(err error) error {
-	if driveway.ErrorCode(err) == driveway.ECONFLICT {
-		return nil
-	}
-	return err
-}
-
 func ignoreNotFound(err error) error {
 	if driveway.ErrorCode(err) == driveway.ENOTFOUND {
 		return nil
