@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWorkflowsApply saves the valid files of a directory and reports the
+// broken one by file, step and field, with a failing exit.
+func TestWorkflowsApply(t *testing.T) {
+	t.Parallel()
+	dir, wfDir := t.TempDir(), t.TempDir()
+	env := map[string]string{"DRIVEWAY_DATA_DIR": dir, "DRIVEWAY_SECRET_KEYS": mustKey(t)}
+	if code, _, errs := run(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errs)
+	}
+	db, err := openDatabase(context.Background(), &Config{Database: "sqlite:" + filepath.Join(dir, "driveway.db")}, mustRing(t, env["DRIVEWAY_SECRET_KEYS"]), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := newAdmin(db).CreateProject(context.Background(), projectInput("Flows"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"a-folder.json": `{"id": "make-folder", "name": "Make a folder", "trigger": {"type": "request"},
+			"steps": [{"id": "folder", "type": "onedrive_action", "input": {"action": "onedrive.createFolder", "input": {"name": "{{ trigger.body.name }}"}}},
+			          {"id": "reply", "type": "response", "input": {"body": "{{ steps.folder.output }}"}}]}`,
+		"b-nightly.yaml": "id: nightly\nname: Nightly\ntrigger: {type: schedule, cron: \"0 3 * * *\", timeZone: Europe/Paris}\n" +
+			"steps:\n  - id: ping\n    type: http_request\n    input: {url: \"https://example.com/{{ user.id }}\"}\n",
+		"c-broken.yml": "id: broken\nname: Broken\ntrigger: {type: request}\nsteps:\n  - id: first\n    type: response\n" +
+			"  - id: save\n    type: onedrive_action\n    input:\n      action: onedrive.saveFile\n      input: {path: \"{{ steps.nope.output.path }}\"}\n",
+		"notes.txt": "not a workflow",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(wfDir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply := func(args ...string) (error, string, string) {
+		var out, errb bytes.Buffer
+		m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+		err := m.workflowsCmd(context.Background(), args)
+		return err, out.String(), errb.String()
+	}
+	err, out, errs := apply("apply", "--project", p.ID, wfDir)
+	if !errors.Is(err, errApplyFailed) {
+		t.Fatalf("apply with a broken file: err %v, want errApplyFailed\n%s%s", err, out, errs)
+	}
+	if !strings.Contains(out, "a-folder.json: make-folder saved (version 1)") || !strings.Contains(out, "b-nightly.yaml: nightly saved (version 1)") {
+		t.Fatalf("stdout lacks the saved files:\n%s", out)
+	}
+	want := `c-broken.yml: step "save" (steps[1]), field input.input.path: unknown step "nope"`
+	if !strings.Contains(errs, want) {
+		t.Fatalf("stderr lacks %q:\n%s", want, errs)
+	}
+	wfs, err := db.ListWorkflows(context.Background(), p.ID)
+	if err != nil || len(wfs) != 2 || wfs[0].ID != "make-folder" || wfs[1].ID != "nightly" {
+		t.Fatalf("stored workflows: %v %v", wfs, err)
+	}
+
+	// Fixed, applied again: the unchanged ones stay at version 1.
+	fixed := strings.Replace(files["c-broken.yml"], "steps.nope.output.path", "trigger.body.path", 1)
+	if err := os.WriteFile(filepath.Join(wfDir, "c-broken.yml"), []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err, out, errs = apply("apply", wfDir, "--project", p.ID)
+	if err != nil || !strings.Contains(out, "make-folder unchanged (version 1)") || !strings.Contains(out, "broken saved (version 1)") {
+		t.Fatalf("second apply: %v\n%s%s", err, out, errs)
+	}
+
+	// --check validates without a database; usage errors.
+	if err, out, _ := apply("apply", "--check", wfDir); err != nil || !strings.Contains(out, "nightly valid") {
+		t.Fatalf("--check: %v %s", err, out)
+	}
+	if err, _, _ := apply("apply", wfDir); !errors.Is(err, errUsage) {
+		t.Fatalf("without --project: %v, want a usage error", err)
+	}
+	if err, _, _ := apply("apply", "--project", "prj_none", wfDir); err == nil {
+		t.Fatal("an unknown project was accepted")
+	}
+}
