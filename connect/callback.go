@@ -133,6 +133,9 @@ func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, st *driveway.O
 		kind = driveway.EventCredentialReconnected
 	}
 	h.event(r.Context(), kind, cr, nil)
+	for _, f := range h.OnConnect {
+		f(r.Context(), cr, reconnected)
+	}
 	payload := map[string]any{"credentialId": cr.ID}
 	if st.SessionID != "" {
 		payload["sessionId"] = st.SessionID

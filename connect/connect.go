@@ -55,6 +55,14 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
+	// OnConnect are called after a user connected (or reconnected) a
+	// OneDrive account and its credential is stored: File Change watches,
+	// Integration Enabled workflows. Errors are theirs to log.
+	OnConnect []func(ctx context.Context, cr *driveway.Credential, reconnected bool)
+	// BeforeDisconnect are called while a credential being disconnected
+	// still exists (its token still works), to undo what was set up at
+	// Microsoft for it: File Change subscriptions.
+	BeforeDisconnect []func(ctx context.Context, cr *driveway.Credential)
 	// OnDisconnect are called after a credential was disconnected (by the
 	// user, the portal or the dashboard), to let other parts forget it: the
 	// proxy's cache, File Change subscriptions. Errors are theirs to log.

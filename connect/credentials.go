@@ -173,6 +173,9 @@ func (h *Handler) Disconnect(ctx context.Context, projectID, credentialID string
 }
 
 func (h *Handler) remove(ctx context.Context, u *driveway.ConnectedUser, cr *driveway.Credential) error {
+	for _, f := range h.BeforeDisconnect {
+		f(ctx, cr)
+	}
 	if err := h.Store.DeleteCredential(ctx, cr.ProjectID, cr.ID); err != nil {
 		return fmt.Errorf("delete credential: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/dashboard"
+	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/mcp"
@@ -128,13 +129,16 @@ type server struct {
 
 	// endpoints, when set, replace every cloud's Microsoft endpoints (the
 	// emulator, in dev or with DRIVEWAY_MICROSOFT_*_URL).
-	endpoints *microsoft.Endpoints
-	creds     *credential.Manager
-	connect   *connect.Handler
-	proxy     *proxy.Proxy
-	workflows *workflow.Engine
-	webhooks  *webhook.Service
-	actions   *action.Executor
+	endpoints  *microsoft.Endpoints
+	creds      *credential.Manager
+	connect    *connect.Handler
+	proxy      *proxy.Proxy
+	workflows  *workflow.Engine
+	webhooks   *webhook.Service
+	actions    *action.Executor
+	filechange *filechange.Service
+	// intake are Microsoft's notification routes (no user token).
+	intake map[string]http.Handler
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -168,6 +172,10 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 		return nil, err
 	}
 	if err := s.wireWorkflows(s.actions); err != nil {
+		return nil, err
+	}
+	s.wireIntegrationEnabled()
+	if err := s.wireFileChange(dev); err != nil {
 		return nil, err
 	}
 	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev, Logger: logger})
@@ -234,6 +242,7 @@ func (s *server) publicMounts() map[string]http.Handler {
 	for _, r := range s.actions.PublicRoutes() {
 		m[r.Pattern] = r.Handler
 	}
+	maps.Copy(m, s.intake)
 	return m
 }
 

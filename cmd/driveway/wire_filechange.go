@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/filechange"
+	"github.com/drivewayhq/driveway/microsoft"
+	"github.com/drivewayhq/driveway/workflow"
+)
+
+// workflowHook starts File Change workflows for each change filechange
+// names.
+type workflowHook struct{ e *workflow.Engine }
+
+func (h workflowHook) FileChange(ctx context.Context, c *filechange.Change) error {
+	_, err := h.e.FileChange(ctx, workflow.FileChangeEvent{ProjectID: c.ProjectID, UserID: c.UserID,
+		CredentialID: c.CredentialID, Change: c.Payload()})
+	return err
+}
+
+// wireFileChange builds the File Change service: Microsoft's notifications
+// come in at /webhooks/microsoft/..., the triggers API joins the SDK routes,
+// and connecting or disconnecting an account starts or stops its watch.
+// Without an https public URL it polls delta instead of subscribing.
+func (s *server) wireFileChange(dev bool) error {
+	graph := microsoft.Clouds[driveway.CloudGlobal].GraphV1()
+	if s.endpoints != nil {
+		graph = s.endpoints.GraphV1()
+	}
+	fc, err := filechange.New(filechange.Options{Store: s.db, Queue: s.db.queue, Tokens: s.creds, GraphURL: graph,
+		PublicURL: s.cfg.PublicURL, AllowHTTP: dev, Hook: workflowHook{s.workflows}, Logger: s.logger,
+		HTTP: &http.Client{Timeout: 60 * time.Second}})
+	if err != nil {
+		return err
+	}
+	if err := fc.Register(s.db.queue); err != nil {
+		return fmt.Errorf("register file change jobs: %w", err)
+	}
+	s.workers++
+	s.connect.SDKRoutes = append(s.connect.SDKRoutes, fc.SDKRoutes()...)
+	s.connect.OnConnect = append(s.connect.OnConnect, func(ctx context.Context, cr *driveway.Credential, _ bool) {
+		if err := fc.Reconcile(ctx, cr.ProjectID, cr.ID); err != nil {
+			s.logger.WarnContext(ctx, "file change: watch a connected account", "credential", cr.ID, "err", err)
+		}
+	})
+	s.connect.BeforeDisconnect = append(s.connect.BeforeDisconnect, func(ctx context.Context, cr *driveway.Credential) {
+		if err := fc.Unwatch(ctx, cr.ProjectID, cr.ID); err != nil {
+			s.logger.WarnContext(ctx, "file change: remove the subscription of a disconnected account", "credential", cr.ID, "err", err)
+		}
+	})
+	s.intake = map[string]http.Handler{
+		"POST /webhooks/microsoft/notify":    fc.NotifyHandler(),
+		"POST /webhooks/microsoft/lifecycle": fc.LifecycleHandler(),
+	}
+	s.filechange = fc
+	return nil
+}
+
+// wireIntegrationEnabled starts Integration Enabled workflows when a user
+// connects OneDrive (not on a reconnect).
+func (s *server) wireIntegrationEnabled() {
+	s.connect.OnConnect = append(s.connect.OnConnect, func(ctx context.Context, cr *driveway.Credential, reconnected bool) {
+		if reconnected {
+			return
+		}
+		p := &driveway.Principal{ProjectID: cr.ProjectID, UserID: cr.UserID}
+		if _, err := s.workflows.IntegrationEnabled(ctx, p, cr.ID); err != nil {
+			s.logger.WarnContext(ctx, "start integration-enabled workflows", "credential", cr.ID, "err", err)
+		}
+	})
+}
