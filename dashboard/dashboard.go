@@ -69,6 +69,9 @@ type Options struct {
 	// Webhooks manages outgoing webhook endpoints and deliveries for the
 	// Webhooks page; when nil, the page says they are not configured.
 	Webhooks *webhook.Service
+	// Workflows is the workflow engine (*workflow.Engine) for the Workflows
+	// pages (editor, task history); when nil, they answer 501.
+	Workflows Workflows
 }
 
 type handler struct {
@@ -125,6 +128,7 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/users/credentials/{cid}/disconnect", h.action(h.disconnect))
 	h.actionRoutes(mux)
 	h.webhookRoutes(mux)
+	h.workflowRoutes(mux)
 	mux.HandleFunc(Prefix+"/", h.notFound)
 	return mux
 }
