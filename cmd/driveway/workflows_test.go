@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,5 +85,58 @@ func TestWorkflowsApply(t *testing.T) {
 	}
 	if err, _, _ := apply("apply", "--project", "prj_none", wfDir); err == nil {
 		t.Fatal("an unknown project was accepted")
+	}
+}
+
+// TestWorkflowsDocExamples saves every json and yaml example of
+// docs/workflows.md through `workflows apply`: each is a complete, valid
+// definition.
+func TestWorkflowsDocExamples(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "workflows.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, wfDir := t.TempDir(), t.TempDir()
+	n := 0
+	lines := strings.Split(string(doc), "\n")
+	for i := 0; i < len(lines); i++ {
+		lang := strings.TrimPrefix(lines[i], "```")
+		if lines[i] == lang || (lang != "json" && lang != "yaml") {
+			continue
+		}
+		var block []string
+		for i++; i < len(lines) && lines[i] != "```"; i++ {
+			block = append(block, lines[i])
+		}
+		n++
+		name := filepath.Join(wfDir, fmt.Sprintf("example-%02d.%s", n, lang))
+		if err := os.WriteFile(name, []byte(strings.Join(block, "\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found %d examples in docs/workflows.md, want at least 10", n)
+	}
+	env := map[string]string{"DRIVEWAY_DATA_DIR": dir, "DRIVEWAY_SECRET_KEYS": mustKey(t)}
+	if code, _, errs := run(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errs)
+	}
+	db, err := openDatabase(context.Background(), &Config{Database: "sqlite:" + filepath.Join(dir, "driveway.db")}, mustRing(t, env["DRIVEWAY_SECRET_KEYS"]), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := newAdmin(db).CreateProject(context.Background(), projectInput("Docs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	if err := m.workflowsCmd(context.Background(), []string{"apply", "--project", p.ID, wfDir}); err != nil {
+		t.Fatalf("apply the examples: %v\n%s%s", err, out.String(), errb.String())
+	}
+	if got := strings.Count(out.String(), " saved (version 1)"); got != n {
+		t.Fatalf("saved %d of %d examples:\n%s", got, n, out.String())
 	}
 }
