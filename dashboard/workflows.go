@@ -281,8 +281,8 @@ func prettyJSON(raw json.RawMessage) string {
 
 func roundDuration(d time.Duration) string {
 	switch {
-	case d <= 0:
-		return "0s"
+	case d < time.Millisecond:
+		return "<1ms"
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
 	}
