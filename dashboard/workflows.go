@@ -42,6 +42,8 @@ func (h *handler) workflowRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/workflows", h.action(h.saveWorkflow))
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/workflows/{wid}", h.page(h.workflowPage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/workflows/{wid}/delete", h.action(h.deleteWorkflow))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/secrets", h.action(h.saveSecret))
+	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/secrets/{name}/delete", h.action(h.deleteSecret))
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/runs", h.page(h.runsPage))
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/runs/{rid}", h.page(h.runPage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/runs/{rid}/cancel", h.action(h.workflowRunAction("cancelled")))
@@ -49,10 +51,12 @@ func (h *handler) workflowRoutes(mux *http.ServeMux) {
 }
 
 var workflowFlashes = map[string]string{
-	"saved":     "Workflow saved as a new version.",
-	"deleted":   "Workflow deleted; its runs stay in the task history.",
-	"cancelled": "Run cancelled: no further step starts.",
-	"rerun":     "Run queued again from the step that failed.",
+	"saved":          "Workflow saved as a new version.",
+	"deleted":        "Workflow deleted; its runs stay in the task history.",
+	"cancelled":      "Run cancelled: no further step starts.",
+	"rerun":          "Run queued again from the step that failed.",
+	"secret-saved":   "Secret saved.",
+	"secret-deleted": "Secret deleted.",
 }
 
 // workflowProject loads the project; without an engine it answers 501.
@@ -70,6 +74,9 @@ func (h *handler) workflowProject(w http.ResponseWriter, r *http.Request) (*driv
 
 type workflowsData struct {
 	Workflows []*driveway.Workflow
+	Secrets   []*driveway.ProjectSecret // names and dates only are rendered
+	// SecretName is the add form's name after an error (never the value).
+	SecretName string
 }
 
 func (h *handler) workflowsPage(w http.ResponseWriter, r *http.Request) {
@@ -77,14 +84,25 @@ func (h *handler) workflowsPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	wfs, err := h.opts.Admin.Store.ListWorkflows(r.Context(), p.ID)
-	if err != nil {
+	h.renderWorkflows(w, r, http.StatusOK, &view{Flash: workflowFlashes[r.URL.Query().Get("done")]}, p, "")
+}
+
+func (h *handler) renderWorkflows(w http.ResponseWriter, r *http.Request, status int, v *view, p *driveway.Project, secretName string) {
+	d := workflowsData{SecretName: secretName}
+	var err error
+	if d.Workflows, err = h.opts.Admin.Store.ListWorkflows(r.Context(), p.ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := &view{Title: "Workflows · " + p.Name, Project: p, Tab: "workflows", Flash: workflowFlashes[r.URL.Query().Get("done")],
-		Data: workflowsData{Workflows: wfs}}
-	h.render(w, r, http.StatusOK, "workflows", v)
+	if d.Secrets, err = h.opts.Admin.Store.ListProjectSecrets(r.Context(), p.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, s := range d.Secrets {
+		s.Value = "" // never rendered
+	}
+	v.Title, v.Project, v.Tab, v.Data = "Workflows · "+p.Name, p, "workflows", d
+	h.render(w, r, status, "workflows", v)
 }
 
 // editData is the editor: the text, and the picture of the steps when the

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -111,4 +113,50 @@ func (h *handler) workflowRunAction(done string) http.HandlerFunc {
 		}
 		redirect(w, r, projectPath(p.ID, "/runs/"+url.PathEscape(rid)+"?done="+done))
 	}
+}
+
+// secretName is a project secret's name: read in templates as
+// secrets.<name>.
+var secretName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+// saveSecret sets a project secret from the Workflows page. The value is
+// never rendered back, not even after an error.
+func (h *handler) saveSecret(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.workflowProject(w, r)
+	if !ok {
+		return
+	}
+	name, value := strings.TrimSpace(r.PostForm.Get("secret_name")), r.PostForm.Get("secret_value")
+	errs := map[string]string{}
+	switch {
+	case !secretName.MatchString(name):
+		errs["secret_name"] = "Use 1 to 64 letters, digits or _, not starting with a digit."
+	case value == "":
+		errs["secret_value"] = "Enter the value."
+	case len(value) > 64<<10:
+		errs["secret_value"] = "At most 64 KiB."
+	}
+	if len(errs) > 0 {
+		v := &view{}
+		v.setFieldErrors(errs)
+		h.renderWorkflows(w, r, http.StatusBadRequest, v, p, name)
+		return
+	}
+	if err := h.opts.Admin.Store.PutProjectSecret(r.Context(), &driveway.ProjectSecret{ProjectID: p.ID, Name: name, Value: value}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, projectPath(p.ID, "/workflows?done=secret-saved"))
+}
+
+func (h *handler) deleteSecret(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.workflowProject(w, r)
+	if !ok {
+		return
+	}
+	if err := h.opts.Admin.Store.DeleteProjectSecret(r.Context(), p.ID, r.PathValue("name")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, projectPath(p.ID, "/workflows?done=secret-deleted"))
 }

@@ -215,3 +215,34 @@ func TestWorkflowsPagesWithoutEngine(t *testing.T) {
 		wantStatus(t, resp, http.StatusNotImplemented, body)
 	}
 }
+
+func TestWorkflowSecretsPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var broken atomic.Bool
+	serveWithWorkflows(t, b, &broken)
+	b.login()
+	page := b.projectPath("/workflows")
+	secrets := b.projectPath("/secrets")
+	resp, body := b.post(page, secrets, url.Values{"secret_name": {"9bad"}, "secret_value": {"value-one-canary"}})
+	wantStatus(t, resp, http.StatusBadRequest, body)
+	wantContains(t, body, "not starting with a digit")
+	resp, body = b.post(page, secrets, url.Values{"secret_name": {"apiToken"}, "secret_value": {"value-one-canary"}})
+	wantStatus(t, resp, http.StatusSeeOther, body)
+	wantLocation(t, resp, page+"?done=secret-saved")
+	_, body = b.get(page)
+	wantContains(t, body, "<code>apiToken</code>")
+	wantContains(t, body, "<code>{{ secrets.name }}</code>")
+	if b.seen("value-one-canary") {
+		t.Fatal("a page showed the secret's value")
+	}
+	list, err := b.svc.Store.ListProjectSecrets(t.Context(), b.project.ID)
+	if err != nil || len(list) != 1 || list[0].Value != "value-one-canary" {
+		t.Fatalf("stored secrets: %v %v", list, err)
+	}
+	resp, body = b.post(page, secrets+"/apiToken/delete", url.Values{})
+	wantStatus(t, resp, http.StatusSeeOther, body)
+	if list, _ := b.svc.Store.ListProjectSecrets(t.Context(), b.project.ID); len(list) != 0 {
+		t.Fatal("the secret was not deleted")
+	}
+}
