@@ -28,7 +28,10 @@
 // node once it is River's leader (the dead leader's lease lasts up to 15
 // s) and at the rescuer's first pass (it then looks every 30 s), once the
 // jobs are older than RescueStuckJobsAfter (7 s here) and the step's job
-// timeout (StepTimeout 1 s + 5 s). Kills are spaced by progress, so the
-// test takes about one to two minutes per engine; DURABILITY_KILLS and
-// DURABILITY_RUNS shorten it (see TestDurability).
+// timeout (StepTimeout 1 s + 5 s; the job of a run's first step gets its
+// timeout from the engine that started the run, so the parent uses the
+// nodes' engine configuration too). Kills are spaced by progress: the full
+// test (200 runs, 10 kills) takes about 40 to 50 s per engine, both engines
+// in parallel, and runs in CI as is (skipped only with -short).
+// DURABILITY_RUNS and DURABILITY_KILLS change the sizes (see TestDurability).
 package durability
