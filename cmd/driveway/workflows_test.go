@@ -140,3 +140,22 @@ func TestWorkflowsDocExamples(t *testing.T) {
 		t.Fatalf("saved %d of %d examples:\n%s", got, n, out.String())
 	}
 }
+
+// TestWorkflowsApplyDuplicateID refuses the second file that defines an id.
+func TestWorkflowsApplyDuplicateID(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := `{"id": "same", "name": "Same", "trigger": {"type": "request"}, "steps": [{"id": "r", "type": "response"}]}`
+	for _, name := range []string{"a.json", "b.json"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(def), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	err := m.workflowsCmd(context.Background(), []string{"apply", "--check", dir})
+	if !errors.Is(err, errApplyFailed) || !strings.Contains(out.String(), "a.json: same valid") ||
+		!strings.Contains(errb.String(), `b.json: field id: workflow "same" is also defined in a.json`) {
+		t.Fatalf("duplicate ids: %v\n%s%s", err, out.String(), errb.String())
+	}
+}
