@@ -262,13 +262,14 @@ func (s *server) handler() http.Handler {
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect, Webhooks: s.webhooks,
+		Workflows: s.workflows,
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},
 		Dashboard: dashboard.New(dashboard.Options{
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
-			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions,
+			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions, Workflows: s.workflows,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler

@@ -8,6 +8,7 @@
 //	driveway keys generate          register a new user-token key pair; print the private key
 //	driveway migrate                apply database migrations
 //	driveway secrets rotate         re-seal every secret under the newest key
+//	driveway workflows apply DIR    validate and save the workflow files of a directory
 //	driveway version                print the version
 //
 // Wiring lives here only; every other package is a library.
@@ -59,6 +60,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	cmds := map[string]func(context.Context, []string) error{
 		"serve": m.serve, "dev": m.dev, "emulator": m.emulator, "token": m.token,
 		"keys": m.keys, "migrate": m.migrate, "secrets": m.secrets, "version": m.printVersion,
+		"workflows": m.workflowsCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -99,6 +101,7 @@ commands:
   keys generate      register a user-token key pair and print its private key
   migrate            apply database migrations
   secrets rotate     re-seal every secret under the newest key
+  workflows apply    validate and save the workflow files of a directory
   version            print the version
 
 Run "driveway <command> -h" for a command's flags. Configuration: docs/configuration.md.
