@@ -67,10 +67,22 @@ type Handler struct {
 	// user, the portal or the dashboard), to let other parts forget it: the
 	// proxy's cache, File Change subscriptions. Errors are theirs to log.
 	OnDisconnect []func(ctx context.Context, cr *driveway.Credential)
+	// Workflows, when set, lists the project's workflows with the user's
+	// enablement, for workflowMeta in /sdk/integrations and workflowSettings
+	// in /sdk/me (the SDK's workflow() and the portal's toggles read them).
+	Workflows func(ctx context.Context, projectID, userID string) ([]WorkflowInfo, error)
 	// SDKRoutes are routes of other packages under /projects/{pid}/sdk/ (or
 	// /v2/projects/...): Register serves them behind Authenticated, so they
 	// find the caller with driveway.PrincipalFrom.
 	SDKRoutes []Route
+}
+
+// WorkflowInfo is what the SDK is told of one workflow a user may enable.
+type WorkflowInfo struct {
+	ID, Description string
+	DefaultEnabled  bool
+	// Enabled is the user's state: their choice, or the default.
+	Enabled bool
 }
 
 // StateLifetime is how long a sign-in started by build-oauth may take.

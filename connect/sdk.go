@@ -110,6 +110,18 @@ func (h *Handler) meView(r *http.Request, c *caller) (*meJSON, error) {
 		od.SharedSettings, od.WorkflowSettings, od.ConfiguredWorkflows = view.Configurations[0].SharedSettings,
 			view.Configurations[0].WorkflowSettings, view.Configurations[0].WorkflowSettings
 	}
+	wfs, err := h.workflows(r, c)
+	if err != nil {
+		return nil, err
+	}
+	if od.WorkflowSettings == nil {
+		od.WorkflowSettings = map[string]any{}
+	}
+	for _, wf := range wfs {
+		if _, set := od.WorkflowSettings[wf.ID]; !set {
+			od.WorkflowSettings[wf.ID] = map[string]any{"enabled": wf.Enabled, "settings": map[string]any{}}
+		}
+	}
 	return &meJSON{
 		UserID:  c.User.ID,
 		Project: projectJSON{ID: c.Project.ID, BillingPlan: "connect_enterprise", AccessibleFeatures: features},
@@ -145,6 +157,29 @@ func (h *Handler) listIntegrations(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, []integrationJSON{integrationView(c.Project, in)})
+	v := integrationView(c.Project, in)
+	wfs, err := h.workflows(r, c)
+	if err != nil {
+		return err
+	}
+	meta := v.Configs[0].Values["workflowMeta"].(map[string]any)
+	for i, wf := range wfs {
+		meta[wf.ID] = map[string]any{"id": wf.ID, "description": wf.Description, "defaultEnabled": wf.DefaultEnabled,
+			"hidden": false, "order": i, "inputs": []any{}}
+		v.Workflows = append(v.Workflows, map[string]any{"id": wf.ID, "description": wf.Description, "integrationId": v.ID})
+	}
+	writeJSON(w, http.StatusOK, []integrationJSON{v})
 	return nil
+}
+
+// workflows lists the user's workflows, none when Workflows is not set.
+func (h *Handler) workflows(r *http.Request, c *caller) ([]WorkflowInfo, error) {
+	if h.Workflows == nil {
+		return nil, nil
+	}
+	wfs, err := h.Workflows(r.Context(), c.Project.ID, c.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list workflows: %w", err)
+	}
+	return wfs, nil
 }

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -226,6 +227,18 @@ func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
 	}
 	s.workers++
 	s.workflows = eng
+	s.connect.Workflows = func(ctx context.Context, projectID, userID string) ([]connect.WorkflowInfo, error) {
+		m, err := eng.UserWorkflows(ctx, projectID, userID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]connect.WorkflowInfo, 0, len(m))
+		for _, w := range m {
+			out = append(out, connect.WorkflowInfo{ID: w.ID, Description: w.Description, DefaultEnabled: w.DefaultEnabled, Enabled: w.Enabled})
+		}
+		slices.SortFunc(out, func(a, b connect.WorkflowInfo) int { return strings.Compare(a.ID, b.ID) })
+		return out, nil
+	}
 	for _, p := range workflow.Patterns {
 		s.connect.SDKRoutes = append(s.connect.SDKRoutes, connect.Route{Pattern: p, Handler: eng.Handler()})
 	}
