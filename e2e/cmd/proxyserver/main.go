@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cert, caPEM, err := selfSigned()
+	cert, caPEM, err := emulator.SelfSignedCertificate()
 	if err != nil {
 		return err
 	}
