@@ -95,7 +95,7 @@ func newBundle(t testing.TB, mode string, o opts) *bundle {
 	_, _ = rand.Read(seed)
 	b.linkKey = action.DeriveLinkKey(seed)
 	b.exec = &action.Executor{Catalogue: cat, Store: b.store, Tokens: b.tokens, Resolver: resolver, Proxy: p,
-		HTTP:    &http.Client{Transport: linkStandIn{base: http.DefaultTransport.(*http.Transport).Clone()}},
+		HTTP:    &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		LinkKey: b.linkKey, MaxRetryAfter: time.Second, CopyWait: 10 * time.Second, CopyPollInterval: 5 * time.Millisecond, Logger: logger}
 	if o.exec != nil {
 		o.exec(b.exec)
@@ -341,27 +341,4 @@ func actionErr(t testing.TB, err error) *action.Error {
 		t.Fatalf("error %v (%T) is not an *action.Error", err, err)
 	}
 	return ae
-}
-
-// linkStandIn answers POST .../createLink, which the emulator does not
-// implement, with a Graph-shaped permission after checking (through the
-// emulator) that the item exists; every other request goes to the
-// emulator unchanged.
-type linkStandIn struct{ base http.RoundTripper }
-
-func (l linkStandIn) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/createLink") {
-		return l.base.RoundTrip(r)
-	}
-	get := r.Clone(r.Context())
-	get.Method, get.Body, get.ContentLength = http.MethodGet, nil, 0
-	get.URL.Path = strings.TrimSuffix(r.URL.Path, "/createLink")
-	res, err := l.base.RoundTrip(get)
-	if err != nil || res.StatusCode != http.StatusOK {
-		return res, err
-	}
-	res.Body.Close()
-	body := `{"id":"perm1","roles":["read"],"link":{"type":"view","scope":"anonymous","webUrl":"https://1drv.ms/u/s!standin"}}`
-	return &http.Response{StatusCode: http.StatusCreated, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 }

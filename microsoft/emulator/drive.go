@@ -65,6 +65,8 @@ type Item struct {
 	ContentRef string `json:"contentRef,omitempty"`
 	// Inline is content inlined by the first state-file format; read only.
 	Inline []byte `json:"content,omitempty"`
+	// Links are the item's sharing links (createLink).
+	Links []SharingLink `json:"links,omitempty"`
 
 	children map[string]string // lower-case name → id
 }

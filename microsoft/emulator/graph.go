@@ -215,6 +215,8 @@ func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *p
 		e.createUploadSession(w, r, p, t)
 	case a == "copy" && r.Method == "POST":
 		e.copyItem(w, r, p, t)
+	case a == "createLink" && r.Method == "POST":
+		e.createLink(w, r, p, t)
 	case a == "permanentDelete" && r.Method == "POST":
 		e.permanentDelete(w, r, p, t)
 	case (a == "delta" || strings.HasPrefix(a, "delta(")) && r.Method == "GET":
