@@ -266,6 +266,7 @@ func TestConflicts(t *testing.T) {
 				"ONEDRIVE_MOVE_FILE":     {"fileId": tr.a.ID, "destinationFolderId": tr.dest.ID},
 				"ONEDRIVE_MOVE_FOLDER":   {"folderId": tr.sub.ID, "destinationFolderId": tr.dest.ID},
 				"ONEDRIVE_RENAME_ITEM":   {"itemId": tr.b.ID, "name": "c.txt"},
+				"ONEDRIVE_COPY_ITEM":     {"itemId": tr.a.ID, "destinationFolderId": tr.dest.ID},
 			}
 			for name, params := range cases {
 				_, err := b.run(t, name, params)
