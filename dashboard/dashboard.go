@@ -125,6 +125,7 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys", h.action(h.createAPIKey))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/api-keys/{kid}/revoke", h.action(h.revokeAPIKey))
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/users", h.page(h.usersPage))
+	mux.HandleFunc("GET "+Prefix+"/projects/{pid}/file-change", h.page(h.fileChangePage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}/users/credentials/{cid}/disconnect", h.action(h.disconnect))
 	h.actionRoutes(mux)
 	h.webhookRoutes(mux)

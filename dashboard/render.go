@@ -24,14 +24,15 @@ var staticFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "error", "projects", "project", "onedrive", "signing_keys", "api_keys", "users"}
+var pageNames = []string{"login", "error", "projects", "project", "onedrive", "signing_keys", "api_keys", "users", "file_change"}
 
 type pageTemplate = template.Template
 
 var funcs = template.FuncMap{
-	"date":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	"datetime":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"secretLabel": secretLabel,
+	"date":         func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"datetime":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"secretLabel":  secretLabel,
+	"eventSummary": eventSummary,
 }
 
 func mustParsePages() map[string]*pageTemplate {
