@@ -54,6 +54,10 @@ type Config struct {
 	// pre-authenticated download redirects the proxy follows, for an
 	// emulator (DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS, comma-separated).
 	MicrosoftDownloadHosts []string
+	// FileChangePolling makes File Change poll delta instead of keeping
+	// Graph subscriptions, even with an https public URL
+	// (DRIVEWAY_FILE_CHANGE_POLLING=true).
+	FileChangePolling bool
 	// JobRescueAfter is how long a job may stay running before another node
 	// takes it over (DRIVEWAY_JOB_RESCUE_AFTER).
 	JobRescueAfter time.Duration
@@ -127,6 +131,13 @@ func loadEnv(cfg *Config, getenv env) error {
 	}
 	if cfg.AdminPassword, err = getenv.secret("DRIVEWAY_ADMIN_PASSWORD"); err != nil {
 		return err
+	}
+	if v := getenv("DRIVEWAY_FILE_CHANGE_POLLING"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badConfig("DRIVEWAY_FILE_CHANGE_POLLING", "%q is not true or false", v)
+		}
+		cfg.FileChangePolling = b
 	}
 	if v := getenv("DRIVEWAY_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {

@@ -32,7 +32,7 @@ func (s *server) wireFileChange(dev bool) error {
 		graph = s.endpoints.GraphV1()
 	}
 	fc, err := filechange.New(filechange.Options{Store: s.db, Queue: s.db.queue, Tokens: s.creds, GraphURL: graph,
-		PublicURL: s.cfg.PublicURL, AllowHTTP: dev, Hook: workflowHook{s.workflows}, Logger: s.logger,
+		PublicURL: s.cfg.PublicURL, AllowHTTP: dev, Polling: s.cfg.FileChangePolling, Hook: workflowHook{s.workflows}, Logger: s.logger,
 		HTTP: &http.Client{Timeout: 60 * time.Second}})
 	if err != nil {
 		return err
