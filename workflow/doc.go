@@ -8,6 +8,8 @@
 //	           Tick (schedule, periodic job), IntegrationEnabled, FileChange
 //	                                                          └─ StartRun: run (queued) + job of step 0, one transaction
 //	job "workflow_step" {run, index} ─ admit (concurrency) ─ record attempt ─ evaluate {{ }} input ─ run the step
+//	   (a leaf step's attempt is recorded only once it has run 1 s, and a step without {{ }} reads no earlier
+//	   output, user or secret: attempt.go)
 //	   success, or final failure ─ ONE transaction: step result + run update + next step's job + this job completed
 //	   failure with attempts left ─ record the error, return it: River retries after the step's backoff
 //	nested steps (branches, fan-out bodies) run inside their parent's job; each commits its result as it ends,

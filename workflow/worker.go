@@ -83,6 +83,28 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 	}
 	s := &def.Steps[a.Index]
 	field := fmt.Sprintf("steps[%d]", a.Index)
+	if c := e.reg.kinds[s.Type].control; c == StepConditional || c == StepFanOut {
+		return e.workNested(ctx, job, run, def, s, field)
+	}
+	sr, err := e.openStep(ctx, job, run, s, field)
+	if err != nil {
+		return err
+	}
+	x, err := e.execFor(ctx, run, s)
+	if err != nil {
+		return err
+	}
+	mark := e.markRunning(ctx, sr)
+	res, stepErr := x.step(ctx, s, field, "", true, sr.Attempts, x.env)
+	mark.stop()
+	return e.finish(ctx, job, run, def, sr, res, stepErr)
+}
+
+// workNested runs a top-level conditional or fan out: its attempt is
+// recorded before it starts (its nested steps commit as they end), and its
+// templates see every earlier output, the user and the secrets.
+func (e *Engine) workNested(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
+	s *Step, field string) error {
 	sr, err := e.beginStep(ctx, run, s, field, s.ID)
 	if err != nil {
 		return err
