@@ -119,3 +119,18 @@ func (m *runningMark) stop() {
 	m.ended = true
 	m.mu.Unlock()
 }
+
+// committed reports whether the top-level step key of run has its final
+// result committed (succeeded, or failed with no attempt left): only the
+// commit of finish, with the next step's job, writes those statuses there
+// (a rerun sets the step back to running).
+func (e *Engine) committed(ctx context.Context, run *driveway.WorkflowRun, key string) (bool, error) {
+	sr, err := e.store.GetStepRun(ctx, run.ProjectID, run.ID, key)
+	switch {
+	case driveway.ErrorCode(err) == driveway.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("workflow step %s: %w", key, err)
+	}
+	return sr.Status == driveway.StepSucceeded || sr.Status == driveway.StepFailed, nil
+}

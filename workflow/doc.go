@@ -10,7 +10,8 @@
 //	job "workflow_step" {run, index} ─ admit (concurrency) ─ record attempt ─ evaluate {{ }} input ─ run the step
 //	   (a leaf step's attempt is recorded only once it has run 1 s, and a step without {{ }} reads no earlier
 //	   output, user or secret: attempt.go)
-//	   success, or final failure ─ ONE transaction: step result + run update + next step's job + this job completed
+//	   success, or final failure ─ ONE transaction: step result + run update + next step's job;
+//	   River then completes the job (in batches); a job run again finds its step committed and ends
 //	   failure with attempts left ─ record the error, return it: River retries after the step's backoff
 //	nested steps (branches, fan-out bodies) run inside their parent's job; each commits its result as it ends,
 //	   so a retried or rescued parent skips them

@@ -9,7 +9,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/drivewayhq/driveway"
-	"github.com/drivewayhq/driveway/jobs"
 )
 
 // stepArgs are a top-level step's job: run step Index of the run.
@@ -55,7 +54,9 @@ func (w *stepWorker) Work(ctx context.Context, job *river.Job[stepArgs]) error {
 }
 
 // work runs one attempt of a top-level step and commits its result with
-// the next step's job and the job's completion in one transaction.
+// the next step's job in one transaction. River completes the job after
+// work returns (asynchronously, in batches): a job run again because its
+// node died before that finds its step's result committed, and ends.
 func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 	a := job.Args
 	run, err := e.store.GetRun(ctx, a.ProjectID, a.RunID)
@@ -71,6 +72,12 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 	}
 	if a.Index < 0 || a.Index >= len(def.Steps) {
 		return fmt.Errorf("workflow step: run %s has no step %d", run.ID, a.Index)
+	}
+	if job.Attempt > 1 {
+		done, err := e.committed(ctx, run, def.Steps[a.Index].ID)
+		if err != nil || done {
+			return err // done: an earlier attempt committed; River now completes the job
+		}
 	}
 	if run.Status == driveway.RunQueued {
 		admitted, err := e.admit(ctx, run)
@@ -197,12 +204,9 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 			return err
 		}
 		if cur.Finished() {
-			return jobs.CompleteTx(ctx, tx, job) // cancelled meanwhile: keep the result, go no further
+			return nil // cancelled meanwhile: keep the result, go no further
 		}
-		if err := e.advance(ctx, tx, cur, def, job.Args.Index, s, res, stepErr); err != nil {
-			return err
-		}
-		return jobs.CompleteTx(ctx, tx, job)
+		return e.advance(ctx, tx, cur, def, job.Args.Index, s, res, stepErr)
 	})
 	if err != nil {
 		return fmt.Errorf("commit step %s of run %s: %w", s.ID, run.ID, err)
