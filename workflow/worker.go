@@ -195,12 +195,17 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 		return stepErr // River retries after NextRetry
 	}
 	err := e.store.WithTx(ctx, func(tx driveway.Tx) error {
-		cur, err := tx.GetRun(ctx, run.ProjectID, run.ID)
-		if err != nil {
-			return err
-		}
 		record(sr, res, stepErr)
 		if err := tx.PutStepRun(ctx, sr); err != nil {
+			return err
+		}
+		if !updatesRun(run, def, job.Args.Index, s, stepErr) {
+			// Only the next step's job: if the run was cancelled since
+			// work read it, that job finds it ended and stops.
+			return e.insertStep(ctx, tx, run, def, job.Args.Index+1, res.until)
+		}
+		cur, err := tx.GetRun(ctx, run.ProjectID, run.ID) // the run is written: read it anew
+		if err != nil {
 			return err
 		}
 		if cur.Finished() {
@@ -240,6 +245,14 @@ func (e *Engine) advance(ctx context.Context, tx driveway.Tx, run *driveway.Work
 	}
 	run.Status, run.FinishedAt = driveway.RunSucceeded, now
 	return tx.UpdateRun(ctx, run)
+}
+
+// updatesRun reports whether advance writes the run after step i of def
+// ended with stepErr (final): it does unless the run goes on to a next step
+// with no response to keep.
+func updatesRun(run *driveway.WorkflowRun, def *Definition, i int, s *Step, stepErr error) bool {
+	goesOn := stepErr == nil || s.ContinueOnError
+	return !goesOn || i+1 >= len(def.Steps) || run.HasResponse || s.Type == StepResponse
 }
 
 // record writes an ended attempt into the step run.
