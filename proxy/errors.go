@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/httpapi"
 )
 
 // credentialError is a credential that is not VALID: the proxy answers 401
@@ -22,19 +23,6 @@ type credentialError struct {
 }
 
 func (e *credentialError) Error() string { return "credential not valid: " + e.msg }
-
-// statusByCode maps domain error codes to HTTP statuses, as httpapi's
-// table does.
-var statusByCode = map[string]int{
-	driveway.EINVALID:      http.StatusBadRequest,
-	driveway.EUNAUTHORIZED: http.StatusUnauthorized,
-	driveway.EFORBIDDEN:    http.StatusForbidden,
-	driveway.ENOTFOUND:     http.StatusNotFound,
-	driveway.ECONFLICT:     http.StatusConflict,
-	driveway.ETHROTTLED:    http.StatusTooManyRequests,
-	driveway.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	driveway.EINTERNAL:     http.StatusInternalServerError,
-}
 
 // errorBody is the shape of the proxy's own errors. "error" is Graph's
 // envelope (so Microsoft's Graph SDKs decode it); "statusCode", "message"
@@ -83,14 +71,12 @@ func errorResponse(err error) (int, http.Header, []byte) {
 	case errors.As(err, &de):
 		b.Error.Field = de.Field
 	}
-	status := statusByCode[code]
+	status := httpapi.StatusFor(code)
 	switch {
 	case ce != nil:
 		status = http.StatusUnauthorized
 	case code == "too_large":
 		status = http.StatusRequestEntityTooLarge
-	case status == 0:
-		status = http.StatusInternalServerError
 	}
 	b.StatusCode = status
 	b.Error.Code, b.Error.Message = b.Code, b.Message
