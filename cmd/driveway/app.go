@@ -79,6 +79,25 @@ func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logg
 	}
 }
 
+// openMigrated opens the database for a short CLI command, which needs its
+// migrations applied already (by serve or `driveway migrate`). The caller
+// closes it.
+func (m *Main) openMigrated(ctx context.Context, cfg *Config) (*database, *secret.Keyring, error) {
+	ring, err := keyringFrom(cfg.SecretKeys)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openDatabase(ctx, cfg, ring, newLogger(cfg, m.Stderr))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.Store.Ping(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("database not ready (run `driveway migrate`): %w", err)
+	}
+	return db, ring, nil
+}
+
 // Migrate applies the store's and the job queue's migrations.
 func (db *database) Migrate(ctx context.Context) error {
 	if err := db.migrate(ctx); err != nil {

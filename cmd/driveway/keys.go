@@ -31,18 +31,11 @@ func (m *Main) keys(ctx context.Context, args []string) error {
 	if alg != "ES256" && alg != "RS256" {
 		return badConfig("--alg", "must be ES256 or RS256")
 	}
-	ring, err := keyringFrom(cfg.SecretKeys)
-	if err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, ring, newLogger(cfg, m.Stderr))
+	db, _, err := m.openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Store.Ping(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `driveway migrate`): %w", err)
-	}
 	svc := &admin.Service{Store: db, PublicURL: cfg.PublicURL}
 	k, priv, err := svc.GenerateSigningKey(ctx, project, alg, audience)
 	if err != nil {

@@ -22,18 +22,11 @@ func (m *Main) secrets(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ring, err := keyringFrom(cfg.SecretKeys)
-	if err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, ring, newLogger(cfg, m.Stderr))
+	db, ring, err := m.openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Store.Ping(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `driveway migrate`): %w", err)
-	}
 	res, err := secret.Rotate(ctx, db, ring, batch, func(done, total int) {
 		fmt.Fprintf(m.Stderr, "re-sealed %d of %d\n", done, total)
 	})

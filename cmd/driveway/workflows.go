@@ -60,18 +60,11 @@ func (m *Main) workflowsCmd(ctx context.Context, args []string) error {
 	if check {
 		return m.applyFiles(ctx, files, reg, nil)
 	}
-	ring, err := keyringFrom(cfg.SecretKeys)
-	if err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, ring, newLogger(cfg, m.Stderr))
+	db, _, err := m.openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Store.Ping(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `driveway migrate`): %w", err)
-	}
 	if _, err := db.GetProject(ctx, project); err != nil {
 		return fmt.Errorf("project %s: %w", project, err)
 	}
