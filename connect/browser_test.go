@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/drivewayhq/driveway"
@@ -28,9 +27,7 @@ func TestPortalInBrowser(t *testing.T) {
 	step(t, ctx, "open the portal", chromedp.Navigate(portal),
 		waitJS(`document.getElementById("state").textContent === "Not connected"`),
 		waitJS(`document.getElementById("for").textContent.endsWith("browser-user")`))
-	popups := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
-	step(t, ctx, "click Connect", chromedp.Click(chromedp.ID("connect")))
-	consent(t, ctx, popups, e.user.UPN)
+	consent(t, browsertest.OpenPopup(t, ctx, chromedp.Click(chromedp.ID("connect"))), e.user.UPN)
 
 	step(t, ctx, "see the account connected",
 		waitJS(fmt.Sprintf(`document.querySelector("#accounts li .email")?.textContent === %q`, e.user.Mail)),
@@ -46,9 +43,7 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 
 	// Reconnect from the portal: the same credential, new tokens.
-	popups = chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
-	step(t, ctx, "click Reconnect", chromedp.Click(chromedp.CSS("#accounts li button.reconnect")))
-	consent(t, ctx, popups, e.user.UPN)
+	consent(t, browsertest.OpenPopup(t, ctx, chromedp.Click(chromedp.CSS("#accounts li button.reconnect"))), e.user.UPN)
 	step(t, ctx, "see the reconnection", waitJS(`document.getElementById("message").textContent.startsWith("Connected")`),
 		waitJS(`document.querySelectorAll("#accounts li").length === 1`))
 	again := e.credentials(e.project, "browser-user")
@@ -65,19 +60,9 @@ func TestPortalInBrowser(t *testing.T) {
 }
 
 // consent picks upn on the emulator's account picker and consent page in
-// the popup the portal opened, and accepts.
-func consent(t *testing.T, ctx context.Context, popups <-chan target.ID, upn string) {
+// pctx, the popup the portal opened, and accepts.
+func consent(t *testing.T, pctx context.Context, upn string) {
 	t.Helper()
-	var id target.ID
-	select {
-	case id = <-popups:
-	case <-ctx.Done():
-		t.Fatal("no sign-in popup opened")
-	}
-	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-	// Cancelling a target's context closes its tab: the popup must live
-	// until it has submitted the form and closed itself.
-	t.Cleanup(cancel)
 	radio := fmt.Sprintf(`input[data-upn=%q]`, upn)
 	step(t, pctx, "pick the account on the emulator's page", chromedp.WaitVisible(chromedp.CSS(radio)), chromedp.Click(chromedp.CSS(radio)),
 		chromedp.WaitVisible(chromedp.ID("accept")))

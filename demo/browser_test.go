@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/drivewayhq/driveway/internal/browsertest"
@@ -229,17 +228,7 @@ func connect(t *testing.T, ctx context.Context, demoUser string) {
 // open until the test ends (or closes itself).
 func openPopup(t *testing.T, ctx context.Context, click chromedp.Action[chromedp.Void]) context.Context {
 	t.Helper()
-	popupID := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
-	step(t, ctx, "open a popup", click)
-	var id target.ID
-	select {
-	case id = <-popupID:
-	case <-ctx.Done():
-		t.Fatal("no popup opened")
-	}
-	popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-	t.Cleanup(cancel)
-	return popup
+	return browsertest.OpenPopup(t, ctx, click)
 }
 
 // consentInPopup runs click, which opens the Microsoft sign-in popup, and

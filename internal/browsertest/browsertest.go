@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -60,4 +61,54 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
 	return ctx
+}
+
+// OpenPopup runs open in ctx, a tab whose page opens a popup window (a
+// sign-in or portal popup), and returns the popup's context. The popup
+// stays open until the test ends or it closes itself: cancelling a
+// target's context would close its tab.
+//
+// It finds the popup by listing the browser's targets before and after
+// the click rather than by chromedp.WaitNewTarget, whose events also
+// report an earlier popup that is closing (detached, with an opener) as
+// new; attaching to that one fails with "No target with given id found".
+func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.Void]) context.Context {
+	t.Helper()
+	before, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatalf("list the browser's targets: %v", err)
+	}
+	seen := make(map[target.ID]bool, len(before))
+	for _, info := range before {
+		seen[info.TargetID] = true
+	}
+	if err := chromedp.Do(ctx, open); err != nil {
+		t.Fatalf("open a popup: %v", err)
+	}
+	for {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatalf("no popup opened: %v", err)
+		}
+		for _, info := range infos {
+			if info.Type != "page" || info.OpenerID == "" || seen[info.TargetID] {
+				continue
+			}
+			popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+			// Attaching happens on the first action; a popup that closed
+			// in between is skipped, and the search goes on.
+			if _, err := chromedp.Run(popup, chromedp.Location()); err != nil {
+				cancel()
+				seen[info.TargetID] = true
+				continue
+			}
+			t.Cleanup(cancel)
+			return popup
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no popup opened: %v", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
