@@ -211,6 +211,13 @@ type WorkflowQueries interface {
 	// CountRuns counts a project's runs in a status; userID "" counts every
 	// user's.
 	CountRuns(ctx context.Context, projectID, userID, status string) (int, error)
+	// AdmitRun moves a queued run to running when fewer than projectLimit
+	// runs of its project, and fewer than userLimit runs of its user, are
+	// running. Admissions of one project take turns, on every node, so
+	// the last free slot goes to one run only. It returns the run's status
+	// afterwards: RunRunning when admitted, RunQueued when at a limit, or
+	// whatever status it had if it was not queued. ENOTFOUND if no run.
+	AdmitRun(ctx context.Context, projectID, runID string, projectLimit, userLimit int) (string, error)
 	// DeleteRunsBefore deletes finished runs (and their step runs) created
 	// before t, in every project, and returns how many.
 	DeleteRunsBefore(ctx context.Context, t time.Time) (int, error)

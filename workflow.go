@@ -78,6 +78,9 @@ type StepRun struct {
 	Error      string // the last attempt's error
 	StartedAt  time.Time
 	FinishedAt time.Time // zero until it ends
+	// JobID is the queue job that ran the attempt (0 if none): a job
+	// resumed after a crash continues a run only past steps it committed.
+	JobID int64
 }
 
 // Step statuses.

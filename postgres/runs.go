@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/jackc/pgx/v5"
 )
 
 const runColumns = `project_id, id, workflow_id, version, user_id, status, trigger, response, has_response, error,
@@ -76,6 +77,51 @@ func (q *queries) CountRuns(ctx context.Context, projectID, userID, status strin
 	return n, mapErr(err, "count workflow runs")
 }
 
+// admitSQL are AdmitRun's statements, in order: take the project's
+// admission lock (a transaction-scoped advisory lock, so that admissions
+// of one project take turns on every node), admit the run if both counts
+// are under their limits, and read its status. Each statement reads its
+// own snapshot, taken after the lock is held, so the counts include every
+// admission committed before.
+var admitSQL = [...]string{
+	`SELECT pg_advisory_xact_lock(hashtextextended('workflow-admit/' || $1::text, 0))`,
+	`UPDATE workflow_runs r SET status = $3, updated_at = $4
+		WHERE r.project_id = $1 AND r.id = $2 AND r.status = $5
+		AND (SELECT count(*) FROM workflow_runs WHERE project_id = $1 AND status = $3) < $6
+		AND (SELECT count(*) FROM workflow_runs WHERE project_id = $1 AND status = $3 AND user_id = r.user_id) < $7`,
+	`SELECT status FROM workflow_runs WHERE project_id = $1 AND id = $2`,
+}
+
+// AdmitRun admits a queued run under the limits. Outside a transaction its
+// three statements go in one pipelined batch: one round trip, run by
+// Postgres as one implicit transaction, so the lock is held for as short a
+// time as the work takes (admissions of a busy project queue on it).
+func (q *queries) AdmitRun(ctx context.Context, projectID, runID string, projectLimit, userLimit int) (string, error) {
+	now := dbTime(time.Now().UTC())
+	var status string
+	if q.tx == nil {
+		b := &pgx.Batch{}
+		b.Queue(admitSQL[0], projectID)
+		b.Queue(admitSQL[1], projectID, runID, driveway.RunRunning, now, driveway.RunQueued, projectLimit, userLimit)
+		b.Queue(admitSQL[2], projectID, runID).QueryRow(func(row pgx.Row) error { return row.Scan(&status) })
+		if err := q.pool.SendBatch(ctx, b).Close(); err != nil {
+			return "", mapErr(err, "workflow run")
+		}
+		return status, nil
+	}
+	if _, err := q.db.Exec(ctx, admitSQL[0], projectID); err != nil {
+		return "", mapErr(err, "admit workflow run")
+	}
+	_, err := q.db.Exec(ctx, admitSQL[1], projectID, runID, driveway.RunRunning, now, driveway.RunQueued, projectLimit, userLimit)
+	if err != nil {
+		return "", mapErr(err, "admit workflow run")
+	}
+	if err := q.db.QueryRow(ctx, admitSQL[2], projectID, runID).Scan(&status); err != nil {
+		return "", mapErr(err, "workflow run")
+	}
+	return status, nil
+}
+
 // DeleteRunsBefore deletes finished runs created before t.
 func (q *queries) DeleteRunsBefore(ctx context.Context, t time.Time) (int, error) {
 	res, err := q.db.Exec(ctx, `DELETE FROM workflow_runs WHERE created_at < $1 AND status IN ($2, $3, $4)`,
@@ -86,13 +132,14 @@ func (q *queries) DeleteRunsBefore(ctx context.Context, t time.Time) (int, error
 	return int(res.RowsAffected()), nil
 }
 
-const stepRunColumns = `project_id, run_id, key, step_id, path, status, input, output, attempts, error, started_at, finished_at`
+const stepRunColumns = `project_id, run_id, key, step_id, path, status, input, output, attempts, error, started_at, finished_at,
+	job_id`
 
 func scanStepRun(row interface{ Scan(...any) error }) (*driveway.StepRun, error) {
 	s := &driveway.StepRun{}
 	var in, out string
 	err := row.Scan(&s.ProjectID, &s.RunID, &s.Key, &s.StepID, &s.Path, &s.Status, &in, &out, &s.Attempts, &s.Error,
-		timeCol{&s.StartedAt}, timeCol{&s.FinishedAt})
+		timeCol{&s.StartedAt}, timeCol{&s.FinishedAt}, &s.JobID)
 	s.Input, s.Output = json.RawMessage(in), json.RawMessage(out)
 	return s, err
 }
@@ -100,12 +147,13 @@ func scanStepRun(row interface{ Scan(...any) error }) (*driveway.StepRun, error)
 // PutStepRun creates or replaces a step run.
 func (q *queries) PutStepRun(ctx context.Context, s *driveway.StepRun) error {
 	nowIfZero(&s.StartedAt)
-	_, err := q.db.Exec(ctx, `INSERT INTO step_runs (`+stepRunColumns+`) VALUES (`+placeholders(12)+`)
+	_, err := q.db.Exec(ctx, `INSERT INTO step_runs (`+stepRunColumns+`) VALUES (`+placeholders(13)+`)
 		ON CONFLICT (project_id, run_id, key) DO UPDATE SET step_id = excluded.step_id, path = excluded.path,
 		status = excluded.status, input = excluded.input, output = excluded.output, attempts = excluded.attempts,
-		error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
+		error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at,
+		job_id = excluded.job_id`,
 		s.ProjectID, s.RunID, s.Key, s.StepID, s.Path, s.Status, rawJSON(s.Input), rawJSON(s.Output), s.Attempts, s.Error,
-		dbTime(s.StartedAt), dbTime(s.FinishedAt))
+		dbTime(s.StartedAt), dbTime(s.FinishedAt), s.JobID)
 	return mapErr(err, "step run")
 }
 

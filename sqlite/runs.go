@@ -76,6 +76,38 @@ func (q *queries) CountRuns(ctx context.Context, projectID, userID, status strin
 	return n, mapErr(err, "count workflow runs")
 }
 
+// AdmitRun admits a queued run under the limits in one write transaction:
+// SQLite's one writer makes admissions take turns.
+func (q *queries) AdmitRun(ctx context.Context, projectID, runID string, projectLimit, userLimit int) (string, error) {
+	var status string
+	err := q.write(ctx, func(q *queries) error {
+		var userID string
+		err := q.r.QueryRowContext(ctx, `SELECT status, user_id FROM workflow_runs WHERE project_id = ? AND id = ?`,
+			projectID, runID).Scan(&status, &userID)
+		if err != nil {
+			return mapErr(err, "workflow run")
+		}
+		if status != driveway.RunQueued {
+			return nil
+		}
+		res, err := q.w.ExecContext(ctx, `UPDATE workflow_runs SET status = ?, updated_at = ?
+			WHERE project_id = ? AND id = ?
+			AND (SELECT count(*) FROM workflow_runs WHERE project_id = ? AND status = ?) < ?
+			AND (SELECT count(*) FROM workflow_runs WHERE project_id = ? AND status = ? AND user_id = ?) < ?`,
+			driveway.RunRunning, dbTime(time.Now().UTC()), projectID, runID,
+			projectID, driveway.RunRunning, projectLimit, projectID, driveway.RunRunning, userID, userLimit)
+		if err != nil {
+			return mapErr(err, "admit workflow run")
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			status = driveway.RunRunning
+			return mapErr(err, "admit workflow run")
+		}
+		return nil // at a limit: still queued
+	})
+	return status, err
+}
+
 // DeleteRunsBefore deletes finished runs created before t.
 func (q *queries) DeleteRunsBefore(ctx context.Context, t time.Time) (int, error) {
 	res, err := q.w.ExecContext(ctx, `DELETE FROM workflow_runs WHERE created_at < ? AND status IN (?, ?, ?)`,
@@ -87,13 +119,14 @@ func (q *queries) DeleteRunsBefore(ctx context.Context, t time.Time) (int, error
 	return int(n), mapErr(err, "delete workflow runs")
 }
 
-const stepRunColumns = `project_id, run_id, key, step_id, path, status, input, output, attempts, error, started_at, finished_at`
+const stepRunColumns = `project_id, run_id, key, step_id, path, status, input, output, attempts, error, started_at, finished_at,
+	job_id`
 
 func scanStepRun(row interface{ Scan(...any) error }) (*driveway.StepRun, error) {
 	s := &driveway.StepRun{}
 	var in, out string
 	err := row.Scan(&s.ProjectID, &s.RunID, &s.Key, &s.StepID, &s.Path, &s.Status, &in, &out, &s.Attempts, &s.Error,
-		timeCol{&s.StartedAt}, timeCol{&s.FinishedAt})
+		timeCol{&s.StartedAt}, timeCol{&s.FinishedAt}, &s.JobID)
 	s.Input, s.Output = json.RawMessage(in), json.RawMessage(out)
 	return s, err
 }
@@ -101,12 +134,13 @@ func scanStepRun(row interface{ Scan(...any) error }) (*driveway.StepRun, error)
 // PutStepRun creates or replaces a step run.
 func (q *queries) PutStepRun(ctx context.Context, s *driveway.StepRun) error {
 	nowIfZero(&s.StartedAt)
-	_, err := q.w.ExecContext(ctx, `INSERT INTO step_runs (`+stepRunColumns+`) VALUES (`+placeholders(12)+`)
+	_, err := q.w.ExecContext(ctx, `INSERT INTO step_runs (`+stepRunColumns+`) VALUES (`+placeholders(13)+`)
 		ON CONFLICT (project_id, run_id, key) DO UPDATE SET step_id = excluded.step_id, path = excluded.path,
 		status = excluded.status, input = excluded.input, output = excluded.output, attempts = excluded.attempts,
-		error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
+		error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at,
+		job_id = excluded.job_id`,
 		s.ProjectID, s.RunID, s.Key, s.StepID, s.Path, s.Status, rawJSON(s.Input), rawJSON(s.Output), s.Attempts, s.Error,
-		dbTime(s.StartedAt), dbTime(s.FinishedAt))
+		dbTime(s.StartedAt), dbTime(s.FinishedAt), s.JobID)
 	return mapErr(err, "step run")
 }
 

@@ -66,6 +66,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Ping", testPing},
 		{"Workflows", testWorkflows},
 		{"Runs", testRuns},
+		{"AdmitRun", testAdmitRun},
+		{"AdmitRunConcurrent", testAdmitRunConcurrent},
 		{"ProjectSecrets", testProjectSecrets},
 	}
 	for _, tt := range tests {

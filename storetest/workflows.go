@@ -135,7 +135,7 @@ func testRuns(t *testing.T, b *bundle) {
 
 	s := &driveway.StepRun{ProjectID: "prj_a", RunID: "run_2", Key: "list", StepID: "list", Path: "steps[0]",
 		Status: driveway.StepRunning, Input: json.RawMessage(`{"path":"/"}`), Output: json.RawMessage(`null`),
-		Attempts: 1, StartedAt: at(time.Second)}
+		Attempts: 1, StartedAt: at(time.Second), JobID: 1 << 40}
 	ok(t, "PutStepRun", b.s.PutStepRun(ctx, s))
 	s.Status, s.Output, s.Attempts, s.Error, s.FinishedAt = driveway.StepSucceeded, json.RawMessage(`[1,2]`), 2, "", at(2*time.Second)
 	ok(t, "PutStepRun replace", b.s.PutStepRun(ctx, s))
