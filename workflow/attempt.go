@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/workflow/template"
 )
@@ -25,13 +23,13 @@ import (
 const markRunningAfter = time.Second
 
 // openStep returns the step run of this attempt, not yet stored: a new one
-// on the job's first attempt (a rerun enqueues a new job), else the stored
-// one, with Attempts set to the job's attempt.
-func (e *Engine) openStep(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, s *Step, path string) (*driveway.StepRun, error) {
+// on a first attempt (a rerun enqueues a new job), else the stored one,
+// with Attempts set to attempt.
+func (e *Engine) openStep(ctx context.Context, attempt int, run *driveway.WorkflowRun, s *Step, path string) (*driveway.StepRun, error) {
 	fresh := &driveway.StepRun{ProjectID: run.ProjectID, RunID: run.ID, Key: s.ID, StepID: s.ID, Path: path,
 		Input: json.RawMessage("null"), Output: json.RawMessage("null"), StartedAt: time.Now().UTC()}
 	sr := fresh
-	if job.Attempt > 1 {
+	if attempt > 1 {
 		got, err := e.store.GetStepRun(ctx, run.ProjectID, run.ID, s.ID)
 		switch {
 		case err == nil:
@@ -40,7 +38,7 @@ func (e *Engine) openStep(ctx context.Context, job *river.Job[stepArgs], run *dr
 			return nil, fmt.Errorf("begin step %s: %w", s.ID, err)
 		}
 	}
-	sr.Attempts = max(job.Attempt, 1)
+	sr.Attempts = max(attempt, 1)
 	sr.Status, sr.FinishedAt = driveway.StepRunning, time.Time{}
 	return sr, nil
 }
@@ -120,17 +118,20 @@ func (m *runningMark) stop() {
 	m.mu.Unlock()
 }
 
-// committed reports whether the top-level step key of run has its final
-// result committed (succeeded, or failed with no attempt left): only the
-// commit of finish, with the next step's job, writes those statuses there
-// (a rerun sets the step back to running).
-func (e *Engine) committed(ctx context.Context, run *driveway.WorkflowRun, key string) (bool, error) {
+// committed returns the step run of the top-level step key of run when
+// its final result is committed (succeeded, or failed with no attempt
+// left), else nil: only finish's commit writes those statuses there (a
+// rerun sets the step back to running).
+func (e *Engine) committed(ctx context.Context, run *driveway.WorkflowRun, key string) (*driveway.StepRun, error) {
 	sr, err := e.store.GetStepRun(ctx, run.ProjectID, run.ID, key)
 	switch {
 	case driveway.ErrorCode(err) == driveway.ENOTFOUND:
-		return false, nil
+		return nil, nil
 	case err != nil:
-		return false, fmt.Errorf("workflow step %s: %w", key, err)
+		return nil, fmt.Errorf("workflow step %s: %w", key, err)
 	}
-	return sr.Status == driveway.StepSucceeded || sr.Status == driveway.StepFailed, nil
+	if sr.Status == driveway.StepSucceeded || sr.Status == driveway.StepFailed {
+		return sr, nil
+	}
+	return nil, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/ids"
@@ -234,7 +235,7 @@ func (e *Engine) StartRun(ctx context.Context, p StartParams) (*driveway.Workflo
 		if err := tx.CreateRun(ctx, run); err != nil {
 			return err
 		}
-		return e.insertStep(ctx, tx, run, def, 0, time.Time{})
+		return e.insertStep(ctx, tx, run, def, 0, time.Time{}, "")
 	})
 	if err != nil {
 		return nil, err
@@ -243,9 +244,10 @@ func (e *Engine) StartRun(ctx context.Context, p StartParams) (*driveway.Workflo
 }
 
 // insertStep enqueues the job of top-level step i in tx.
-func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.WorkflowRun, def *Definition, i int, at time.Time) error {
+func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.WorkflowRun, def *Definition, i int, at time.Time,
+	rerun string) error {
 	s := &def.Steps[i]
-	args := stepArgs{ProjectID: run.ProjectID, RunID: run.ID, Index: i, TimeoutMs: e.timeout(s).Milliseconds()}
+	args := stepArgs{ProjectID: run.ProjectID, RunID: run.ID, Index: i, Rerun: rerun, TimeoutMs: e.timeout(s).Milliseconds()}
 	attempts := 1
 	if s.Retry != nil {
 		attempts = s.Retry.Attempts
@@ -258,13 +260,21 @@ func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.W
 			}
 		}
 	}
-	opts := &river.InsertOpts{MaxAttempts: attempts + crashAttempts}
+	opts := &river.InsertOpts{MaxAttempts: attempts + crashAttempts, UniqueOpts: stepUnique}
 	if !at.IsZero() {
 		opts.ScheduledAt = at
 	}
 	_, err := e.queue.InsertTx(ctx, tx, args, opts)
 	return err
 }
+
+// stepUnique makes a step's job unique by run, step and rerun among the
+// jobs not yet finished: a job resuming a run after a crash (work)
+// enqueues the step it resumes at, which the step before may have
+// enqueued already. A rerun's jobs carry a new Rerun, so they never clash
+// with the failed go's (whose last job River may not have completed yet).
+var stepUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+	rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
 
 // timeout is a step's attempt timeout.
 func (e *Engine) timeout(s *Step) time.Duration {
@@ -320,7 +330,7 @@ func (e *Engine) Rerun(ctx context.Context, projectID, runID string) error {
 		if err := tx.UpdateRun(ctx, run); err != nil {
 			return err
 		}
-		return e.insertStep(ctx, tx, run, def, idx, time.Time{})
+		return e.insertStep(ctx, tx, run, def, idx, time.Time{}, ids.Random(8))
 	})
 }
 

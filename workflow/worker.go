@@ -13,9 +13,12 @@ import (
 
 // stepArgs are a top-level step's job: run step Index of the run.
 type stepArgs struct {
-	ProjectID string  `json:"projectId"`
-	RunID     string  `json:"runId"`
-	Index     int     `json:"index"`
+	ProjectID string `json:"projectId" river:"unique"`
+	RunID     string `json:"runId" river:"unique"`
+	Index     int    `json:"index" river:"unique"`
+	// Rerun is "" for a run's first go, and a new random value for each
+	// rerun, carried by every job of that go (see stepUnique).
+	Rerun     string  `json:"rerun,omitempty" river:"unique"`
 	BackoffMs []int64 `json:"backoffMs,omitempty"`
 	TimeoutMs int64   `json:"timeoutMs"`
 }
@@ -28,9 +31,10 @@ type stepWorker struct {
 	e *Engine
 }
 
-// Timeout is the step's timeout plus a margin to record its result.
+// Timeout is the step's timeout, plus a margin to record its result, plus
+// the time in which the job may start further steps of its run (chainFor).
 func (w *stepWorker) Timeout(job *river.Job[stepArgs]) time.Duration {
-	return time.Duration(job.Args.TimeoutMs)*time.Millisecond + 5*time.Second
+	return time.Duration(job.Args.TimeoutMs)*time.Millisecond + 5*time.Second + chainFor
 }
 
 // NextRetry waits the step's backoff (default 10, 20, 30, 50, 80 s). A
@@ -53,10 +57,18 @@ func (w *stepWorker) Work(ctx context.Context, job *river.Job[stepArgs]) error {
 	return w.e.work(ctx, job)
 }
 
-// work runs one attempt of a top-level step and commits its result with
-// the next step's job in one transaction. River completes the job after
-// work returns (asynchronously, in batches): a job run again because its
-// node died before that finds its step's result committed, and ends.
+// work runs one attempt of a top-level step and commits its result. The
+// next step runs in the same job when it can (see chainsTo): its result is
+// then committed alone, and nothing is enqueued. Otherwise the commit
+// enqueues the next step's job in the same transaction. River completes
+// the job after work returns (asynchronously, in batches).
+//
+// A job run again because its node died (attempt > 1) resumes at the first
+// step from its own whose result is not committed: its own step, run
+// again; or a later one if this job committed the step before it (step
+// runs record their job), which it enqueues as a job of its own, unique by
+// run and step, since that commit may have enqueued it already. A step
+// after one another job committed is that job's to run or hand over.
 func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 	a := job.Args
 	run, err := e.store.GetRun(ctx, a.ProjectID, a.RunID)
@@ -74,9 +86,19 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 		return fmt.Errorf("workflow step: run %s has no step %d", run.ID, a.Index)
 	}
 	if job.Attempt > 1 {
-		done, err := e.committed(ctx, run, def.Steps[a.Index].ID)
-		if err != nil || done {
-			return err // done: an earlier attempt committed; River now completes the job
+		i, prev, err := e.uncommitted(ctx, run, def, a.Index)
+		if err != nil {
+			return err
+		}
+		if i > a.Index {
+			if i == len(def.Steps) || prev.JobID != job.ID {
+				return nil // step i is another job's
+			}
+			err := e.store.WithTx(ctx, func(tx driveway.Tx) error { return e.insertStep(ctx, tx, run, def, i, time.Time{}, a.Rerun) })
+			if err != nil {
+				return fmt.Errorf("resume run %s at step %d: %w", run.ID, i, err)
+			}
+			return nil
 		}
 	}
 	if run.Status == driveway.RunQueued {
@@ -88,78 +110,119 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 			return river.JobSnooze(e.cfg.AdmissionRetry)
 		}
 	}
-	s := &def.Steps[a.Index]
-	field := fmt.Sprintf("steps[%d]", a.Index)
+	began := time.Now()
+	for i := a.Index; ; i++ {
+		attempt := 1 // a step run in the job of an earlier one runs once (chainsTo)
+		if i == a.Index {
+			attempt = job.Attempt
+		}
+		next, err := e.runStep(ctx, job, run, def, i, attempt, began)
+		if err != nil || !next {
+			return err
+		}
+		// Cancel stops the run before its next step starts.
+		if run, err = e.store.GetRun(ctx, a.ProjectID, a.RunID); err != nil {
+			return fmt.Errorf("workflow step: %w", err)
+		}
+		if run.Finished() {
+			return nil
+		}
+	}
+}
+
+// runStep runs step i of run, with attempt number attempt, and commits its
+// outcome. It reports whether the job goes on to step i+1 itself.
+func (e *Engine) runStep(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
+	i, attempt int, began time.Time) (bool, error) {
+	s := &def.Steps[i]
+	field := fmt.Sprintf("steps[%d]", i)
 	if c := e.reg.kinds[s.Type].control; c == StepConditional || c == StepFanOut {
-		return e.workNested(ctx, job, run, def, s, field)
+		return e.workNested(ctx, job, run, def, i, field, began) // only ever the job's own step
 	}
-	sr, err := e.openStep(ctx, job, run, s, field)
+	jobCtx := ctx // the commit's, with River's deadline (the step's timeout plus a margin)
+	if i != job.Args.Index {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout(s))
+		defer cancel()
+	}
+	sr, err := e.openStep(ctx, attempt, run, s, field)
 	if err != nil {
-		return err
+		return false, err
 	}
+	sr.JobID = job.ID
 	x, err := e.execFor(ctx, run, s)
 	if err != nil {
-		return err
+		return false, err
 	}
 	mark := e.markRunning(ctx, sr)
 	res, stepErr := x.step(ctx, s, field, "", true, sr.Attempts, x.env)
 	mark.stop()
-	return e.finish(ctx, job, run, def, sr, res, stepErr)
+	return e.finish(jobCtx, job, run, def, i, sr, res, stepErr, began)
 }
 
 // workNested runs a top-level conditional or fan out: its attempt is
 // recorded before it starts (its nested steps commit as they end), and its
 // templates see every earlier output, the user and the secrets.
 func (e *Engine) workNested(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
-	s *Step, field string) error {
+	i int, field string, began time.Time) (bool, error) {
+	s := &def.Steps[i]
 	sr, err := e.beginStep(ctx, run, s, field, s.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	x, err := e.newExec(ctx, run)
 	if err != nil {
-		return err
+		return false, err
 	}
 	res, stepErr := x.step(ctx, s, field, "", true, sr.Attempts, x.env)
-	return e.finish(ctx, job, run, def, sr, res, stepErr)
+	return e.finish(ctx, job, run, def, i, sr, res, stepErr, began)
+}
+
+// chainFor is how long after its start a job may still start a further
+// step of its run itself, instead of enqueueing it. It bounds a job's
+// duration (Timeout) well below jobs' RescueStuckJobsAfter.
+const chainFor = time.Second
+
+// chainsTo reports whether the job that ran step i (ending with res and
+// stepErr, final) runs step i+1 itself: when the run goes on at once to a
+// leaf step (or a response) that has no retry policy, whose timeout fits
+// the job's, and the job started less than chainFor ago. Such a step needs
+// none of River's retries, and a handover to a job of its own would cost
+// an insert, a fetch and a completion.
+func (e *Engine) chainsTo(a stepArgs, def *Definition, i int, res *result, stepErr error, began time.Time) bool {
+	if (stepErr != nil && !def.Steps[i].ContinueOnError) || i+1 >= len(def.Steps) || !res.until.IsZero() {
+		return false
+	}
+	n := &def.Steps[i+1]
+	c := e.reg.kinds[n.Type].control
+	return (c == "" || c == StepResponse) && attemptsOf(n) == 1 &&
+		e.timeout(n) <= time.Duration(a.TimeoutMs)*time.Millisecond && time.Since(began) < chainFor
+}
+
+// uncommitted returns the first step from i on whose result is not
+// committed (len(def.Steps) when all are), and the step run of the step
+// before it when that is from i on.
+func (e *Engine) uncommitted(ctx context.Context, run *driveway.WorkflowRun, def *Definition, i int) (int, *driveway.StepRun, error) {
+	var prev *driveway.StepRun
+	for ; i < len(def.Steps); i++ {
+		sr, err := e.committed(ctx, run, def.Steps[i].ID)
+		if err != nil || sr == nil {
+			return i, prev, err
+		}
+		prev = sr
+	}
+	return i, prev, nil
 }
 
 // admit moves a queued run to running when the project and the user are
-// under their concurrency limits, and reports whether it did.
+// under their concurrency limits, and reports whether the run may go on
+// (admitted now or before).
 func (e *Engine) admit(ctx context.Context, run *driveway.WorkflowRun) (bool, error) {
-	admitted := false
-	err := e.store.WithTx(ctx, func(tx driveway.Tx) error {
-		// The project's admission lease row is a lock held to the end of
-		// the transaction: admissions of one project take turns (on
-		// Postgres; SQLite has one writer anyway), so the counts below are
-		// exact. Its holder never changes, so it is always acquired.
-		if _, err := tx.AcquireLease(ctx, "workflow-admit/"+run.ProjectID, "workflow-admit", time.Now(), time.Hour); err != nil {
-			return err
-		}
-		r, err := tx.GetRun(ctx, run.ProjectID, run.ID)
-		if err != nil || r.Status != driveway.RunQueued {
-			admitted = err == nil
-			return err
-		}
-		np, err := tx.CountRuns(ctx, run.ProjectID, "", driveway.RunRunning)
-		if err != nil {
-			return err
-		}
-		nu, err := tx.CountRuns(ctx, run.ProjectID, run.UserID, driveway.RunRunning)
-		if err != nil {
-			return err
-		}
-		if np >= e.cfg.ProjectConcurrency || nu >= e.cfg.UserConcurrency {
-			return nil
-		}
-		r.Status = driveway.RunRunning
-		admitted = true
-		return tx.UpdateRun(ctx, r)
-	})
+	status, err := e.store.AdmitRun(ctx, run.ProjectID, run.ID, e.cfg.ProjectConcurrency, e.cfg.UserConcurrency)
 	if err != nil {
 		return false, fmt.Errorf("admit run %s: %w", run.ID, err)
 	}
-	return admitted, nil
+	return status != driveway.RunQueued, nil
 }
 
 // beginStep records the start of an attempt and returns the step run with
@@ -181,10 +244,14 @@ func (e *Engine) beginStep(ctx context.Context, run *driveway.WorkflowRun, s *St
 	return sr, nil
 }
 
-// finish commits a top-level attempt's outcome.
+// finish commits the outcome of step i's attempt and reports whether the
+// job goes on to step i+1 itself (chainsTo). A failed attempt with
+// attempts left is recorded and returned, for River to retry the job; only
+// the job's own step can have attempts left.
 func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
-	sr *driveway.StepRun, res *result, stepErr error) error {
-	s := &def.Steps[job.Args.Index]
+	i int, sr *driveway.StepRun, res *result, stepErr error, began time.Time) (bool, error) {
+	s := &def.Steps[i]
+	sr.JobID = job.ID
 	final := stepErr != nil && sr.Attempts >= attemptsOf(s)
 	if stepErr != nil && !final {
 		sr.Error = stepErr.Error()
@@ -192,37 +259,51 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 		if err := e.store.PutStepRun(ctx, sr); err != nil {
 			e.cfg.Logger.Warn("record step error", "run", run.ID, "step", s.ID, "err", err)
 		}
-		return stepErr // River retries after NextRetry
+		return false, stepErr // River retries after NextRetry
 	}
-	err := e.store.WithTx(ctx, func(tx driveway.Tx) error {
-		record(sr, res, stepErr)
-		if err := tx.PutStepRun(ctx, sr); err != nil {
-			return err
-		}
-		if !updatesRun(run, def, job.Args.Index, s, stepErr) {
-			// Only the next step's job: if the run was cancelled since
-			// work read it, that job finds it ended and stops.
-			return e.insertStep(ctx, tx, run, def, job.Args.Index+1, res.until)
-		}
-		cur, err := tx.GetRun(ctx, run.ProjectID, run.ID) // the run is written: read it anew
-		if err != nil {
-			return err
-		}
-		if cur.Finished() {
-			return nil // cancelled meanwhile: keep the result, go no further
-		}
-		return e.advance(ctx, tx, cur, def, job.Args.Index, s, res, stepErr)
-	})
+	record(sr, res, stepErr)
+	chain := e.chainsTo(job.Args, def, i, res, stepErr, began)
+	var err error
+	switch {
+	case chain && !updatesRun(run, def, i, s, stepErr):
+		// The result alone: the job itself goes on, so nothing is enqueued.
+		err = e.store.PutStepRun(ctx, sr)
+	case !updatesRun(run, def, i, s, stepErr):
+		// The result and the next step's job: if the run was cancelled
+		// since it was read, that job finds it ended and stops.
+		err = e.store.WithTx(ctx, func(tx driveway.Tx) error {
+			if err := tx.PutStepRun(ctx, sr); err != nil {
+				return err
+			}
+			return e.insertStep(ctx, tx, run, def, i+1, res.until, job.Args.Rerun)
+		})
+	default:
+		err = e.store.WithTx(ctx, func(tx driveway.Tx) error {
+			if err := tx.PutStepRun(ctx, sr); err != nil {
+				return err
+			}
+			cur, err := tx.GetRun(ctx, run.ProjectID, run.ID) // the run is written: read it anew
+			if err != nil {
+				return err
+			}
+			if cur.Finished() {
+				chain = false
+				return nil // cancelled meanwhile: keep the result, go no further
+			}
+			return e.advance(ctx, tx, cur, def, i, s, res, stepErr, chain, job.Args.Rerun)
+		})
+	}
 	if err != nil {
-		return fmt.Errorf("commit step %s of run %s: %w", s.ID, run.ID, err)
+		return false, fmt.Errorf("commit step %s of run %s: %w", s.ID, run.ID, err)
 	}
-	return nil
+	return chain, nil
 }
 
-// advance updates the run after step i ended (res, stepErr final) and
-// enqueues the next step, in tx.
+// advance updates the run after step i ended (res, stepErr final) and,
+// unless the job runs it itself (chain), enqueues the next step (of the
+// go rerun), in tx.
 func (e *Engine) advance(ctx context.Context, tx driveway.Tx, run *driveway.WorkflowRun, def *Definition, i int,
-	s *Step, res *result, stepErr error) error {
+	s *Step, res *result, stepErr error, chain bool, rerun string) error {
 	now := time.Now().UTC()
 	if stepErr != nil && !s.ContinueOnError {
 		run.Status, run.FinishedAt = driveway.RunFailed, now
@@ -241,7 +322,10 @@ func (e *Engine) advance(ctx context.Context, tx driveway.Tx, run *driveway.Work
 				return err
 			}
 		}
-		return e.insertStep(ctx, tx, run, def, i+1, res.until)
+		if chain {
+			return nil
+		}
+		return e.insertStep(ctx, tx, run, def, i+1, res.until, rerun)
 	}
 	run.Status, run.FinishedAt = driveway.RunSucceeded, now
 	return tx.UpdateRun(ctx, run)
