@@ -225,6 +225,10 @@ type WorkflowQueries interface {
 	// PutStepRun creates or replaces the step run (RunID, Key); ENOTFOUND
 	// when the run does not exist.
 	PutStepRun(ctx context.Context, s *StepRun) error
+	// CommitStepRun is PutStepRun, and returns the step's run as it stands
+	// then, in one round trip where the database allows: a change to the
+	// run committed before (a cancel) is seen.
+	CommitStepRun(ctx context.Context, s *StepRun) (*WorkflowRun, error)
 	GetStepRun(ctx context.Context, projectID, runID, key string) (*StepRun, error)
 	// ListStepRuns lists a run's step runs in the order they started.
 	ListStepRuns(ctx context.Context, projectID, runID string) ([]*StepRun, error)

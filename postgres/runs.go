@@ -144,17 +144,34 @@ func scanStepRun(row interface{ Scan(...any) error }) (*driveway.StepRun, error)
 	return s, err
 }
 
+// putStepRunSQL upserts a step run from its 13 columns, in order.
+var putStepRunSQL = `INSERT INTO step_runs (` + stepRunColumns + `) VALUES (` + placeholders(13) + `)
+	ON CONFLICT (project_id, run_id, key) DO UPDATE SET step_id = excluded.step_id, path = excluded.path,
+	status = excluded.status, input = excluded.input, output = excluded.output, attempts = excluded.attempts,
+	error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at,
+	job_id = excluded.job_id`
+
 // PutStepRun creates or replaces a step run.
 func (q *queries) PutStepRun(ctx context.Context, s *driveway.StepRun) error {
 	nowIfZero(&s.StartedAt)
-	_, err := q.db.Exec(ctx, `INSERT INTO step_runs (`+stepRunColumns+`) VALUES (`+placeholders(13)+`)
-		ON CONFLICT (project_id, run_id, key) DO UPDATE SET step_id = excluded.step_id, path = excluded.path,
-		status = excluded.status, input = excluded.input, output = excluded.output, attempts = excluded.attempts,
-		error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at,
-		job_id = excluded.job_id`,
+	_, err := q.db.Exec(ctx, putStepRunSQL,
 		s.ProjectID, s.RunID, s.Key, s.StepID, s.Path, s.Status, rawJSON(s.Input), rawJSON(s.Output), s.Attempts, s.Error,
 		dbTime(s.StartedAt), dbTime(s.FinishedAt), s.JobID)
 	return mapErr(err, "step run")
+}
+
+// CommitStepRun writes the step run and reads its run in one statement: its
+// snapshot, taken as it starts, holds every commit before.
+func (q *queries) CommitStepRun(ctx context.Context, s *driveway.StepRun) (*driveway.WorkflowRun, error) {
+	nowIfZero(&s.StartedAt)
+	r, err := scanRun(q.db.QueryRow(ctx, `WITH put AS (`+putStepRunSQL+`)
+		SELECT `+runColumns+` FROM workflow_runs WHERE project_id = $1 AND id = $2`,
+		s.ProjectID, s.RunID, s.Key, s.StepID, s.Path, s.Status, rawJSON(s.Input), rawJSON(s.Output), s.Attempts, s.Error,
+		dbTime(s.StartedAt), dbTime(s.FinishedAt), s.JobID))
+	if err != nil {
+		return nil, mapErr(err, "step run")
+	}
+	return r, nil
 }
 
 // GetStepRun returns a step run; ENOTFOUND if none.

@@ -144,6 +144,21 @@ func (q *queries) PutStepRun(ctx context.Context, s *driveway.StepRun) error {
 	return mapErr(err, "step run")
 }
 
+// CommitStepRun writes the step run and reads its run in one write
+// transaction (in-process: no round trips to save).
+func (q *queries) CommitStepRun(ctx context.Context, s *driveway.StepRun) (*driveway.WorkflowRun, error) {
+	var r *driveway.WorkflowRun
+	err := q.write(ctx, func(q *queries) error {
+		if err := q.PutStepRun(ctx, s); err != nil {
+			return err
+		}
+		var err error
+		r, err = q.GetRun(ctx, s.ProjectID, s.RunID)
+		return err
+	})
+	return r, err
+}
+
 // GetStepRun returns a step run; ENOTFOUND if none.
 func (q *queries) GetStepRun(ctx context.Context, projectID, runID, key string) (*driveway.StepRun, error) {
 	s, err := scanStepRun(q.r.QueryRowContext(ctx, `SELECT `+stepRunColumns+` FROM step_runs

@@ -155,6 +155,19 @@ func testRuns(t *testing.T, b *bundle) {
 	ok(t, "ListStepRuns", err)
 	eq(t, "step runs", steps, []*driveway.StepRun{s, s2})
 
+	// CommitStepRun: the write, and the run as it stands.
+	s2.Attempts, s2.JobID = 6, 9
+	committedRun, err := b.s.CommitStepRun(ctx, s2)
+	ok(t, "CommitStepRun", err)
+	wantRun, err := b.s.GetRun(ctx, "prj_a", "run_2")
+	ok(t, "GetRun 2", err)
+	eq(t, "run returned by CommitStepRun", committedRun, wantRun)
+	gs, err = b.s.GetStepRun(ctx, "prj_a", "run_2", "each/0/save")
+	ok(t, "GetStepRun after CommitStepRun", err)
+	eq(t, "step run after CommitStepRun", gs, s2)
+	_, err = b.s.CommitStepRun(ctx, &driveway.StepRun{ProjectID: "prj_b", RunID: "run_2", Key: "k"})
+	code(t, "CommitStepRun of another project's run", err, driveway.ENOTFOUND)
+
 	// Purge: finished runs older than the cut go with their step runs.
 	r2, err := b.s.GetRun(ctx, "prj_a", "run_2")
 	ok(t, "GetRun 2", err)

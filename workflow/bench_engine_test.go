@@ -203,12 +203,17 @@ func (db *benchDB) starter(b *testing.B) *Engine {
 
 // noopWorkflow creates project pid with a workflow of n no-op steps.
 func noopWorkflow(b *testing.B, db *benchDB, e *Engine, pid string, n int) {
+	noopWorkflowOf(b, db, e, pid, n, "")
+}
+
+// noopWorkflowOf is noopWorkflow with extra (JSON members) in every step.
+func noopWorkflowOf(b *testing.B, db *benchDB, e *Engine, pid string, n int, extra string) {
 	if err := db.store.CreateProject(b.Context(), &driveway.Project{ID: pid, Name: pid}); err != nil {
 		b.Fatal(err)
 	}
 	var st []string
 	for i := range n {
-		st = append(st, fmt.Sprintf(`{"id": "s%d", "type": "noop"}`, i))
+		st = append(st, fmt.Sprintf(`{"id": "s%d", "type": "noop"%s}`, i, extra))
 	}
 	def := `{"id": "noop", "name": "N", "trigger": {"type": "request"}, "steps": [` + strings.Join(st, ",") + `]}`
 	if _, err := e.SaveWorkflow(b.Context(), pid, []byte(def)); err != nil {
@@ -252,22 +257,24 @@ func waitSucceeded(b *testing.B, s driveway.Store, pid string, want int, within 
 // worker queue of the same configuration: 2,000 bare no-op River jobs
 // (River completes them in batches); 400 chains of 5 River jobs that each
 // enqueue the next and complete themselves in one store transaction (a
-// reference, not a floor: steps now leave completion to River's batched
-// completer after their commit); and 400 runs of 5
-// no-op steps. It reports the time per job and per step, steps per
-// second, and the step's ratio to both baselines (target against the bare
-// job: at most 3).
+// reference, not a floor: steps leave completion to River's batched
+// completer after their commit); 400 runs of 5 no-op steps (which chain:
+// the run's job runs them all); and 400 runs of 5 no-op steps with a retry
+// policy (each step its own job). It reports the time per job and per
+// step, steps per second, and the steps' ratio to both baselines (target
+// against the bare job: at most 3).
 func BenchmarkEngineOverhead(b *testing.B) {
 	benchEngines(b, func(b *testing.B, db *benchDB) {
 		starter, ins := db.starter(b), db.inserter(b)
-		var bare, chain, steps time.Duration
+		var bare, chain, steps, jobSteps time.Duration
 		for i := 0; i < b.N; i++ {
 			bare += drainJobs(b, db, ins, func(j int) river.JobArgs { return bareArgs{N: j} }, overheadSteps)
 			chain += drainJobs(b, db, ins, func(int) river.JobArgs { return chainArgs{Left: overheadRunN} }, overheadSteps/overheadRunN)
-			steps += drainSteps(b, db, starter, fmt.Sprintf("prj_over%d", i))
+			steps += drainSteps(b, db, starter, fmt.Sprintf("prj_over%d", i), "")
+			jobSteps += drainSteps(b, db, starter, fmt.Sprintf("prj_retry%d", i), `, "retry": {"attempts": 2}`)
 		}
 		per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*overheadSteps) }
-		perJob, perChain, perStep := per(bare), per(chain), per(steps)
+		perJob, perChain, perStep, perJobStep := per(bare), per(chain), per(steps), per(jobSteps)
 		b.ReportMetric(perJob, "ns/bare-job")
 		b.ReportMetric(perChain, "ns/tx-job")
 		b.ReportMetric(perStep, "ns/step")
@@ -275,6 +282,8 @@ func BenchmarkEngineOverhead(b *testing.B) {
 		b.ReportMetric(1e9/perJob, "bare-jobs/s")
 		b.ReportMetric(perStep/perJob, "step/bare-ratio")
 		b.ReportMetric(perStep/perChain, "step/tx-job-ratio")
+		b.ReportMetric(perJobStep, "ns/own-job-step")
+		b.ReportMetric(perJobStep/perJob, "own-job-step/bare-ratio")
 		b.ReportMetric(0, "ns/op")
 	})
 }
@@ -301,10 +310,10 @@ func drainJobs(b *testing.B, db *benchDB, ins *jobs.Queue, args func(j int) rive
 	return took
 }
 
-// drainSteps enqueues overheadSteps/overheadRunN runs in a new project and
-// times their draining.
-func drainSteps(b *testing.B, db *benchDB, starter *Engine, pid string) time.Duration {
-	noopWorkflow(b, db, starter, pid, overheadRunN)
+// drainSteps enqueues overheadSteps/overheadRunN runs in a new project
+// (with extra in every step) and times their draining.
+func drainSteps(b *testing.B, db *benchDB, starter *Engine, pid, extra string) time.Duration {
+	noopWorkflowOf(b, db, starter, pid, overheadRunN, extra)
 	runs := overheadSteps / overheadRunN
 	startRuns(b, starter, pid, runs)
 	began := time.Now()

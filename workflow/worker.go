@@ -117,23 +117,18 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 			attempt = job.Attempt
 		}
 		next, err := e.runStep(ctx, job, run, def, i, attempt, began)
-		if err != nil || !next {
-			return err
+		if err != nil || next == nil || next.Finished() {
+			return err // Finished: cancelled; no further step starts
 		}
-		// Cancel stops the run before its next step starts.
-		if run, err = e.store.GetRun(ctx, a.ProjectID, a.RunID); err != nil {
-			return fmt.Errorf("workflow step: %w", err)
-		}
-		if run.Finished() {
-			return nil
-		}
+		run = next
 	}
 }
 
 // runStep runs step i of run, with attempt number attempt, and commits its
-// outcome. It reports whether the job goes on to step i+1 itself.
+// outcome. When the job goes on to step i+1 itself, it returns the run as
+// read at the commit; else nil.
 func (e *Engine) runStep(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
-	i, attempt int, began time.Time) (bool, error) {
+	i, attempt int, began time.Time) (*driveway.WorkflowRun, error) {
 	s := &def.Steps[i]
 	field := fmt.Sprintf("steps[%d]", i)
 	if c := e.reg.kinds[s.Type].control; c == StepConditional || c == StepFanOut {
@@ -147,12 +142,12 @@ func (e *Engine) runStep(ctx context.Context, job *river.Job[stepArgs], run *dri
 	}
 	sr, err := e.openStep(ctx, attempt, run, s, field)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	sr.JobID = job.ID
 	x, err := e.execFor(ctx, run, s)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	mark := e.markRunning(ctx, sr)
 	res, stepErr := x.step(ctx, s, field, "", true, sr.Attempts, x.env)
@@ -164,15 +159,15 @@ func (e *Engine) runStep(ctx context.Context, job *river.Job[stepArgs], run *dri
 // recorded before it starts (its nested steps commit as they end), and its
 // templates see every earlier output, the user and the secrets.
 func (e *Engine) workNested(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
-	i int, field string, began time.Time) (bool, error) {
+	i int, field string, began time.Time) (*driveway.WorkflowRun, error) {
 	s := &def.Steps[i]
 	sr, err := e.beginStep(ctx, run, s, field, s.ID)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	x, err := e.newExec(ctx, run)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	res, stepErr := x.step(ctx, s, field, "", true, sr.Attempts, x.env)
 	return e.finish(ctx, job, run, def, i, sr, res, stepErr, began)
@@ -244,12 +239,13 @@ func (e *Engine) beginStep(ctx context.Context, run *driveway.WorkflowRun, s *St
 	return sr, nil
 }
 
-// finish commits the outcome of step i's attempt and reports whether the
-// job goes on to step i+1 itself (chainsTo). A failed attempt with
-// attempts left is recorded and returned, for River to retry the job; only
-// the job's own step can have attempts left.
+// finish commits the outcome of step i's attempt. When the job goes on to
+// step i+1 itself (chainsTo), it returns the run as read at the commit
+// (the caller stops if it finished: cancelled); else nil. A failed attempt
+// with attempts left is recorded and returned, for River to retry the
+// job; only the job's own step can have attempts left.
 func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
-	i int, sr *driveway.StepRun, res *result, stepErr error, began time.Time) (bool, error) {
+	i int, sr *driveway.StepRun, res *result, stepErr error, began time.Time) (*driveway.WorkflowRun, error) {
 	s := &def.Steps[i]
 	sr.JobID = job.ID
 	final := stepErr != nil && sr.Attempts >= attemptsOf(s)
@@ -259,15 +255,16 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 		if err := e.store.PutStepRun(ctx, sr); err != nil {
 			e.cfg.Logger.Warn("record step error", "run", run.ID, "step", s.ID, "err", err)
 		}
-		return false, stepErr // River retries after NextRetry
+		return nil, stepErr // River retries after NextRetry
 	}
 	record(sr, res, stepErr)
 	chain := e.chainsTo(job.Args, def, i, res, stepErr, began)
+	var next *driveway.WorkflowRun
 	var err error
 	switch {
 	case chain && !updatesRun(run, def, i, s, stepErr):
 		// The result alone: the job itself goes on, so nothing is enqueued.
-		err = e.store.PutStepRun(ctx, sr)
+		next, err = e.store.CommitStepRun(ctx, sr)
 	case !updatesRun(run, def, i, s, stepErr):
 		// The result and the next step's job: if the run was cancelled
 		// since it was read, that job finds it ended and stops.
@@ -287,16 +284,18 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 				return err
 			}
 			if cur.Finished() {
-				chain = false
 				return nil // cancelled meanwhile: keep the result, go no further
+			}
+			if chain {
+				next = cur
 			}
 			return e.advance(ctx, tx, cur, def, i, s, res, stepErr, chain, job.Args.Rerun)
 		})
 	}
 	if err != nil {
-		return false, fmt.Errorf("commit step %s of run %s: %w", s.ID, run.ID, err)
+		return nil, fmt.Errorf("commit step %s of run %s: %w", s.ID, run.ID, err)
 	}
-	return chain, nil
+	return next, nil
 }
 
 // advance updates the run after step i ended (res, stepErr final) and,
