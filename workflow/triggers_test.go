@@ -95,8 +95,12 @@ func TestScheduleCompressedClock(t *testing.T) {
 		if total != 12 {
 			t.Fatalf("12:00:00.5 to 12:01:00.5 started %d runs, want 12 (6 times × 2 enabled users)", total)
 		}
-		// Another node (no memory of ticks) looking at the same minute starts nothing.
-		other := startNode(t, db, newSteps(), jobs0(), Config{ScheduleInterval: 30 * time.Second, Now: stopped})
+		// Another node (no memory of ticks) looking at the same minute starts
+		// nothing. Its clock is stopped at the minute's end: its periodic
+		// job's first tick looks back two intervals (60 s) from there, not
+		// into the minute before start (which would fire 11:59:10 to :50).
+		end := func() time.Time { return start.Add(60 * time.Second) }
+		other := startNode(t, db, newSteps(), jobs0(), Config{ScheduleInterval: 30 * time.Second, Now: end})
 		if got, err := other.engine.Tick(t.Context(), start.Add(60*time.Second)); err != nil || got != 0 {
 			t.Fatalf("second node's tick started %d (%v), want 0", got, err)
 		}
