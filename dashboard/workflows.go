@@ -18,6 +18,7 @@ import (
 // (*workflow.Engine implements it).
 type Workflows interface {
 	SaveWorkflow(ctx context.Context, projectID string, raw []byte) (*driveway.Workflow, error)
+	DeleteWorkflow(ctx context.Context, projectID, id string) error
 	Cancel(ctx context.Context, projectID, runID string) error
 	Rerun(ctx context.Context, projectID, runID string) error
 	ListRuns(ctx context.Context, projectID string, q workflow.RunQuery) (*workflow.RunPage, error)
@@ -195,7 +196,7 @@ func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.opts.Admin.Store.DeleteWorkflow(r.Context(), p.ID, r.PathValue("wid")); err != nil {
+	if err := h.opts.Workflows.DeleteWorkflow(r.Context(), p.ID, r.PathValue("wid")); err != nil {
 		h.fail(w, r, err)
 		return
 	}

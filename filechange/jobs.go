@@ -2,6 +2,7 @@ package filechange
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -30,6 +31,17 @@ type RenewArgs struct {
 // Kind is the job's stable kind.
 func (RenewArgs) Kind() string { return "filechange.renew" }
 
+// ReconcileArgs is the job that watches or unwatches the drives of a
+// project's user (every user when UserID is ""), after the File Change
+// workflows they have enabled may have changed.
+type ReconcileArgs struct {
+	ProjectID string `json:"project_id"`
+	UserID    string `json:"user_id,omitempty"`
+}
+
+// Kind is the job's stable kind.
+func (ReconcileArgs) Kind() string { return "filechange.reconcile" }
+
 // SweepArgs is the periodic job: renewals due and the safety delta.
 type SweepArgs struct{}
 
@@ -54,6 +66,9 @@ func (s *Service) Register(q *jobs.Queue) error {
 		return err
 	}
 	if err := jobs.Register(q, &hookWorker{s: s}); err != nil {
+		return err
+	}
+	if err := jobs.Register(q, &reconcileWorker{s: s}); err != nil {
 		return err
 	}
 	every := s.o.SafetyInterval
@@ -124,6 +139,28 @@ func (w *renewWorker) Work(ctx context.Context, job *river.Job[RenewArgs]) error
 	return w.s.renew(ctx, job.Args.ProjectID, job.Args.CredentialID, func(ctx context.Context, tx driveway.Tx) error {
 		return jobs.CompleteTx(ctx, tx, job)
 	})
+}
+
+// EnqueueReconcile enqueues, in tx, the reconciliation of a user's drives
+// (every user's when userID is ""). The workflow engine calls it
+// (workflow.Config.FileChangeConsumers) when a File Change workflow is
+// saved, deleted, enabled or disabled, so that drives connected before are
+// watched, or unwatched, without waiting for a reconnect. A job, not a
+// call: a project may have many drives, and Graph errors are retried.
+func EnqueueReconcile(ctx context.Context, q *jobs.Queue, tx driveway.Tx, projectID, userID string) error {
+	if _, err := q.InsertTx(ctx, tx, ReconcileArgs{ProjectID: projectID, UserID: userID}, nil); err != nil {
+		return fmt.Errorf("enqueue file change reconcile: %w", err)
+	}
+	return nil
+}
+
+type reconcileWorker struct {
+	river.WorkerDefaults[ReconcileArgs]
+	s *Service
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
+	return w.s.ReconcileUser(ctx, job.Args.ProjectID, job.Args.UserID)
 }
 
 type sweepWorker struct {

@@ -18,6 +18,7 @@ import (
 // (*workflow.Engine implements it).
 type Workflows interface {
 	SaveWorkflow(ctx context.Context, projectID string, raw []byte) (*driveway.Workflow, error)
+	DeleteWorkflow(ctx context.Context, projectID, id string) error
 	Cancel(ctx context.Context, projectID, runID string) error
 	Rerun(ctx context.Context, projectID, runID string) error
 	ListRuns(ctx context.Context, projectID string, q workflow.RunQuery) (*workflow.RunPage, error)
@@ -168,10 +169,11 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.workflowsOf(r); err != nil {
+	eng, err := s.workflowsOf(r)
+	if err != nil {
 		return err
 	}
-	if err := s.Admin.Store.DeleteWorkflow(r.Context(), r.PathValue("pid"), r.PathValue("wid")); err != nil {
+	if err := eng.DeleteWorkflow(r.Context(), r.PathValue("pid"), r.PathValue("wid")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

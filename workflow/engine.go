@@ -57,8 +57,14 @@ type Config struct {
 	Retention time.Duration
 	// Now is the clock of the scheduler (tests compress it). Default
 	// time.Now.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// FileChangeConsumers, when set, is called in the transaction of every
+	// change that may alter which of a project's users have a File Change
+	// workflow enabled (a save, a delete, a user's enable or disable): for
+	// one user, or every user when userID is "". The File Change side
+	// watches or unwatches their drives; an error undoes the change.
+	FileChangeConsumers func(ctx context.Context, tx driveway.Tx, projectID, userID string) error
+	Logger              *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -171,10 +177,67 @@ func (e *Engine) SaveWorkflow(ctx context.Context, projectID string, raw []byte)
 	}
 	w := &driveway.Workflow{ProjectID: projectID, ID: def.ID, Name: def.Name, TriggerType: def.Trigger.Type,
 		EventName: def.Trigger.Event, DefaultEnabled: def.Enabled(), Definition: canon}
-	if err := e.store.PutWorkflow(ctx, w); err != nil {
+	err = e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		was := ""
+		prev, err := tx.GetWorkflow(ctx, projectID, def.ID)
+		switch {
+		case err == nil:
+			was = prev.TriggerType
+		case driveway.ErrorCode(err) != driveway.ENOTFOUND:
+			return err
+		}
+		if err := tx.PutWorkflow(ctx, w); err != nil {
+			return err
+		}
+		if was == TriggerFileChange || w.TriggerType == TriggerFileChange {
+			return e.fileChangeConsumers(ctx, tx, projectID, "")
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return w, nil
+}
+
+// DeleteWorkflow deletes a workflow with its versions and users' choices
+// (its runs stay); ENOTFOUND if none.
+func (e *Engine) DeleteWorkflow(ctx context.Context, projectID, id string) error {
+	return e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		w, err := tx.GetWorkflow(ctx, projectID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteWorkflow(ctx, projectID, id); err != nil {
+			return err
+		}
+		if w.TriggerType == TriggerFileChange {
+			return e.fileChangeConsumers(ctx, tx, projectID, "")
+		}
+		return nil
+	})
+}
+
+// SetEnabled records a user's choice to run a workflow or not; ENOTFOUND
+// when the workflow does not exist.
+func (e *Engine) SetEnabled(ctx context.Context, projectID, workflowID, userID string, on bool) error {
+	return e.store.WithTx(ctx, func(tx driveway.Tx) error {
+		if err := tx.SetWorkflowEnabled(ctx, projectID, workflowID, userID, on); err != nil {
+			return err
+		}
+		w, err := tx.GetWorkflow(ctx, projectID, workflowID)
+		if err != nil || w.TriggerType != TriggerFileChange {
+			return err
+		}
+		return e.fileChangeConsumers(ctx, tx, projectID, userID)
+	})
+}
+
+func (e *Engine) fileChangeConsumers(ctx context.Context, tx driveway.Tx, projectID, userID string) error {
+	if e.cfg.FileChangeConsumers == nil {
+		return nil
+	}
+	return e.cfg.FileChangeConsumers(ctx, tx, projectID, userID)
 }
 
 // definition returns the decoded definition of a stored version.

@@ -185,7 +185,7 @@ func (e *Engine) handleEnable(on bool) http.HandlerFunc {
 		if p == nil {
 			return
 		}
-		err := e.store.SetWorkflowEnabled(r.Context(), p.ProjectID, r.PathValue("workflowId"), p.UserID, on)
+		err := e.SetEnabled(r.Context(), p.ProjectID, r.PathValue("workflowId"), p.UserID, on)
 		if err != nil {
 			writeError(w, err)
 			return

@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -182,6 +184,65 @@ func TestUserWorkflows(t *testing.T) {
 			"b": {ID: "b", Description: "B", DefaultEnabled: false, Enabled: false}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("UserWorkflows (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestFileChangeConsumersHook: saving or deleting a File Change workflow
+// (or changing a workflow's trigger to or from File Change) tells the hook
+// about every user, a user's enable or disable about that user; other
+// workflows tell it nothing; the hook's error undoes the change.
+func TestFileChangeConsumersHook(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		var calls []string
+		var fail error
+		cfg := Config{FileChangeConsumers: func(ctx context.Context, tx driveway.Tx, projectID, userID string) error {
+			calls = append(calls, projectID+"/"+userID)
+			return fail
+		}}
+		n := startNode(t, db, newSteps(), jobs0(), cfg)
+		project(t, db.store, "prj_1", "u1")
+		expect := func(what string, want ...string) {
+			t.Helper()
+			if !slices.Equal(calls, want) {
+				t.Fatalf("%s: hook calls %q, want %q", what, calls, want)
+			}
+			calls = nil
+		}
+		const fc = `{"id": "w", "name": "W", "trigger": {"type": "file_change"}, "steps": [{"id": "s", "type": "echo", "input": {}}]}`
+		const req = `{"id": "w", "name": "W", "trigger": {"type": "request"}, "steps": [{"id": "s", "type": "echo", "input": {}}]}`
+		save(t, n.engine, "prj_1", req)
+		expect("a Request workflow saved")
+		save(t, n.engine, "prj_1", fc)
+		expect("changed to File Change", "prj_1/")
+		if err := n.engine.SetEnabled(t.Context(), "prj_1", "w", "u1", false); err != nil {
+			t.Fatal(err)
+		}
+		expect("disabled by u1", "prj_1/u1")
+		save(t, n.engine, "prj_1", req)
+		expect("changed back to Request", "prj_1/")
+		if err := n.engine.SetEnabled(t.Context(), "prj_1", "w", "u1", true); err != nil {
+			t.Fatal(err)
+		}
+		expect("a Request workflow enabled")
+
+		fail = errors.New("queue down")
+		if _, err := n.engine.SaveWorkflow(t.Context(), "prj_1", []byte(fc)); err == nil {
+			t.Fatal("save succeeded although the hook failed")
+		}
+		if w, err := db.store.GetWorkflow(t.Context(), "prj_1", "w"); err != nil || w.TriggerType != TriggerRequest {
+			t.Fatalf("after a failed save the head is %+v (%v), want the Request version", w, err)
+		}
+		fail = nil
+		save(t, n.engine, "prj_1", fc)
+		calls = nil
+		if err := n.engine.DeleteWorkflow(t.Context(), "prj_1", "w"); err != nil {
+			t.Fatal(err)
+		}
+		expect("deleted", "prj_1/")
+		if err := n.engine.DeleteWorkflow(t.Context(), "prj_1", "w"); driveway.ErrorCode(err) != driveway.ENOTFOUND {
+			t.Fatalf("second delete = %v, want ENOTFOUND", err)
 		}
 	})
 }

@@ -237,7 +237,7 @@ func (s *server) wireActions() error {
 func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
 	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
 	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
-		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2)})
+		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), FileChangeConsumers: reconcileFileChange(s.db.queue)})
 	if err != nil {
 		return err
 	}

@@ -16,12 +16,7 @@ import (
 // SDK does: build-oauth, the emulator's authorize, the /oauth callback.
 func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
-	info, err := readDevInfo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, info, dir := startDev(t)
 	code, out, errs := run(t, nil, "token", "--sub", "end-user-1", "--data-dir", dir)
 	if code != 0 {
 		t.Fatalf("token: %s", errs)
@@ -115,12 +110,7 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 // for a connected account.
 func TestDevActionsAPI(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
-	info, err := readDevInfo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, info, dir := startDev(t)
 	_, out, _ := run(t, nil, "token", "--sub", "u-actions", "--data-dir", dir)
 	tok := strings.TrimSpace(out)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -17,68 +17,26 @@ import (
 // receives a signed onedrive.file.created webhook.
 func TestDevFileChangeReachesTheApp(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
-	info, err := readDevInfo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, info, dir := startDev(t)
 	hooks := make(chan string, 64)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		hooks <- string(b)
 	}))
 	defer receiver.Close()
-	admin := func(method, path, body string) int {
-		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+info.APIKey)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if s := admin("POST", "/api/v1/projects/"+info.ProjectID+"/webhook-endpoints", `{"url":"`+receiver.URL+`/hooks"}`); s != 201 {
+	d := newDevClient(t, r, info, dir, "u-files")
+	if s, _ := d.admin("POST", "/api/v1/projects/"+info.ProjectID+"/webhook-endpoints", `{"url":"`+receiver.URL+`/hooks"}`); s != 201 {
 		t.Fatalf("webhook endpoint: %d", s)
 	}
-	_, out, _ := run(t, nil, "token", "--sub", "u-files", "--data-dir", dir)
-	tok := strings.TrimSpace(out)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	do := func(method, u, body string) (int, string, http.Header) {
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b), resp.Header
-	}
-	if s, body, _ := do("POST", r.base+"/projects/"+info.ProjectID+"/trigger-subscriptions", `{"pathPrefix":"/Documents"}`); s != 201 {
+	if s, body := d.user("POST", "/projects/"+info.ProjectID+"/trigger-subscriptions", `{"pathPrefix":"/Documents"}`); s != 201 {
 		t.Fatalf("trigger subscription: %d %s", s, body)
 	}
-	q := url.Values{"action": {"onedrive"}, "userToken": {tok}, "oauthMetaKeyId": {"s"}, "originForPostMessage": {info.PublicURL}}
-	_, body, _ := do("GET", r.base+"/v2/projects/"+info.ProjectID+"/sdk/actions/build-oauth?"+q.Encode(), "")
-	var built struct{ RedirectURL string }
-	json.Unmarshal([]byte(body), &built)
-	_, _, hdr := do("GET", built.RedirectURL, "")
-	if s, body, _ := do("GET", hdr.Get("Location"), ""); s != 200 {
-		t.Fatalf("callback: %d %s", s, body)
-	}
+	credID := d.connect()
 	// Wait until the watch has its baseline, then change a file as the user.
 	emu := strings.Replace(info.PublicURL, "127.0.0.1", "localhost", 1) + "/_ms/_emulator"
-	var credID string
-	_, body, _ = do("GET", r.base+"/projects/"+info.ProjectID+"/sdk/credentials?integration=onedrive", "")
-	var cred struct{ ID string }
-	json.Unmarshal([]byte(body), &cred)
-	credID = cred.ID
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		_, st, _ := do("GET", r.base+"/projects/"+info.ProjectID+"/trigger-subscriptions/status/"+credID, "")
+		_, st := d.user("GET", "/projects/"+info.ProjectID+"/trigger-subscriptions/status/"+credID, "")
 		if strings.Contains(st, `"active"`) && strings.Contains(st, `"lastDeltaAt"`) {
 			break
 		}
@@ -104,4 +62,127 @@ func TestDevFileChangeReachesTheApp(t *testing.T) {
 			t.Fatal("no onedrive.file.created webhook within 60 s")
 		}
 	}
+}
+
+// TestFileChangeWorkflowWatchesConnectedDrives: a File Change workflow
+// saved after a user connected watches the user's drive (no reconnect);
+// the user disabling it, or the workflow's deletion, stops the watch.
+func TestFileChangeWorkflowWatchesConnectedDrives(t *testing.T) {
+	t.Parallel()
+	r, info, dir := startDev(t)
+	d := newDevClient(t, r, info, dir, "u-late")
+	credID := d.connect()
+	status := "/projects/" + info.ProjectID + "/trigger-subscriptions/status/" + credID
+	waitStatus := func(what string, want int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			s, body := d.user("GET", status, "")
+			if s == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: watch status %d %s, want %d", what, s, body, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if s, body := d.user("GET", status, ""); s != 404 {
+		t.Fatalf("watch status with nothing consuming changes: %d %s, want 404", s, body)
+	}
+
+	wf := "/api/v1/projects/" + info.ProjectID + "/workflows/on-change"
+	def := `{"name": "On change", "trigger": {"type": "file_change"},
+		"steps": [{"id": "wait", "type": "delay", "input": {"duration": "1s"}}]}`
+	if s, body := d.admin("PUT", wf, def); s != 200 && s != 201 {
+		t.Fatalf("save the File Change workflow: %d %s", s, body)
+	}
+	waitStatus("after the workflow was saved", 200)
+	userWF := "/projects/" + info.ProjectID + "/sdk/workflows/on-change"
+	if s, body := d.user("DELETE", userWF, ""); s != 200 {
+		t.Fatalf("disable for the user: %d %s", s, body)
+	}
+	waitStatus("after the user disabled it", 404)
+	if s, body := d.user("POST", userWF, ""); s != 200 {
+		t.Fatalf("enable for the user: %d %s", s, body)
+	}
+	waitStatus("after the user enabled it again", 200)
+	if s, body := d.admin("DELETE", wf, ""); s != 204 {
+		t.Fatalf("delete the workflow: %d %s", s, body)
+	}
+	waitStatus("after the workflow was deleted", 404)
+}
+
+// startDev runs driveway dev (the emulator consenting on its own) in a new
+// data directory, and returns it with the dev info it wrote.
+func startDev(t *testing.T) (*running, *devInfo, string) {
+	t.Helper()
+	dir := t.TempDir()
+	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
+	info, err := readDevInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, info, dir
+}
+
+// devClient calls a driveway dev server as its admin (the dev API key) and
+// as one user (a user token).
+type devClient struct {
+	t      *testing.T
+	r      *running
+	info   *devInfo
+	tok    string
+	client *http.Client
+}
+
+func newDevClient(t *testing.T, r *running, info *devInfo, dataDir, sub string) *devClient {
+	_, out, _ := run(t, nil, "token", "--sub", sub, "--data-dir", dataDir)
+	return &devClient{t: t, r: r, info: info, tok: strings.TrimSpace(out),
+		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (d *devClient) do(method, u, auth, body string) (int, string, http.Header) {
+	d.t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+auth)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.client.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (d *devClient) admin(method, path, body string) (int, string) {
+	s, b, _ := d.do(method, d.r.base+path, d.info.APIKey, body)
+	return s, b
+}
+
+func (d *devClient) user(method, path, body string) (int, string) {
+	s, b, _ := d.do(method, d.r.base+path, d.tok, body)
+	return s, b
+}
+
+// connect connects the demo account for the user through the SDK's install
+// flow (the emulator consents on its own) and returns the credential id.
+func (d *devClient) connect() string {
+	d.t.Helper()
+	q := url.Values{"action": {"onedrive"}, "userToken": {d.tok}, "oauthMetaKeyId": {"s"}, "originForPostMessage": {d.info.PublicURL}}
+	_, body, _ := d.do("GET", d.r.base+"/v2/projects/"+d.info.ProjectID+"/sdk/actions/build-oauth?"+q.Encode(), d.tok, "")
+	var built struct{ RedirectURL string }
+	json.Unmarshal([]byte(body), &built)
+	_, _, hdr := d.do("GET", built.RedirectURL, d.tok, "")
+	if s, body, _ := d.do("GET", hdr.Get("Location"), d.tok, ""); s != 200 {
+		d.t.Fatalf("callback: %d %s", s, body)
+	}
+	_, body = d.user("GET", "/projects/"+d.info.ProjectID+"/sdk/credentials?integration=onedrive", "")
+	var cred struct{ ID string }
+	json.Unmarshal([]byte(body), &cred)
+	if cred.ID == "" {
+		d.t.Fatalf("no credential after connecting: %s", body)
+	}
+	return cred.ID
 }

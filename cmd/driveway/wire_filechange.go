@@ -8,6 +8,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/filechange"
+	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/workflow"
 )
@@ -20,6 +21,15 @@ func (h workflowHook) FileChange(ctx context.Context, c *filechange.Change) erro
 	_, err := h.e.FileChange(ctx, workflow.FileChangeEvent{ProjectID: c.ProjectID, UserID: c.UserID,
 		CredentialID: c.CredentialID, Change: c.Payload()})
 	return err
+}
+
+// reconcileFileChange is the workflow engine's FileChangeConsumers: it
+// enqueues a File Change reconciliation, which a server's worker runs (so
+// that "driveway workflows apply" reaches the running servers too).
+func reconcileFileChange(q *jobs.Queue) func(ctx context.Context, tx driveway.Tx, projectID, userID string) error {
+	return func(ctx context.Context, tx driveway.Tx, projectID, userID string) error {
+		return filechange.EnqueueReconcile(ctx, q, tx, projectID, userID)
+	}
 }
 
 // wireFileChange builds the File Change service: Microsoft's notifications

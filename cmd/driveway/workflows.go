@@ -68,7 +68,7 @@ func (m *Main) workflowsCmd(ctx context.Context, args []string) error {
 	if _, err := db.GetProject(ctx, project); err != nil {
 		return fmt.Errorf("project %s: %w", project, err)
 	}
-	eng, err := workflow.New(workflow.Config{Store: db, Queue: db.queue, Registry: reg})
+	eng, err := workflow.New(workflow.Config{Store: db, Queue: db.queue, Registry: reg, FileChangeConsumers: reconcileFileChange(db.queue)})
 	if err != nil {
 		return err
 	}

@@ -19,12 +19,7 @@ import (
 // calls the Request trigger: the answer is the listing.
 func TestDevRunsTheGuideWorkflow(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	r := start(t, nil, "dev", "--addr", "127.0.0.1:0", "--data-dir", dir, "--emulator-auto-consent")
-	info, err := readDevInfo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, info, dir := startDev(t)
 	keys, err := devSecretKeys(dir)
 	if err != nil {
 		t.Fatal(err)
