@@ -69,7 +69,11 @@ func (s *Service) driveClient(ctx context.Context, w *driveway.DriveWatch) (*mic
 	if err != nil {
 		return nil, err
 	}
-	return microsoft.NewDriveClient(microsoft.DriveOptions{BaseURL: s.o.GraphURL, HTTP: s.o.HTTP,
+	graph, err := s.graphURL(ctx, w.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	return microsoft.NewDriveClient(microsoft.DriveOptions{BaseURL: graph, HTTP: s.o.HTTP,
 		Token: func(context.Context) (string, error) { return tok, nil }})
 }
 

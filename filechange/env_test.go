@@ -8,12 +8,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/jobs"
+	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/postgres"
 	"github.com/drivewayhq/driveway/secret"
@@ -177,6 +179,8 @@ func (e *env) seed() {
 	ctx := e.t.Context()
 	s := e.db.store
 	must(e.t, s.CreateProject(ctx, &driveway.Project{ID: pid, Name: pid}))
+	must(e.t, s.PutIntegration(ctx, &driveway.Integration{ProjectID: pid, ClientID: "unused", Tenant: "common",
+		Cloud: driveway.CloudGlobal, Scopes: []string{"offline_access", "Files.ReadWrite"}, Enabled: true}))
 	must(e.t, s.UpsertConnectedUser(ctx, &driveway.ConnectedUser{ProjectID: pid, ID: "u1"}))
 	must(e.t, s.CreateCredential(ctx, &driveway.Credential{ID: cred, ProjectID: pid, UserID: "u1",
 		Integration: driveway.IntegrationOneDrive, Status: driveway.CredentialValid, DriveID: e.user.DriveID,
@@ -192,7 +196,9 @@ func (e *env) start(opts Options) {
 	q := e.db.newQueue(t, jobs.Config{FastPoll: true, Logger: quiet(t)})
 	must(t, q.Migrate(t.Context()))
 	opts.Store, opts.Queue, opts.Tokens = e.db.store, q, e.tokens
-	opts.GraphURL, opts.PublicURL, opts.AllowHTTP = e.emu.GraphURL(), e.intake.URL, true
+	emu := strings.TrimSuffix(e.emu.GraphURL(), "/v1.0")
+	opts.Resolver = microsoft.Resolver{Override: &microsoft.Endpoints{Login: emu, Graph: emu}}
+	opts.PublicURL, opts.AllowHTTP = e.intake.URL, true
 	opts.Now, opts.Logger, opts.Hook = e.clock.Now, quiet(t), e.hook
 	svc, err := New(opts)
 	must(t, err)

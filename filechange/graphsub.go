@@ -34,7 +34,7 @@ func isGone(err error) bool {
 }
 
 // createSubscription creates the drive-root subscription of the token's user.
-func (s *Service) createSubscription(ctx context.Context, token, clientState string, exp time.Time) (*graphSubscription, error) {
+func (s *Service) createSubscription(ctx context.Context, graph, token, clientState string, exp time.Time) (*graphSubscription, error) {
 	body := map[string]any{
 		"changeType":                "updated",
 		"notificationUrl":           s.o.PublicURL + NotifyPath,
@@ -45,32 +45,32 @@ func (s *Service) createSubscription(ctx context.Context, token, clientState str
 		"latestSupportedTlsVersion": "v1_2",
 	}
 	var out graphSubscription
-	if err := s.subCall(ctx, http.MethodPost, "/subscriptions", token, body, &out); err != nil {
+	if err := s.subCall(ctx, http.MethodPost, graph+"/subscriptions", token, body, &out); err != nil {
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
 	return &out, nil
 }
 
 // renewSubscription moves the expiry (which also reauthorizes).
-func (s *Service) renewSubscription(ctx context.Context, token, id string, exp time.Time) (*graphSubscription, error) {
+func (s *Service) renewSubscription(ctx context.Context, graph, token, id string, exp time.Time) (*graphSubscription, error) {
 	var out graphSubscription
 	body := map[string]any{"expirationDateTime": exp.UTC().Format(time.RFC3339)}
-	if err := s.subCall(ctx, http.MethodPatch, "/subscriptions/"+id, token, body, &out); err != nil {
+	if err := s.subCall(ctx, http.MethodPatch, graph+"/subscriptions/"+id, token, body, &out); err != nil {
 		return nil, fmt.Errorf("renew subscription: %w", err)
 	}
 	return &out, nil
 }
 
 // deleteSubscription deletes a subscription; one already gone is fine.
-func (s *Service) deleteSubscription(ctx context.Context, token, id string) error {
-	err := s.subCall(ctx, http.MethodDelete, "/subscriptions/"+id, token, nil, nil)
+func (s *Service) deleteSubscription(ctx context.Context, graph, token, id string) error {
+	err := s.subCall(ctx, http.MethodDelete, graph+"/subscriptions/"+id, token, nil, nil)
 	if err != nil && !isGone(err) {
 		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
 }
 
-func (s *Service) subCall(ctx context.Context, method, path, token string, in, out any) error {
+func (s *Service) subCall(ctx context.Context, method, url, token string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -79,7 +79,7 @@ func (s *Service) subCall(ctx context.Context, method, path, token string, in, o
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, s.o.GraphURL+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return err
 	}

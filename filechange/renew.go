@@ -39,9 +39,13 @@ func (s *Service) renew(ctx context.Context, projectID, credentialID string, fin
 		}
 		return s.renewFailed(ctx, w, finish, "token_unavailable", true, err)
 	}
+	graph, err := s.graphURL(ctx, projectID)
+	if err != nil {
+		return s.renewFailed(ctx, w, finish, "integration_unavailable", driveway.ErrorCode(err) != driveway.ENOTFOUND, err)
+	}
 	exp := s.now().Add(s.o.Lifetime).Truncate(time.Second)
 	if w.SubscriptionID != "" {
-		sub, err := s.renewSubscription(ctx, tok, w.SubscriptionID, exp)
+		sub, err := s.renewSubscription(ctx, graph, tok, w.SubscriptionID, exp)
 		if err == nil {
 			return s.renewed(ctx, w, finish, sub.ID, w.ClientState, sub.ExpirationDateTime, false)
 		}
@@ -51,7 +55,7 @@ func (s *Service) renew(ctx context.Context, projectID, credentialID string, fin
 		s.o.Logger.Info("filechange: subscription gone, re-creating", "project", projectID, "credential", credentialID)
 	}
 	cs := newClientState()
-	sub, err := s.createSubscription(ctx, tok, cs, exp)
+	sub, err := s.createSubscription(ctx, graph, tok, cs, exp)
 	if err != nil {
 		return s.renewFailed(ctx, w, finish, reasonOf(err), true, err)
 	}

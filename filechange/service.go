@@ -11,6 +11,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/jobs"
+	"github.com/drivewayhq/driveway/microsoft"
 )
 
 // Defaults of Options.
@@ -48,15 +49,16 @@ type Hook interface {
 	FileChange(ctx context.Context, c *Change) error
 }
 
-// Options configure a Service. Store, Queue, Tokens and GraphURL are
-// required.
+// Options configure a Service. Store, Queue and Tokens are required.
 type Options struct {
 	Store  driveway.Store
 	Queue  *jobs.Queue
 	Tokens TokenSource
-	// GraphURL is the Graph v1.0 base ("https://graph.microsoft.com/v1.0"
-	// or the emulator's).
-	GraphURL string
+	// Resolver gives the Microsoft endpoints of each project's cloud (its
+	// integration's Cloud): Graph calls and subscriptions of a national
+	// cloud go to its own Graph. Tests and driveway dev override it with
+	// the emulator's. The zero Resolver gives Microsoft's.
+	Resolver microsoft.Resolver
 	// HTTP is the client for Graph calls; http.DefaultClient when nil.
 	HTTP *http.Client
 	// PublicURL is Driveway's public origin (DRIVEWAY_PUBLIC_URL). Graph
@@ -95,8 +97,8 @@ type Service struct {
 
 // New checks opts and returns a Service.
 func New(opts Options) (*Service, error) {
-	if opts.Store == nil || opts.Queue == nil || opts.Tokens == nil || opts.GraphURL == "" {
-		return nil, errors.New("filechange: Store, Queue, Tokens and GraphURL are required")
+	if opts.Store == nil || opts.Queue == nil || opts.Tokens == nil {
+		return nil, errors.New("filechange: Store, Queue and Tokens are required")
 	}
 	setDefaults(&opts)
 	return &Service{o: opts, push: pushMode(opts)}, nil
@@ -134,7 +136,6 @@ func setDefaults(o *Options) {
 		o.Logger = slog.Default()
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
-	o.GraphURL = strings.TrimRight(o.GraphURL, "/")
 }
 
 // Push reports whether the service uses Graph subscriptions (true) or
@@ -142,3 +143,17 @@ func setDefaults(o *Options) {
 func (s *Service) Push() bool { return s.push }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// graphURL returns the Graph v1.0 base of the project's cloud; ENOTFOUND
+// when the project has no OneDrive integration.
+func (s *Service) graphURL(ctx context.Context, projectID string) (string, error) {
+	in, err := s.o.Store.GetIntegration(ctx, projectID)
+	if err != nil {
+		return "", err
+	}
+	ep, err := s.o.Resolver.Endpoints(in.Cloud)
+	if err != nil {
+		return "", err
+	}
+	return ep.GraphV1(), nil
+}

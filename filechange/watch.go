@@ -72,8 +72,9 @@ func (s *Service) Unwatch(ctx context.Context, projectID, credentialID string) e
 		return err
 	}
 	if w.SubscriptionID != "" {
-		if tok, _, err := s.o.Tokens.AccessToken(ctx, projectID, credentialID); err == nil {
-			if err := s.deleteSubscription(ctx, tok, w.SubscriptionID); err != nil {
+		graph, gerr := s.graphURL(ctx, projectID)
+		if tok, _, err := s.o.Tokens.AccessToken(ctx, projectID, credentialID); err == nil && gerr == nil {
+			if err := s.deleteSubscription(ctx, graph, tok, w.SubscriptionID); err != nil {
 				s.o.Logger.Warn("filechange: could not delete subscription; it will expire",
 					"project", projectID, "credential", credentialID, "err", err)
 			}

@@ -37,11 +37,8 @@ func reconcileFileChange(q *jobs.Queue) func(ctx context.Context, tx driveway.Tx
 // and connecting or disconnecting an account starts or stops its watch.
 // Without an https public URL it polls delta instead of subscribing.
 func (s *server) wireFileChange(dev bool) error {
-	graph := microsoft.Clouds[driveway.CloudGlobal].GraphV1()
-	if s.endpoints != nil {
-		graph = s.endpoints.GraphV1()
-	}
-	fc, err := filechange.New(filechange.Options{Store: s.db, Queue: s.db.queue, Tokens: s.creds, GraphURL: graph,
+	fc, err := filechange.New(filechange.Options{Store: s.db, Queue: s.db.queue, Tokens: s.creds,
+		Resolver:  microsoft.Resolver{Override: s.endpoints},
 		PublicURL: s.cfg.PublicURL, AllowHTTP: dev, Polling: s.cfg.FileChangePolling, Hook: workflowHook{s.workflows}, Logger: s.logger,
 		HTTP: &http.Client{Timeout: 60 * time.Second}})
 	if err != nil {
