@@ -43,6 +43,11 @@ type Integration struct {
 	Tenant  string // TenantCommon, TenantOrganizations, TenantConsumers, or a tenant id
 	Cloud   string // CloudGlobal, CloudUSGov, CloudDoD, CloudChina
 	Enabled bool
+	// AllowAccountAuth lets the browser SDK read a connected user's access
+	// token (getIntegrationAccount with includeAccountAuth), which the
+	// OneDrive File Picker needs. Off by default: the token then reaches
+	// the user's browser, outside Driveway's control until it expires.
+	AllowAccountAuth bool
 	// Alarm is set when Microsoft rejects the app's own credentials (an invalid
 	// or expired client secret): a project-level problem, not a user's.
 	Alarm     *IntegrationAlarm

@@ -18,19 +18,22 @@ const ExpiryWarningDays = 30
 // IntegrationView is what the admin API and dashboard show of the OneDrive
 // settings. It never contains a secret.
 type IntegrationView struct {
-	ClientID      string             `json:"clientId"`
-	ClientSecrets []SecretView       `json:"clientSecrets"`
-	Certificate   *CertificateView   `json:"certificate"`
-	Scopes        []string           `json:"scopes"`
-	Tenant        string             `json:"tenant"`
-	Cloud         string             `json:"cloud"`
-	Enabled       bool               `json:"enabled"`
-	RedirectURL   string             `json:"redirectUrl"`
-	Alarm         *AlarmView         `json:"alarm"`
-	Warnings      []string           `json:"warnings"`
-	UpdatedAt     *time.Time         `json:"updatedAt"`
-	Configured    bool               `json:"configured"`
-	AccountTypes  []AccountTypeLabel `json:"-"`
+	ClientID      string           `json:"clientId"`
+	ClientSecrets []SecretView     `json:"clientSecrets"`
+	Certificate   *CertificateView `json:"certificate"`
+	Scopes        []string         `json:"scopes"`
+	Tenant        string           `json:"tenant"`
+	Cloud         string           `json:"cloud"`
+	Enabled       bool             `json:"enabled"`
+	// AllowAccountAuth: the browser SDK may read a connected user's access
+	// token (includeAccountAuth, for the OneDrive File Picker).
+	AllowAccountAuth bool               `json:"allowAccountAuth"`
+	RedirectURL      string             `json:"redirectUrl"`
+	Alarm            *AlarmView         `json:"alarm"`
+	Warnings         []string           `json:"warnings"`
+	UpdatedAt        *time.Time         `json:"updatedAt"`
+	Configured       bool               `json:"configured"`
+	AccountTypes     []AccountTypeLabel `json:"-"`
 }
 
 // SecretView shows a client secret by its last four characters.
@@ -82,6 +85,8 @@ type IntegrationInput struct {
 	Tenant            string            `json:"tenant"`
 	Cloud             string            `json:"cloud"`
 	Enabled           *bool             `json:"enabled"`
+	// AllowAccountAuth == nil keeps the current choice (default off).
+	AllowAccountAuth *bool `json:"allowAccountAuth"`
 }
 
 // ClientSecretInput keeps (ID) or adds (Value, ExpiresAt) a client secret.
@@ -121,7 +126,7 @@ func (s *Service) view(in *driveway.Integration, configured bool) *IntegrationVi
 	now := s.now()
 	v := &IntegrationView{
 		ClientID: in.ClientID, Scopes: in.Scopes, Tenant: in.Tenant, Cloud: in.Cloud,
-		Enabled: in.Enabled, RedirectURL: s.RedirectURL(), Configured: configured,
+		Enabled: in.Enabled, AllowAccountAuth: in.AllowAccountAuth, RedirectURL: s.RedirectURL(), Configured: configured,
 		ClientSecrets: []SecretView{}, Warnings: []string{}, AccountTypes: AccountTypes,
 	}
 	if configured {
@@ -198,6 +203,9 @@ func (s *Service) merge(cur *driveway.Integration, in IntegrationInput) (*drivew
 	}
 	if _, err := microsoft.EndpointsFor(next.Cloud); err != nil {
 		return nil, driveway.Invalid("cloud", "cloud must be global, usgov, dod or china")
+	}
+	if in.AllowAccountAuth != nil {
+		next.AllowAccountAuth = *in.AllowAccountAuth
 	}
 	if in.Enabled != nil {
 		next.Enabled = *in.Enabled

@@ -50,6 +50,10 @@ type Handler struct {
 	// HTTP calls Microsoft (token endpoint and Graph); http.DefaultClient
 	// when nil.
 	HTTP *http.Client
+	// Tokens gives a credential's current access token (refreshed when
+	// due), for getIntegrationAccount's accountAuth when the integration
+	// allows it. Without Tokens, accountAuth is never returned.
+	Tokens TokenSource
 	// Logger receives operator logs (never a token, code or state);
 	// discarded when nil.
 	Logger *slog.Logger
@@ -173,4 +177,9 @@ func (h *Handler) publicOrigin() string {
 // redirectURI is the one OAuth redirect URI, from configuration only.
 func (h *Handler) redirectURI() string {
 	return strings.TrimRight(h.PublicURL, "/") + "/oauth"
+}
+
+// TokenSource gives a credential's access token (credential.Manager).
+type TokenSource interface {
+	AccessToken(ctx context.Context, projectID, credentialID string) (string, *driveway.Credential, error)
 }

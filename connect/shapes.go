@@ -81,6 +81,9 @@ type credentialJSON struct {
 	DateUpdated         time.Time           `json:"dateUpdated"`
 	DateRefreshed       *time.Time          `json:"dateRefreshed,omitempty"`
 	Configurations      []configurationJSON `json:"configurations"`
+	// AccountAuth is set only by getIntegrationAccount with
+	// includeAccountAuth, when the integration allows it.
+	AccountAuth map[string]string `json:"accountAuth,omitempty"`
 }
 
 func credentialView(c *driveway.Credential, s userSettings) credentialJSON {

@@ -31,11 +31,13 @@ type oneDriveForm struct {
 	TenantID         string
 	Cloud            string
 	Enabled          bool
+	AllowAccountAuth bool
 }
 
 // formFromView fills the form from the saved settings.
 func formFromView(v *admin.IntegrationView) oneDriveForm {
-	f := oneDriveForm{ClientID: v.ClientID, Cloud: v.Cloud, Enabled: v.Enabled, Scopes: map[string]bool{}, Remove: map[string]bool{}}
+	f := oneDriveForm{ClientID: v.ClientID, Cloud: v.Cloud, Enabled: v.Enabled, AllowAccountAuth: v.AllowAccountAuth,
+		Scopes: map[string]bool{}, Remove: map[string]bool{}}
 	for _, s := range v.Scopes {
 		f.Scopes[s] = true
 	}
@@ -58,6 +60,7 @@ func formFromRequest(r *http.Request) oneDriveForm {
 		TenantID:         strings.TrimSpace(pf.Get("tenant_id")),
 		Cloud:            pf.Get("cloud"),
 		Enabled:          pf.Get("enabled") != "",
+		AllowAccountAuth: pf.Get("allow_account_auth") != "",
 		Scopes:           map[string]bool{"offline_access": true},
 		Remove:           map[string]bool{},
 	}
@@ -78,8 +81,9 @@ func isAccountType(tenant string) bool {
 // Errors the admin service cannot see (a malformed date, a missing tenant
 // id) come back as field errors.
 func (f oneDriveForm) input(cur []admin.SecretView, newSecret string) (admin.IntegrationInput, map[string]string) {
-	enabled := f.Enabled
-	in := admin.IntegrationInput{ClientID: f.ClientID, Tenant: f.TenantChoice, Cloud: f.Cloud, Enabled: &enabled}
+	enabled, accountAuth := f.Enabled, f.AllowAccountAuth
+	in := admin.IntegrationInput{ClientID: f.ClientID, Tenant: f.TenantChoice, Cloud: f.Cloud, Enabled: &enabled,
+		AllowAccountAuth: &accountAuth}
 	for _, s := range microsoft.Scopes {
 		if f.Scopes[s.Name] {
 			in.Scopes = append(in.Scopes, s.Name)

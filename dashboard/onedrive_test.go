@@ -23,6 +23,7 @@ func settingsForm(expires time.Time) url.Values {
 		"tenant_id":          {"contoso.onmicrosoft.com"},
 		"cloud":              {"usgov"},
 		"enabled":            {"1"},
+		"allow_account_auth": {"1"},
 	}
 }
 
@@ -54,6 +55,7 @@ func TestOneDriveSettingsSavedAndRendered(t *testing.T) {
 		`value="contoso.onmicrosoft.com"`,
 		`value="usgov" selected`,
 		`name="enabled" value="1" checked`,
+		`name="allow_account_auth" value="1" checked`,
 		`class="banner warn expiry" role="alert">Client secret …7f3a expires in 9 days`,
 	} {
 		wantContains(t, body, want)
@@ -68,9 +70,10 @@ func TestOneDriveSettingsSavedAndRendered(t *testing.T) {
 	}
 	want := driveway.Integration{
 		ClientID: "11111111-2222-3333-4444-555555555555", Scopes: []string{"offline_access", "User.Read", "Files.ReadWrite.All", "Sites.Read.All"},
-		Tenant: "contoso.onmicrosoft.com", Cloud: "usgov", Enabled: true,
+		Tenant: "contoso.onmicrosoft.com", Cloud: "usgov", Enabled: true, AllowAccountAuth: true,
 	}
-	gotSettings := driveway.Integration{ClientID: got.ClientID, Scopes: got.Scopes, Tenant: got.Tenant, Cloud: got.Cloud, Enabled: got.Enabled}
+	gotSettings := driveway.Integration{ClientID: got.ClientID, Scopes: got.Scopes, Tenant: got.Tenant, Cloud: got.Cloud, Enabled: got.Enabled,
+		AllowAccountAuth: got.AllowAccountAuth}
 	if diff := cmp.Diff(want, gotSettings); diff != "" {
 		t.Fatalf("stored settings (-want +got):\n%s", diff)
 	}

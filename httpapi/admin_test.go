@@ -127,6 +127,18 @@ func TestOneDriveSettingsRoundTripNeverShowsTheSecret(t *testing.T) {
 	if _, body := b.call(b.keyA, "PUT", path, in); len(body["clientSecrets"].([]any)) != 2 {
 		t.Fatalf("secrets not kept: %v", body["_raw"])
 	}
+	// accountAuth: off by default, on when asked, kept when omitted.
+	if got["allowAccountAuth"] != false {
+		t.Fatalf("allowAccountAuth by default = %v, want false", got["allowAccountAuth"])
+	}
+	in["allowAccountAuth"] = true
+	if _, body := b.call(b.keyA, "PUT", path, in); body["allowAccountAuth"] != true {
+		t.Fatalf("allowAccountAuth after turning it on: %v", body["_raw"])
+	}
+	delete(in, "allowAccountAuth")
+	if _, body := b.call(b.keyA, "PUT", path, in); body["allowAccountAuth"] != true {
+		t.Fatalf("allowAccountAuth not kept when omitted: %v", body["_raw"])
+	}
 }
 
 func TestMalformedInputIs400NamingTheField(t *testing.T) {

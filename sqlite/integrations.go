@@ -33,10 +33,10 @@ func (q *queries) getIntegration(ctx context.Context, projectID string) (*drivew
 	var certKey, alarmReason *string
 	var thumb, alarmDetail string
 	var certExp, alarmSince, updated = timeVar(), timeVar(), timeCol{&in.UpdatedAt}
-	err := q.r.QueryRowContext(ctx, `SELECT client_id, scopes, tenant, cloud, enabled,
+	err := q.r.QueryRowContext(ctx, `SELECT client_id, scopes, tenant, cloud, enabled, allow_account_auth,
 		cert_private_key, cert_thumbprint, cert_expires_at, alarm_reason, alarm_detail, alarm_since, updated_at
 		FROM integrations WHERE project_id = ?`, projectID).Scan(&in.ClientID, jsonCol{&in.Scopes}, &in.Tenant, &in.Cloud,
-		&in.Enabled, &certKey, &thumb, certExp, &alarmReason, &alarmDetail, alarmSince, updated)
+		&in.Enabled, &in.AllowAccountAuth, &certKey, &thumb, certExp, &alarmReason, &alarmDetail, alarmSince, updated)
 	if err != nil {
 		return nil, err
 	}
@@ -125,15 +125,15 @@ func (q *queries) putIntegrationRow(ctx context.Context, in *driveway.Integratio
 	if a := in.Alarm; a != nil {
 		alarmReason, alarmDetail, alarmSince = a.Reason, a.Detail, dbTime(a.Since)
 	}
-	_, err = q.w.ExecContext(ctx, `INSERT INTO integrations (project_id, client_id, scopes, tenant, cloud, enabled,
+	_, err = q.w.ExecContext(ctx, `INSERT INTO integrations (project_id, client_id, scopes, tenant, cloud, enabled, allow_account_auth,
 		cert_private_key, cert_thumbprint, cert_expires_at, alarm_reason, alarm_detail, alarm_since, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (project_id) DO UPDATE SET client_id = excluded.client_id, scopes = excluded.scopes,
 		tenant = excluded.tenant, cloud = excluded.cloud, enabled = excluded.enabled,
-		cert_private_key = excluded.cert_private_key, cert_thumbprint = excluded.cert_thumbprint,
+		allow_account_auth = excluded.allow_account_auth, cert_private_key = excluded.cert_private_key, cert_thumbprint = excluded.cert_thumbprint,
 		cert_expires_at = excluded.cert_expires_at, alarm_reason = excluded.alarm_reason,
 		alarm_detail = excluded.alarm_detail, alarm_since = excluded.alarm_since, updated_at = excluded.updated_at`,
-		in.ProjectID, in.ClientID, scopes, in.Tenant, in.Cloud, in.Enabled,
+		in.ProjectID, in.ClientID, scopes, in.Tenant, in.Cloud, in.Enabled, in.AllowAccountAuth,
 		certKey, thumb, certExp, alarmReason, alarmDetail, alarmSince, dbTime(in.UpdatedAt))
 	return err
 }

@@ -89,7 +89,7 @@ func integration(projectID, tag string) *driveway.Integration {
 		Certificate: &driveway.Certificate{PrivateKey: "-----BEGIN PRIVATE KEY-----\n" + tag + "\n-----END PRIVATE KEY-----\n",
 			Thumbprint: "thumb-" + projectID, ExpiresAt: at(365 * 24 * time.Hour)},
 		Scopes: []string{"Files.Read", "offline_access"}, Tenant: driveway.TenantCommon, Cloud: driveway.CloudGlobal,
-		Enabled:   true,
+		Enabled: true, AllowAccountAuth: true,
 		Alarm:     &driveway.IntegrationAlarm{Reason: "app_credentials_invalid", Detail: "AADSTS7000215", Since: at(time.Minute)},
 		UpdatedAt: at(3 * time.Second),
 	}

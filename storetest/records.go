@@ -58,9 +58,10 @@ func testIntegration(t *testing.T, b *bundle) {
 	ok(t, "GetIntegration", err)
 	eq(t, "GetIntegration", got, in)
 
-	// Replace: one secret, no certificate, no alarm, disabled.
+	// Replace: one secret, no certificate, no alarm, disabled, no account auth.
 	in2 := integration(p.ID, "y")
 	in2.ClientSecrets, in2.Certificate, in2.Alarm, in2.Enabled = in2.ClientSecrets[1:], nil, nil, false
+	in2.AllowAccountAuth = false
 	in2.Tenant, in2.Cloud, in2.Scopes = "contoso.onmicrosoft.com", driveway.CloudUSGov, []string{"offline_access"}
 	ok(t, "PutIntegration replace", b.s.PutIntegration(ctx, in2))
 	got, err = b.s.GetIntegration(ctx, p.ID)

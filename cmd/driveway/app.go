@@ -178,7 +178,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	}
 	s.connect = &connect.Handler{Store: db, PublicURL: cfg.PublicURL, Logger: logger,
 		Verifier: &usertoken.Verifier{Keys: db.ListSigningKeys, Cache: &usertoken.Cache{}},
-		Resolver: microsoft.Resolver{Override: endpoints}, HTTP: &http.Client{Timeout: 30 * time.Second}}
+		Resolver: microsoft.Resolver{Override: endpoints}, HTTP: &http.Client{Timeout: 30 * time.Second}, Tokens: s.creds}
 	if err := connect.RegisterJobs(db.queue, s.connect); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,91 @@
+package connect_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/credential"
+	"github.com/drivewayhq/driveway/microsoft"
+)
+
+// TestAccountAuthForFilePicker: getIntegrationAccount with
+// includeAccountAuth returns the credential's live access token and its
+// drive's origin only when the project's OneDrive settings allow it, never
+// without includeAccountAuth, and never cached by the browser.
+func TestAccountAuthForFilePicker(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{autoConsent: true})
+	e.handler.Tokens = &credential.Manager{Store: e.store,
+		Endpoints: &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}}
+	tok := e.token("picker-user")
+	if _, status, page := e.install(e.project, tok, "sess-picker", "", e.user.UPN); status != http.StatusOK {
+		t.Fatalf("install: %d %s", status, page)
+	}
+	account := func(query string) (map[string]string, http.Header) {
+		t.Helper()
+		status, body, hdr := e.call("GET", "/projects/"+e.project.ID+"/sdk/credentials?integration=onedrive"+query, tok, nil)
+		if status != http.StatusOK {
+			t.Fatalf("getIntegrationAccount%s: %d %s", query, status, body)
+		}
+		var v struct {
+			AccountAuth map[string]string `json:"accountAuth"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.AccountAuth, hdr
+	}
+	if got, _ := account("&includeAccountAuth=true"); got != nil {
+		t.Fatalf("accountAuth with the setting off: %v", got)
+	}
+
+	in, err := e.store.GetIntegration(t.Context(), e.project.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.AllowAccountAuth = true
+	if err := e.store.PutIntegration(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := account(""); got != nil {
+		t.Fatalf("accountAuth without includeAccountAuth: %v", got)
+	}
+	got, hdr := account("&includeAccountAuth=true")
+	cr := e.credentials(e.project, "picker-user")[0]
+	if got["OAUTH_ACCESS_TOKEN"] != cr.AccessToken || got["DOMAIN"] != "https://contoso-my.sharepoint.com" {
+		t.Fatalf("accountAuth = {token matches: %v, DOMAIN: %q}, want the stored access token and https://contoso-my.sharepoint.com",
+			got["OAUTH_ACCESS_TOKEN"] == cr.AccessToken, got["DOMAIN"])
+	}
+	if hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("Cache-Control = %q, want no-store", hdr.Get("Cache-Control"))
+	}
+	// The token is live: Graph accepts it.
+	if _, err := (&microsoft.Graph{Endpoints: microsoft.Endpoints{Graph: e.emu.BaseURL}}).MyDrive(t.Context(), got["OAUTH_ACCESS_TOKEN"]); err != nil {
+		t.Fatalf("Graph refused the returned token: %v", err)
+	}
+
+	// An expired access token is refreshed first; a personal drive's DOMAIN
+	// is OneDrive's consumer site.
+	cr.AccessTokenExpiresAt, cr.DriveType = time.Now().Add(-time.Minute), "personal"
+	if err := e.store.UpdateCredential(t.Context(), cr); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = account("&includeAccountAuth=true")
+	fresh := e.credentials(e.project, "picker-user")[0]
+	if fresh.AccessToken == cr.AccessToken || got["OAUTH_ACCESS_TOKEN"] != fresh.AccessToken || got["DOMAIN"] != "https://onedrive.live.com" {
+		t.Fatalf("after expiry: refreshed %v, returned the new token %v, DOMAIN %q",
+			fresh.AccessToken != cr.AccessToken, got["OAUTH_ACCESS_TOKEN"] == fresh.AccessToken, got["DOMAIN"])
+	}
+
+	// An INVALID credential has none.
+	fresh.Status = driveway.CredentialInvalid
+	if err := e.store.UpdateCredential(t.Context(), fresh); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := account("&includeAccountAuth=true"); got != nil {
+		t.Fatalf("accountAuth of an INVALID credential: %v", got)
+	}
+}
