@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: test vet gotest conformance bench run npm jstest
+.PHONY: test vet gotest race conformance bench run npm jstest
 
 test: vet npm gotest jstest conformance
 
@@ -28,6 +28,11 @@ vet:
 
 gotest:
 	$(GO) test -count=1 -timeout 20m ./...
+
+# race runs every Go test again under the race detector (.ci/run runs it
+# after test; about 4 minutes on 2 cores with a warm build cache).
+race:
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 conformance:
 	bash conformance/run.sh
