@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
-	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/microsoft"
 )
 
@@ -17,9 +16,7 @@ import (
 // without includeAccountAuth, and never cached by the browser.
 func TestAccountAuthForFilePicker(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{autoConsent: true})
-	e.handler.Tokens = &credential.Manager{Store: e.store,
-		Endpoints: &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}}
+	e := newEnv(t, envOptions{autoConsent: true, proxy: true})
 	tok := e.token("picker-user")
 	if _, status, page := e.install(e.project, tok, "sess-picker", "", e.user.UPN); status != http.StatusOK {
 		t.Fatalf("install: %d %s", status, page)

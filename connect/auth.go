@@ -96,10 +96,21 @@ func (h *Handler) connectedUser(r *http.Request, projectID string, v *usertoken.
 // and the same user-token check as the SDK API: next runs with the
 // driveway.Principal in its context, and a bad token is answered 401 in the
 // SDK's error shape before next is reached.
+//
+// A CORS preflight (OPTIONS with Access-Control-Request-Method) is answered
+// here, without a token, as on every SDK route: the proxy sees every
+// method of its path before the router's preflight route could.
 func (h *Handler) Authenticated(next http.Handler) http.Handler {
-	return h.api(func(w http.ResponseWriter, r *http.Request, c *caller) error {
+	authed := h.api(func(w http.ResponseWriter, r *http.Request, c *caller) error {
 		p := &driveway.Principal{ProjectID: c.Project.ID, UserID: c.User.ID}
 		next.ServeHTTP(w, r.WithContext(driveway.WithPrincipal(r.Context(), p)))
 		return nil
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.preflight(w, r)
+			return
+		}
+		authed.ServeHTTP(w, r)
 	})
 }

@@ -28,10 +28,12 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/connect"
+	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/postgres"
+	"github.com/drivewayhq/driveway/proxy"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/usertoken"
@@ -80,6 +82,9 @@ type envOptions struct {
 	autoConsent bool
 	// origins are added to the project's allowed origins.
 	origins []string
+	// proxy serves the Graph proxy too, with a credential.Manager as the
+	// token source (also the handler's Tokens).
+	proxy bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -102,6 +107,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}},
 		Now:      func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }, Logger: logger}
 	api := &httpapi.Server{Connect: e.handler, Logger: logger}
+	if o.proxy {
+		ep := &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}
+		tokens := &credential.Manager{Store: e.store, Endpoints: ep, Logger: logger}
+		p := &proxy.Proxy{Tokens: tokens, Store: e.store, Resolver: microsoft.Resolver{Override: ep}, Logger: logger}
+		e.handler.Tokens = tokens
+		api.Front = func(router http.Handler) http.Handler { return proxy.Front(e.handler.Authenticated(p), router) }
+	}
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: api.Handler()}}
 	srv.Start()
 	t.Cleanup(srv.Close)

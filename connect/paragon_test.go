@@ -53,7 +53,7 @@ var paragonPage = template.Must(template.New("page").Parse(`<!doctype html>
 window.result = {};
 const dw = {{.Driveway}};
 const sdk = new DrivewayParagon.default({
-  ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw + "/hermes", WORKER_PROXY_PUBLIC_URL: dw + "/worker-proxy",
+  ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw + "/hermes", WORKER_PROXY_PUBLIC_URL: dw,
   API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
   PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
 });
@@ -74,6 +74,12 @@ document.getElementById("install").addEventListener("click", async () => {
     const acct = await sdk.getIntegrationAccount("onedrive", { includeAccountAuth: true });
     window.result.account = { id: acct.id, status: acct.status, upn: acct.providerData.userPrincipalName,
       driveType: acct.providerData.driveType, hasAccountAuth: "accountAuth" in acct };
+    const listing = await sdk.request("onedrive", "/me/drive/root/children", { method: "GET" });
+    const made = await sdk.request("onedrive", "/me/drive/root/children", { method: "POST",
+      body: { name: "From the Paragon SDK", folder: {}, "@microsoft.graph.conflictBehavior": "rename" } });
+    const again = await sdk.request("onedrive", "/me/drive/items/" + made.id, { method: "GET" });
+    window.result.request = { listed: Array.isArray(listing && listing.value), made: made && made.name,
+      again: again && again.name, isFolder: !!(again && again.folder) };
     await sdk.uninstallIntegration("onedrive");
     window.result.enabledAfterUninstall = !!sdk.getUser().integrations.onedrive.enabled;
     window.result.done = true;
@@ -94,7 +100,7 @@ func TestPublishedSDK(t *testing.T) {
 		t.Fatalf("listen: %v", err)
 	}
 	appURL := "http://localhost:" + portOf(ln)
-	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}})
+	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true})
 	e.emu.SetNextUser(e.user.UPN)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
@@ -118,6 +124,10 @@ func TestPublishedSDK(t *testing.T) {
 			ID, Status, UPN, DriveType string
 			HasAccountAuth             bool
 		} `json:"account"`
+		Request struct {
+			Listed, IsFolder bool
+			Made, Again      string
+		} `json:"request"`
 	}
 	read := func() {
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.result)`))
@@ -140,6 +150,9 @@ func TestPublishedSDK(t *testing.T) {
 	}
 	if res.Account.Status != "VALID" || res.Account.UPN != e.user.UPN || res.Account.DriveType != "business" || res.Account.HasAccountAuth {
 		t.Fatalf("account = %+v", res.Account)
+	}
+	if r := res.Request; !r.Listed || r.Made != "From the Paragon SDK" || r.Again != r.Made || !r.IsFolder {
+		t.Fatalf("request() through the proxy: %+v; want a listing, then the folder created and read back", r)
 	}
 	if e.grants() != 1 {
 		t.Fatalf("authorization_code grants = %d, want 1 (the popup flow)", e.grants())

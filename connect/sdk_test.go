@@ -124,6 +124,30 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+// TestProxyPreflight: the Graph proxy, which sees every method of its path
+// before the router, answers CORS preflights like every SDK route: the
+// allowed origin gets them without a token, another origin gets 403.
+func TestProxyPreflight(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{proxy: true})
+	path := "/projects/" + e.project.ID + "/sdk/proxy/onedrive/me/drive/root/children"
+	st, body, h := e.call("OPTIONS", path, "", nil, "Origin", appOrigin, "Access-Control-Request-Method", "POST",
+		"Access-Control-Request-Headers", "authorization,content-type,x-paragon-sdk-version")
+	if st != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != appOrigin ||
+		!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Fatalf("proxy preflight = %d %s, ACAO %q, methods %q", st, body, h.Get("Access-Control-Allow-Origin"),
+			h.Get("Access-Control-Allow-Methods"))
+	}
+	st, _, h = e.call("OPTIONS", path, "", nil, "Origin", "https://evil.com", "Access-Control-Request-Method", "GET")
+	if st != http.StatusForbidden || h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("proxy preflight from a foreign origin = %d, ACAO %q; want 403 and none", st, h.Get("Access-Control-Allow-Origin"))
+	}
+	// A plain OPTIONS (no preflight) still needs a user token.
+	if st, _, _ := e.call("OPTIONS", path, "", nil); st != http.StatusUnauthorized {
+		t.Fatalf("OPTIONS without a token = %d, want 401", st)
+	}
+}
+
 // TestPortalFrameAncestors: the portal may be framed by the project's
 // allowed origins only.
 func TestPortalFrameAncestors(t *testing.T) {
