@@ -67,10 +67,12 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		d.ResponseCode, d.Error = 0, "endpoint disabled"
 		return s.finish(ctx, job, d, driveway.DeliveryDead)
 	}
+	began := time.Now()
 	code, reason, wait := s.send(ctx, ep, d)
 	if ctx.Err() != nil {
 		return fmt.Errorf("deliver webhook: interrupted: %w", ctx.Err()) // nothing recorded: the attempt is made again
 	}
+	s.metrics.attempt(code, time.Since(began))
 	return s.record(ctx, job, d, code, reason, wait)
 }
 
@@ -103,7 +105,7 @@ func (s *Service) record(ctx context.Context, job *river.Job[DeliverArgs], d *dr
 // after a 410 it also disables the endpoint.
 func (s *Service) finish(ctx context.Context, job *river.Job[DeliverArgs], d *driveway.WebhookDelivery, status string) error {
 	d.Status, d.NextAttemptAt = status, time.Time{}
-	return s.store.WithTx(ctx, func(tx driveway.Tx) error {
+	err := s.store.WithTx(ctx, func(tx driveway.Tx) error {
 		if err := tx.UpdateWebhookDelivery(ctx, d); err != nil {
 			return fmt.Errorf("record webhook outcome: %w", err)
 		}
@@ -114,6 +116,10 @@ func (s *Service) finish(ctx context.Context, job *river.Job[DeliverArgs], d *dr
 		}
 		return jobs.CompleteTx(ctx, tx, job)
 	})
+	if err == nil {
+		s.metrics.outcomes.WithLabelValues(status).Inc()
+	}
+	return err
 }
 
 func disableEndpoint(ctx context.Context, tx driveway.Tx, projectID, id string) error {

@@ -31,6 +31,13 @@ func TestDeliverRetriesUntil2xx(t *testing.T) {
 		if d.Attempts != 3 || d.ResponseCode != 200 || d.Error != "" {
 			t.Fatalf("delivery = attempts %d, code %d, error %q; want 3, 200, none", d.Attempts, d.ResponseCode, d.Error)
 		}
+		waitFor(t, "the delivery's metrics", 10*time.Second, func() bool { // the outcome is counted after its commit
+			return metric(t, n.svc, "driveway_webhook_deliveries_total", "outcome", "succeeded") == 1
+		})
+		if a5, a2 := metric(t, n.svc, "driveway_webhook_attempts_total", "result", "5xx"),
+			metric(t, n.svc, "driveway_webhook_attempts_total", "result", "2xx"); a5 != 2 || a2 != 1 {
+			t.Fatalf("attempts counted: 5xx %v, 2xx %v; want 2 and 1", a5, a2)
+		}
 		got := rc.requests()
 		if len(got) != 3 {
 			t.Fatalf("receiver got %d requests, want 3", len(got))

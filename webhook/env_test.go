@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/ids"
 	"github.com/drivewayhq/driveway/jobs"
@@ -284,3 +286,30 @@ func webhookConfig() webhook.Config {
 }
 
 func endpointInputEnabled(on *bool) webhook.EndpointInput { return webhook.EndpointInput{Enabled: on} }
+
+// metric returns the value of the service's counter name with the label
+// set to value (0 when absent).
+func metric(t *testing.T, svc *webhook.Service, name, label, value string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(svc.Collector()); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}

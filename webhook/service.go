@@ -23,6 +23,7 @@ type Service struct {
 	// loopback holds, with Config.AllowLoopback, a guarded client per
 	// loopback port (uint16 → *http.Client).
 	loopback sync.Map
+	metrics  *metrics
 }
 
 // New returns a Service on store that inserts its jobs in queue. Call
@@ -35,7 +36,7 @@ func New(store driveway.Store, queue *jobs.Queue, cfg Config) (*Service, error) 
 		return nil, fmt.Errorf("new webhook service: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	return &Service{store: store, queue: queue, cfg: cfg, client: netguard.NewClient(cfg.Guard)}, nil
+	return &Service{store: store, queue: queue, cfg: cfg, client: netguard.NewClient(cfg.Guard), metrics: newMetrics()}, nil
 }
 
 // Register registers the delivery, dispatch and purge workers on the

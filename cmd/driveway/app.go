@@ -290,7 +290,7 @@ func configEndpoints(cfg *Config) *microsoft.Endpoints {
 func (s *server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector())
+	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector())
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect, Webhooks: s.webhooks,
