@@ -320,6 +320,12 @@ type FileChangeQueries interface {
 
 	// ListDriveItems returns the credential's whole item index.
 	ListDriveItems(ctx context.Context, projectID, credentialID string) ([]*DriveItemEntry, error)
+	// GetDriveItems returns the index entries of those item ids (unknown
+	// ids are left out), ordered by item id.
+	GetDriveItems(ctx context.Context, projectID, credentialID string, itemIDs []string) ([]*DriveItemEntry, error)
+	// ListDriveItemChildren returns the index entries whose parent is one
+	// of parentIDs, ordered by item id.
+	ListDriveItemChildren(ctx context.Context, projectID, credentialID string, parentIDs []string) ([]*DriveItemEntry, error)
 	// PutDriveItems creates or replaces index entries.
 	PutDriveItems(ctx context.Context, items []*DriveItemEntry) error
 	// DeleteDriveItems deletes index entries by item id.

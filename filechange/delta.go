@@ -138,13 +138,9 @@ func collect(ctx context.Context, dc *microsoft.DriveClient, link string) ([]mic
 func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link string, startSeq int64,
 	items []microsoft.Item, full bool, finish finisher) (*diffResult, bool, error) {
 	first := w.DeltaLink == ""
-	entries, err := s.o.Store.ListDriveItems(ctx, w.ProjectID, w.CredentialID)
+	index, err := readIndex(ctx, s.o.Store, w, items, full)
 	if err != nil {
 		return nil, false, err
-	}
-	index := make(map[string]*driveway.DriveItemEntry, len(entries))
-	for _, e := range entries {
-		index[e.ItemID] = e
 	}
 	r := diff(w, index, items, full)
 	if first {
@@ -211,4 +207,96 @@ func appendEvent(ctx context.Context, tx driveway.Tx, c *Change, subs []*drivewa
 	data["triggerSubscriptionIds"] = matched
 	return tx.AppendEvent(ctx, &driveway.Event{ID: ids.New("evt"), ProjectID: c.ProjectID, Kind: c.Kind(),
 		UserID: c.UserID, CredentialID: c.CredentialID, Data: data, CreatedAt: now})
+}
+
+// indexReader is what readIndex needs of the store.
+type indexReader interface {
+	ListDriveItems(ctx context.Context, projectID, credentialID string) ([]*driveway.DriveItemEntry, error)
+	GetDriveItems(ctx context.Context, projectID, credentialID string, itemIDs []string) ([]*driveway.DriveItemEntry, error)
+	ListDriveItemChildren(ctx context.Context, projectID, credentialID string, parentIDs []string) ([]*driveway.DriveItemEntry, error)
+}
+
+// readIndex reads the index entries a round's diff needs, not the whole
+// index of a drive that may hold millions of items: the entries of the
+// items delta listed, their ancestors before and after the round (for
+// paths), and everything below the folders it deleted (for the orphans
+// that delta does not list). A full enumeration (first round, or a resync
+// after 410) reads the whole index: it must find what delta left out.
+func readIndex(ctx context.Context, st indexReader, w *driveway.DriveWatch, items []microsoft.Item, full bool) (map[string]*driveway.DriveItemEntry, error) {
+	index := map[string]*driveway.DriveItemEntry{}
+	if full {
+		entries, err := st.ListDriveItems(ctx, w.ProjectID, w.CredentialID)
+		for _, e := range entries {
+			index[e.ItemID] = e
+		}
+		return index, err
+	}
+	asked := map[string]bool{}
+	var want []string
+	ask := func(id string) {
+		if id != "" && !asked[id] {
+			asked[id] = true
+			want = append(want, id)
+		}
+	}
+	for i := range items {
+		ask(items[i].ID)
+		if p := items[i].ParentReference; p != nil {
+			ask(p.ID)
+		}
+	}
+	for len(want) > 0 { // a level of ancestors per read
+		got, err := st.GetDriveItems(ctx, w.ProjectID, w.CredentialID, want)
+		if err != nil {
+			return nil, err
+		}
+		want = nil
+		for _, e := range got {
+			index[e.ItemID] = e
+			ask(e.ParentID)
+		}
+	}
+	// Below the deleted items, in the tree after the round: the index's
+	// children, and folders that delta moved there.
+	movedInto := map[string][]string{}
+	for i := range items {
+		if p := items[i].ParentReference; p != nil && items[i].Deleted == nil && items[i].IsFolder() {
+			movedInto[p.ID] = append(movedInto[p.ID], items[i].ID)
+		}
+	}
+	var below []string
+	seen := map[string]bool{}
+	under := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			below = append(below, id)
+		}
+	}
+	for i := range items {
+		if items[i].Deleted != nil {
+			under(items[i].ID)
+		}
+	}
+	for len(below) > 0 { // a level of descendants per read
+		level := below
+		got, err := st.ListDriveItemChildren(ctx, w.ProjectID, w.CredentialID, level)
+		if err != nil {
+			return nil, err
+		}
+		below = nil
+		for _, e := range got {
+			if index[e.ItemID] == nil {
+				index[e.ItemID] = e
+			}
+			if e.Folder {
+				under(e.ItemID)
+			}
+		}
+		for _, id := range level {
+			for _, moved := range movedInto[id] {
+				under(moved)
+			}
+		}
+	}
+	return index, nil
 }

@@ -144,8 +144,35 @@ func (q *queries) DeleteDriveWatch(ctx context.Context, projectID, credentialID 
 
 // ListDriveItems returns a credential's item index.
 func (q *queries) ListDriveItems(ctx context.Context, projectID, credentialID string) ([]*driveway.DriveItemEntry, error) {
+	return q.driveItems(ctx, projectID, credentialID, "", nil)
+}
+
+// GetDriveItems returns the entries of those item ids.
+func (q *queries) GetDriveItems(ctx context.Context, projectID, credentialID string, itemIDs []string) ([]*driveway.DriveItemEntry, error) {
+	if len(itemIDs) == 0 {
+		return nil, nil
+	}
+	return q.driveItems(ctx, projectID, credentialID, "item_id", itemIDs)
+}
+
+// ListDriveItemChildren returns the entries whose parent is one of parentIDs.
+func (q *queries) ListDriveItemChildren(ctx context.Context, projectID, credentialID string, parentIDs []string) ([]*driveway.DriveItemEntry, error) {
+	if len(parentIDs) == 0 {
+		return nil, nil
+	}
+	return q.driveItems(ctx, projectID, credentialID, "parent_id", parentIDs)
+}
+
+// driveItems reads a credential's entries: all of them, or those whose
+// column (item_id or parent_id) is one of ids (each found through an
+// index once the table has statistics), ordered by item id.
+func (q *queries) driveItems(ctx context.Context, projectID, credentialID, column string, ids []string) ([]*driveway.DriveItemEntry, error) {
+	filter, args := "", []any{projectID, credentialID}
+	if column != "" {
+		filter, args = "AND "+column+" = ANY($3)", append(args, ids)
+	}
 	rows, err := q.db.Query(ctx, `SELECT item_id, parent_id, name, folder, root, etag, ctag FROM drive_items
-		WHERE project_id = $1 AND credential_id = $2 ORDER BY item_id`, projectID, credentialID)
+		WHERE project_id = $1 AND credential_id = $2 `+filter+` ORDER BY item_id`, args...)
 	if err != nil {
 		return nil, mapErr(err, "list drive items")
 	}

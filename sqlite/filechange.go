@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -144,8 +146,58 @@ func (q *queries) DeleteDriveWatch(ctx context.Context, projectID, credentialID 
 
 // ListDriveItems returns a credential's item index.
 func (q *queries) ListDriveItems(ctx context.Context, projectID, credentialID string) ([]*driveway.DriveItemEntry, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT item_id, parent_id, name, folder, root, etag, ctag FROM drive_items
-		WHERE project_id = ? AND credential_id = ? ORDER BY item_id`, projectID, credentialID)
+	return q.driveItems(ctx, projectID, credentialID, "", nil)
+}
+
+// GetDriveItems returns the entries of those item ids.
+func (q *queries) GetDriveItems(ctx context.Context, projectID, credentialID string, itemIDs []string) ([]*driveway.DriveItemEntry, error) {
+	if len(itemIDs) == 0 {
+		return nil, nil
+	}
+	return q.driveItems(ctx, projectID, credentialID, "item_id", itemIDs)
+}
+
+// ListDriveItemChildren returns the entries whose parent is one of parentIDs.
+func (q *queries) ListDriveItemChildren(ctx context.Context, projectID, credentialID string, parentIDs []string) ([]*driveway.DriveItemEntry, error) {
+	if len(parentIDs) == 0 {
+		return nil, nil
+	}
+	return q.driveItems(ctx, projectID, credentialID, "parent_id", parentIDs)
+}
+
+// driveItems reads a credential's entries: all of them, or those whose
+// column (item_id or parent_id) is one of ids, ordered by item id. The ids
+// go in IN lists of at most maxInList placeholders, which SQLite answers
+// from an index (an IN over json_each scanned the credential's index).
+func (q *queries) driveItems(ctx context.Context, projectID, credentialID, column string, ids []string) ([]*driveway.DriveItemEntry, error) {
+	if column == "" {
+		return q.driveItemRows(ctx, `SELECT item_id, parent_id, name, folder, root, etag, ctag FROM drive_items
+			WHERE project_id = ? AND credential_id = ? ORDER BY item_id`, projectID, credentialID)
+	}
+	var out []*driveway.DriveItemEntry
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), maxInList) {
+		args := []any{projectID, credentialID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		got, err := q.driveItemRows(ctx, `SELECT item_id, parent_id, name, folder, root, etag, ctag FROM drive_items
+			WHERE project_id = ? AND credential_id = ? AND `+column+` IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	slices.SortFunc(out, func(a, b *driveway.DriveItemEntry) int { return strings.Compare(a.ItemID, b.ItemID) })
+	return out, nil
+}
+
+// maxInList bounds the placeholders of one IN list (SQLite allows 32,766
+// parameters in all).
+const maxInList = 500
+
+func (q *queries) driveItemRows(ctx context.Context, query string, args ...any) ([]*driveway.DriveItemEntry, error) {
+	projectID, credentialID := args[0].(string), args[1].(string)
+	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr(err, "list drive items")
 	}

@@ -133,6 +133,18 @@ func testDriveItems(t *testing.T, b *bundle) {
 	got, err := s.ListDriveItems(ctx, "p1", "c1")
 	ok(t, "ListDriveItems", err)
 	eq(t, "items", got, []*driveway.DriveItemEntry{items[1], items[2], items[0]})
+	got, err = s.GetDriveItems(ctx, "p1", "c1", []string{"root", "b", "x", "missing"})
+	ok(t, "GetDriveItems", err)
+	eq(t, "items by id (another credential's x left out)", got, []*driveway.DriveItemEntry{items[2], items[0]})
+	got, err = s.GetDriveItems(ctx, "p1", "c1", nil)
+	ok(t, "GetDriveItems of none", err)
+	eq(t, "items of no id", len(got), 0)
+	got, err = s.ListDriveItemChildren(ctx, "p1", "c1", []string{"root", "a", "x"})
+	ok(t, "ListDriveItemChildren", err)
+	eq(t, "children of root and a", got, []*driveway.DriveItemEntry{items[1], items[2]})
+	got, err = s.ListDriveItemChildren(ctx, "p1", "c2", []string{"root"})
+	ok(t, "ListDriveItemChildren of another credential", err)
+	eq(t, "children in c2", len(got), 0)
 	moved := *items[2]
 	moved.ParentID, moved.Name, moved.ETag = "root", "c.txt", "e3"
 	ok(t, "replace", s.PutDriveItems(ctx, []*driveway.DriveItemEntry{&moved}))
