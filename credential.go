@@ -47,7 +47,7 @@ type Account struct {
 // Credential is one connected OneDrive account of a user; a user may have
 // several. Updates are compare-and-swap on Version.
 type Credential struct {
-	ID           string // "cred_" + random; kept across reconnects
+	ID           string // a random UUID (the Paragon SDK expects one); kept across reconnects
 	ProjectID    string
 	UserID       string
 	Integration  string // IntegrationOneDrive

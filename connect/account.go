@@ -140,7 +140,7 @@ func (h *Handler) saveCredential(ctx context.Context, st *driveway.OAuthState, f
 			return nil, false, err
 		}
 		if old == nil {
-			fresh.ID = ids.New("cred")
+			fresh.ID = ids.UUID()
 			if err := h.Store.CreateCredential(ctx, fresh); err != nil {
 				return nil, false, fmt.Errorf("create credential: %w", err)
 			}

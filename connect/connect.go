@@ -124,6 +124,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /oauth", http.HandlerFunc(h.callback)},
 		{"GET /connect", http.HandlerFunc(toPortal)},
 		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
+		{"GET /connect/ui", http.HandlerFunc(h.portalUI)},
 		{"GET /connect/assets/{file}", http.HandlerFunc(serveAsset)},
 	}
 }

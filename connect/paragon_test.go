@@ -1,6 +1,7 @@
 package connect_test
 
 import (
+	"context"
 	"encoding/json"
 	"html/template"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,15 +49,22 @@ func bundleParagon(t *testing.T) string {
 // its ConnectSDK entry with every service URL pointing at Driveway.
 var paragonPage = template.Must(template.New("page").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>App</title></head>
-<body><button id="install">Connect OneDrive</button>
+<body><button id="install">Connect OneDrive</button><button id="portal">Open the Connect Portal</button>
 <script src="/paragon.js"></script>
 <script>
 window.result = {};
+window.events = [];
 const dw = {{.Driveway}};
 const sdk = new DrivewayParagon.default({
   ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw + "/hermes", WORKER_PROXY_PUBLIC_URL: dw,
   API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
   PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
+});
+["onPortalOpen", "onPortalClose", "onIntegrationInstall", "onIntegrationUninstall"].forEach((name) =>
+  sdk.subscribe(name, () => window.events.push(name)));
+document.getElementById("portal").addEventListener("click", () => {
+  sdk.connect("onedrive").then((r) => { window.result.portalCredential = (r && r.credentialId) || "?"; },
+    (e) => { window.result.error = "connect: " + (e && e.message || String(e)); });
 });
 (async () => {
   try {
@@ -93,26 +102,7 @@ document.getElementById("install").addEventListener("click", async () => {
 // through the popup flow, getIntegrationAccount, uninstallIntegration.
 func TestPublishedSDK(t *testing.T) {
 	t.Parallel()
-	browsertest.Require(t)
-	bundle := bundleParagon(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	appURL := "http://localhost:" + portOf(ln)
-	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true})
-	e.emu.SetNextUser(e.user.UPN)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		_ = paragonPage.Execute(w, map[string]string{"Driveway": e.url, "Project": e.project.ID, "Token": e.token("sdk-user")})
-	})
-	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
-	app.Start()
-	t.Cleanup(app.Close)
-
-	ctx := browsertest.New(t, 90*time.Second)
-	step(t, ctx, "authenticate", chromedp.Navigate(appURL+"/"), waitJS(`window.result.ready || window.result.error`))
+	e, ctx, _ := paragonApp(t)
 	var res struct {
 		Error string `json:"error"`
 		User  struct {
@@ -163,6 +153,81 @@ func TestPublishedSDK(t *testing.T) {
 	events, err := e.store.ListEvents(t.Context(), e.project.ID, res.Account.ID, 10)
 	if err != nil || len(events) != 2 {
 		t.Fatalf("events of the credential = %d, %v; want connected and disconnected", len(events), err)
+	}
+}
+
+// paragonApp serves the customer's app page (paragonPage) on a localhost
+// origin against a Driveway with the proxy, opens it in Chromium and waits
+// until authenticate() has finished.
+func paragonApp(t *testing.T) (*env, context.Context, string) {
+	t.Helper()
+	browsertest.Require(t)
+	bundle := bundleParagon(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	appURL := "http://localhost:" + portOf(ln)
+	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true})
+	e.emu.SetNextUser(e.user.UPN)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		_ = paragonPage.Execute(w, map[string]string{"Driveway": e.url, "Project": e.project.ID, "Token": e.token("sdk-user")})
+	})
+	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
+	app.Start()
+	t.Cleanup(app.Close)
+	ctx := browsertest.New(t, 90*time.Second)
+	step(t, ctx, "authenticate", chromedp.Navigate(appURL+"/"), waitJS(`window.result.ready || window.result.error`))
+	return e, ctx, appURL
+}
+
+// TestPublishedSDKPortal: the published SDK's connect("onedrive") shows
+// Driveway's portal in its iframe (CONNECT_PUBLIC_URL/ui), whose Connect
+// button runs the popup install; connect() resolves with the credential,
+// the portal lists it and disconnects it through the SDK, Close hides the
+// frame, and the SDK fires its portal and integration events in order.
+func TestPublishedSDKPortal(t *testing.T) {
+	t.Parallel()
+	e, ctx, _ := paragonApp(t)
+	const frameShown = `(() => { const f = document.querySelector('iframe[src*="/connect/ui"]');
+		return !!f && f.style.display === "block"; })()`
+	step(t, ctx, "open the portal", chromedp.Click(chromedp.ID("portal")), waitJS(frameShown+` || !!window.result.error`))
+	frame := browsertest.AttachFrame(t, ctx, "/connect/ui")
+	step(t, frame, "see the portal", waitJS(`document.getElementById("state").textContent === "Not connected"`))
+	step(t, frame, "connect", chromedp.Click(chromedp.ID("connect")),
+		waitJS(`document.querySelector("#accounts li .status")?.textContent === "Connected"`))
+	step(t, ctx, "connect() resolves", waitJS(`!!window.result.portalCredential || !!window.result.error`))
+	var got struct{ PortalCredential, Error string }
+	readJSON(t, ctx, `JSON.stringify(window.result)`, &got)
+	creds := e.credentials(e.project, "sdk-user")
+	if got.Error != "" || len(creds) != 1 || got.PortalCredential != creds[0].ID {
+		t.Fatalf("connect() = %+v; stored credentials %d", got, len(creds))
+	}
+	step(t, frame, "disconnect", chromedp.Click(chromedp.CSS("#accounts li button.disconnect")),
+		waitJS(`document.querySelectorAll("#accounts li").length === 0`))
+	if left := e.credentials(e.project, "sdk-user"); len(left) != 0 {
+		t.Fatalf("%d credentials left after the portal's disconnect", len(left))
+	}
+	step(t, frame, "close", chromedp.Click(chromedp.ID("close")))
+	step(t, ctx, "the frame is hidden", waitJS(`!(`+frameShown+`)`))
+	var events []string
+	readJSON(t, ctx, `JSON.stringify(window.events)`, &events)
+	want := []string{"onPortalOpen", "onIntegrationInstall", "onIntegrationUninstall", "onPortalClose"}
+	if !slices.Equal(events, want) {
+		t.Fatalf("SDK events = %v, want %v", events, want)
+	}
+}
+
+func readJSON(t *testing.T, ctx context.Context, expr string, v any) {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode %s: %v", s, err)
 	}
 }
 

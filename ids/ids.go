@@ -7,6 +7,7 @@ package ids
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"strings"
 )
 
@@ -15,6 +16,17 @@ var enc = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(bas
 // New returns prefix + "_" + 26 random base32 characters.
 func New(prefix string) string {
 	return prefix + "_" + Random(16)
+}
+
+// UUID returns a random (version 4) UUID in its canonical lowercase form.
+// Credentials use it: the Paragon SDK takes a selectedCredentialId that
+// is not a UUID for an externalId, and then finds no credential.
+func UUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // Random returns n random bytes as lowercase base32 (no padding).

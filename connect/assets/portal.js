@@ -1,15 +1,62 @@
 // Connect Portal: lists the user's OneDrive accounts and runs the same
 // popup install flow as the Connect SDK (oauth-nonce page + build-oauth,
 // then oauth_success_callback from /oauth). No build step, no framework.
+//
+// Embedded (/connect/ui), the Paragon SDK's connect() frames it: the user
+// and the modal state arrive as UI_UPDATE messages from the parent window,
+// and the page calls the SDK back with SDK_FUNCTION_INVOCATION messages
+// (show or hide the frame, open and close events, the finished install,
+// disconnects), so that the SDK's own state and events stay true.
 (function () {
   "use strict";
   var root = document.getElementById("portal");
   var pid = root.dataset.projectId;
   var iid = root.dataset.integrationId;
   var returnTo = root.dataset.returnTo;
+  var embedded = root.dataset.embedded === "1";
+  var parentOrigins = embedded ? JSON.parse(root.dataset.parentOrigins || "[]") : [];
   var tokenKey = "driveway-user-token:" + pid;
-  var token = readToken();
+  var token = embedded ? "" : readToken();
   var pending = null;
+  var parentOrigin = null, calls = {}, callSeq = 0, shown = false;
+
+  // sdk calls a method of the parent's ConnectSDK and resolves with its
+  // result.
+  function sdk(type) {
+    var params = Array.prototype.slice.call(arguments, 1);
+    return new Promise(function (ok, fail) {
+      if (!parentOrigin) { fail(new Error("not framed by the app")); return; }
+      var id = "dw-" + (++callSeq);
+      calls[id] = { ok: ok, fail: fail };
+      window.parent.postMessage({ messageType: "SDK_FUNCTION_INVOCATION", type: type, parameters: params, id: id }, parentOrigin);
+    });
+  }
+
+  // fromParent handles the SDK's messages: the state to show, and the
+  // answers to sdk calls.
+  function fromParent(m) {
+    if (m.messageType === "SDK_FUNCTION_RESPONSE" || m.messageType === "SDK_FUNCTION_ERROR") {
+      var c = calls[m.id];
+      delete calls[m.id];
+      if (c) { if (m.error) { c.fail(new Error(m.message || "failed")); } else { c.ok(m.result); } }
+      return;
+    }
+    if (m.messageType !== "UI_UPDATE") { return; }
+    var ctx = m.nextContext || {}, modal = m.nextModalState || {};
+    var user = ctx.user || {};
+    token = user.token || "";
+    var opts = modal.apiInstallationOptions || {};
+    var want = !!(modal.integration && modal.integration.type === "onedrive" && !opts.isApiInstallation);
+    if (want && !shown) {
+      shown = true;
+      sdk("updateContainerStyle", { isModalShown: true });
+      sdk("onOpen");
+    } else if (!want && shown) {
+      shown = false;
+      sdk("updateContainerStyle", { isModalShown: false });
+    }
+    if (want && user.integrations && user.integrations.onedrive) { render(user); }
+  }
 
   function readToken() {
     var h = new URLSearchParams(location.hash.slice(1));
@@ -105,12 +152,27 @@
   }
 
   function disconnect(credentialId) {
+    if (embedded) {
+      sdk("uninstallIntegration", "onedrive", { selectedCredentialId: credentialId })
+        .then(function () { say("Disconnected."); return load(); })
+        .catch(function (e) { say(e.message, true); });
+      return;
+    }
     api("DELETE", "/projects/" + pid + "/sdk/integrations/" + encodeURIComponent(iid), undefined, { "X-Paragon-Credential": credentialId })
       .then(function () { say("Disconnected."); return load(); })
       .catch(function (e) { say(e.message, true); });
   }
 
   function finished(data) {
+    if (embedded) { // the SDK stores it, updates its state and fires onIntegrationInstall
+      sdk("_oauthCallback", data.credential)
+        .then(function (r) {
+          var c = (r && r.credential) || {};
+          say("Connected " + ((c.providerData && c.providerData.userPrincipalName) || "OneDrive") + ".");
+        })
+        .catch(function (e) { say(e.message, true); });
+      return;
+    }
     api("POST", "/projects/" + pid + "/sdk/credentials", { integrationId: data.credential.integrationId, config: {}, payload: data.credential.payload })
       .then(function (c) {
         say("Connected " + ((c.providerData && c.providerData.userPrincipalName) || "OneDrive") + ".");
@@ -125,6 +187,11 @@
   }
 
   window.addEventListener("message", function (ev) {
+    if (embedded && ev.source === window.parent && parentOrigins.indexOf(ev.origin) >= 0 && ev.data) {
+      parentOrigin = ev.origin;
+      fromParent(ev.data);
+      return;
+    }
     if (ev.origin !== location.origin || !ev.data || typeof ev.data.type !== "string") { return; }
     if (ev.data.type === "oauth-nonce-loaded" && pending) {
       var p = pending;
@@ -139,5 +206,8 @@
   });
 
   document.getElementById("connect").addEventListener("click", function () { connect(""); });
+  if (embedded) {
+    document.getElementById("close").addEventListener("click", function () { sdk("onClose"); });
+  }
   load();
 })();

@@ -10,6 +10,7 @@ package browsertest
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,35 @@ func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.
 		select {
 		case <-ctx.Done():
 			t.Fatalf("no popup opened: %v", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// AttachFrame returns the context of the cross-origin iframe of the page
+// in ctx whose URL contains urlPart (Chromium runs it as a target of its
+// own), waiting until it exists.
+func AttachFrame(t testing.TB, ctx context.Context, urlPart string) context.Context {
+	t.Helper()
+	for {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatalf("no frame %q: %v", urlPart, err)
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.Contains(info.URL, urlPart) {
+				frame, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+				if _, err := chromedp.Run(frame, chromedp.Location()); err != nil {
+					cancel()
+					continue
+				}
+				t.Cleanup(cancel)
+				return frame
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no frame %q: %v", urlPart, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
