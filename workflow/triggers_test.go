@@ -71,11 +71,13 @@ func TestAppEventStartsListeners(t *testing.T) {
 func TestScheduleCompressedClock(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, db *testDB) {
-		// The scheduler's own periodic job sees a clock stopped at start;
-		// the test moves time with explicit ticks.
+		// The test moves time with explicit ticks. The scheduler's own
+		// periodic job sees a clock stopped 5 s before the start, and looks
+		// back two intervals (2 s) from there: it finds no due time, so it
+		// cannot fire 12:00:00 for u3 before the test disables u3.
 		start := time.Date(2026, 6, 1, 12, 0, 0, 500_000_000, time.UTC)
-		stopped := func() time.Time { return start }
-		n := startNode(t, db, newSteps(), jobs0(), Config{ScheduleInterval: 5 * time.Second, Now: stopped})
+		stopped := func() time.Time { return start.Add(-5 * time.Second) }
+		n := startNode(t, db, newSteps(), jobs0(), Config{ScheduleInterval: time.Second, Now: stopped})
 		project(t, db.store, "prj_1", "u1", "u2", "u3")
 		save(t, n.engine, "prj_1", `{"id": "tick", "name": "Tick", "trigger": {"type": "schedule",
 			"cron": "*/10 * * * * *", "timeZone": "America/New_York"},
