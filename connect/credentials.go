@@ -44,13 +44,13 @@ func (h *Handler) listCredentials(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	s := settingsOf(c.User)
+	s, enabled := settingsOf(c.User), h.enablement(r, c)
 	if integ != "" {
 		sel := pick(creds, selectedID(r))
 		if sel == nil {
 			return driveway.Errorf(driveway.ENOTFOUND, "OneDrive is not connected")
 		}
-		v := credentialView(sel, s)
+		v := credentialView(sel, s, enabled)
 		if r.URL.Query().Get("includeAccountAuth") == "true" {
 			v.AccountAuth = h.accountAuth(r, c, sel)
 			w.Header().Set("Cache-Control", "no-store")
@@ -60,7 +60,7 @@ func (h *Handler) listCredentials(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	out := []credentialJSON{}
 	for _, cr := range creds {
-		out = append(out, credentialView(cr, s))
+		out = append(out, credentialView(cr, s, enabled))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -71,7 +71,7 @@ func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *calle
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User)))
+	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User), h.enablement(r, c)))
 	return nil
 }
 
@@ -107,7 +107,7 @@ func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User)))
+	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User), h.enablement(r, c)))
 	return nil
 }
 
@@ -138,7 +138,7 @@ func (h *Handler) updateCredential(w http.ResponseWriter, r *http.Request, c *ca
 	if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
 		return fmt.Errorf("save user settings: %w", err)
 	}
-	writeJSON(w, http.StatusOK, credentialView(cr, s))
+	writeJSON(w, http.StatusOK, credentialView(cr, s, h.enablement(r, c)))
 	return nil
 }
 

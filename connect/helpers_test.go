@@ -30,6 +30,7 @@ import (
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/httpapi"
+	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/postgres"
@@ -37,6 +38,7 @@ import (
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/usertoken"
+	"github.com/drivewayhq/driveway/workflow"
 )
 
 // appOrigin is the customer's app origin every test project allows.
@@ -57,6 +59,8 @@ type env struct {
 	key     *rsa.PrivateKey
 	project *driveway.Project
 	logs    *syncBuffer // every log line of Driveway
+	// workflows is the workflow engine, with envOptions.workflows.
+	workflows *workflow.Engine
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -85,6 +89,9 @@ type envOptions struct {
 	// proxy serves the Graph proxy too, with a credential.Manager as the
 	// token source (also the handler's Tokens).
 	proxy bool
+	// workflows wires a workflow engine (on an insert-only queue) as the
+	// server does: workflowMeta in the SDK API and the enable routes.
+	workflows bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -106,6 +113,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.handler = &connect.Handler{Store: e.store, Verifier: verifier, PublicURL: e.url,
 		Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}},
 		Now:      func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }, Logger: logger}
+	if o.workflows {
+		e.wireWorkflows(t)
+	}
 	api := &httpapi.Server{Connect: e.handler, Logger: logger}
 	if o.proxy {
 		ep := &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}
@@ -366,3 +376,34 @@ func must(t *testing.T, ok bool, format string, args ...any) {
 }
 
 var _ = fmt.Sprintf
+
+// wireWorkflows gives the handler a workflow engine as cmd/driveway does.
+func (e *env) wireWorkflows(t *testing.T) {
+	s, ok := e.store.(*sqlite.Store)
+	if !ok {
+		t.Fatalf("workflows in the connect tests need SQLite, not %T", e.store)
+	}
+	q, err := jobs.NewSQLite(s.WriterDB(), jobs.Config{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := workflow.New(workflow.Config{Store: e.store, Queue: q, Registry: workflow.NewRegistry(nil, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.workflows = eng
+	e.handler.Workflows = func(ctx context.Context, projectID, userID string) ([]connect.WorkflowInfo, error) {
+		m, err := eng.UserWorkflows(ctx, projectID, userID)
+		var out []connect.WorkflowInfo
+		for _, w := range m {
+			out = append(out, connect.WorkflowInfo{ID: w.ID, Description: w.Description, DefaultEnabled: w.DefaultEnabled, Enabled: w.Enabled})
+		}
+		return out, err
+	}
+	for _, p := range workflow.Patterns {
+		e.handler.SDKRoutes = append(e.handler.SDKRoutes, connect.Route{Pattern: p, Handler: eng.Handler()})
+	}
+}

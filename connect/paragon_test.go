@@ -60,7 +60,7 @@ const sdk = new DrivewayParagon.default({
   API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
   PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
 });
-["onPortalOpen", "onPortalClose", "onIntegrationInstall", "onIntegrationUninstall"].forEach((name) =>
+["onPortalOpen", "onPortalClose", "onIntegrationInstall", "onIntegrationUninstall", "onWorkflowChange"].forEach((name) =>
   sdk.subscribe(name, () => window.events.push(name)));
 document.getElementById("portal").addEventListener("click", () => {
   sdk.connect("onedrive").then((r) => { window.result.portalCredential = (r && r.credentialId) || "?"; },
@@ -168,7 +168,7 @@ func paragonApp(t *testing.T) (*env, context.Context, string) {
 		t.Fatalf("listen: %v", err)
 	}
 	appURL := "http://localhost:" + portOf(ln)
-	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true})
+	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true, workflows: true})
 	e.emu.SetNextUser(e.user.UPN)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
@@ -186,11 +186,18 @@ func paragonApp(t *testing.T) (*env, context.Context, string) {
 // TestPublishedSDKPortal: the published SDK's connect("onedrive") shows
 // Driveway's portal in its iframe (CONNECT_PUBLIC_URL/ui), whose Connect
 // button runs the popup install; connect() resolves with the credential,
-// the portal lists it and disconnects it through the SDK, Close hides the
-// frame, and the SDK fires its portal and integration events in order.
+// the portal turns a workflow off for the user (stored, and the SDK fires
+// onWorkflowChange), disconnects the account through the SDK, Close hides
+// the frame, and the SDK fires its events in order.
 func TestPublishedSDKPortal(t *testing.T) {
 	t.Parallel()
 	e, ctx, _ := paragonApp(t)
+	if _, err := e.workflows.SaveWorkflow(t.Context(), e.project.ID, []byte(`{"id": "notify", "name": "Tell the team about new files",
+		"trigger": {"type": "request"}, "steps": [{"id": "answer", "type": "response", "input": {"body": "ok"}}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	// The SDK reads the project's workflows when it authenticates: again.
+	step(t, ctx, "authenticate again", chromedp.Reload(), waitJS(`window.result.ready || window.result.error`))
 	const frameShown = `(() => { const f = document.querySelector('iframe[src*="/connect/ui"]');
 		return !!f && f.style.display === "block"; })()`
 	step(t, ctx, "open the portal", chromedp.Click(chromedp.ID("portal")), waitJS(frameShown+` || !!window.result.error`))
@@ -205,6 +212,37 @@ func TestPublishedSDKPortal(t *testing.T) {
 	if got.Error != "" || len(creds) != 1 || got.PortalCredential != creds[0].ID {
 		t.Fatalf("connect() = %+v; stored credentials %d", got, len(creds))
 	}
+	toggle := `document.querySelector('input.workflow-toggle[data-workflow-id="notify"]')`
+	step(t, frame, "the portal lists the workflow, on by default", waitJS(toggle+`?.checked === true`))
+	step(t, frame, "turn it off", chromedp.Click(chromedp.CSS(`input.workflow-toggle[data-workflow-id="notify"]`)),
+		waitJS(`document.getElementById("message").textContent === "Turned off."`))
+	enabledNow := func(want bool) {
+		t.Helper()
+		wfs, err := e.workflows.UserWorkflows(t.Context(), e.project.ID, "sdk-user")
+		if err != nil || wfs["notify"].Enabled != want {
+			t.Fatalf("notify for the user: %+v (%v), want enabled %v", wfs["notify"], err, want)
+		}
+	}
+	enabledNow(false)
+	step(t, ctx, "the SDK's state follows", waitJS(`sdk.getUser().integrations.onedrive.workflowSettings?.notify?.enabled === false`))
+	// The SDK's own enableWorkflow and disableWorkflow read that state (and
+	// fire no event).
+	for _, call := range []struct {
+		js   string
+		want bool
+	}{{`sdk.enableWorkflow("notify")`, true}, {`sdk.disableWorkflow("notify")`, false}} {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.result.call = "", `+call.js+
+			`.then(() => { window.result.call = "done"; }, (e) => { window.result.call = "error: " + e.message; }), true)`)); err != nil {
+			t.Fatal(err)
+		}
+		step(t, ctx, call.js, waitJS(`window.result.call !== ""`))
+		var got struct{ Call string }
+		readJSON(t, ctx, `JSON.stringify(window.result)`, &got)
+		if got.Call != "done" {
+			t.Fatalf("%s: %s", call.js, got.Call)
+		}
+		enabledNow(call.want)
+	}
 	step(t, frame, "disconnect", chromedp.Click(chromedp.CSS("#accounts li button.disconnect")),
 		waitJS(`document.querySelectorAll("#accounts li").length === 0`))
 	if left := e.credentials(e.project, "sdk-user"); len(left) != 0 {
@@ -214,7 +252,7 @@ func TestPublishedSDKPortal(t *testing.T) {
 	step(t, ctx, "the frame is hidden", waitJS(`!(`+frameShown+`)`))
 	var events []string
 	readJSON(t, ctx, `JSON.stringify(window.events)`, &events)
-	want := []string{"onPortalOpen", "onIntegrationInstall", "onIntegrationUninstall", "onPortalClose"}
+	want := []string{"onPortalOpen", "onIntegrationInstall", "onWorkflowChange", "onIntegrationUninstall", "onPortalClose"}
 	if !slices.Equal(events, want) {
 		t.Fatalf("SDK events = %v, want %v", events, want)
 	}

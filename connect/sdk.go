@@ -96,23 +96,23 @@ func (h *Handler) meView(r *http.Request, c *caller) (*meJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := settingsOf(c.User)
+	wfs, err := h.workflows(r, c)
+	if err != nil {
+		return nil, err
+	}
+	s, enabled := settingsOf(c.User), enabledOf(wfs)
 	od := sdkIntegrationJSON{AllCredentials: []credentialJSON{}, SharedSettings: map[string]any{},
 		WorkflowSettings: map[string]any{}, ConfiguredWorkflows: map[string]any{}}
 	for _, cr := range creds {
-		od.AllCredentials = append(od.AllCredentials, credentialView(cr, s))
+		od.AllCredentials = append(od.AllCredentials, credentialView(cr, s, enabled))
 	}
 	if sel := pick(creds, selectedID(r)); sel != nil {
-		view := credentialView(sel, s)
+		view := credentialView(sel, s, enabled)
 		od.Enabled = sel.Status == driveway.CredentialValid
 		od.CredentialID, od.CredentialConfigID, od.CredentialStatus = sel.ID, configurationID(sel.ID), sel.Status
 		od.ProviderID, od.ProviderData = sel.Account.ObjectID, &view.ProviderData
 		od.SharedSettings, od.WorkflowSettings, od.ConfiguredWorkflows = view.Configurations[0].SharedSettings,
 			view.Configurations[0].WorkflowSettings, view.Configurations[0].WorkflowSettings
-	}
-	wfs, err := h.workflows(r, c)
-	if err != nil {
-		return nil, err
 	}
 	if od.WorkflowSettings == nil {
 		od.WorkflowSettings = map[string]any{}
@@ -182,4 +182,27 @@ func (h *Handler) workflows(r *http.Request, c *caller) ([]WorkflowInfo, error) 
 		return nil, fmt.Errorf("list workflows: %w", err)
 	}
 	return wfs, nil
+}
+
+// enablement is the user's workflows' enabled state, by workflow id; nil
+// without workflows (or when they cannot be read: the answer then shows
+// the stored settings only, and the error is logged).
+func (h *Handler) enablement(r *http.Request, c *caller) map[string]bool {
+	wfs, err := h.workflows(r, c)
+	if err != nil {
+		h.logger().WarnContext(r.Context(), "list the user's workflows", "err", err)
+		return nil
+	}
+	return enabledOf(wfs)
+}
+
+func enabledOf(wfs []WorkflowInfo) map[string]bool {
+	if len(wfs) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(wfs))
+	for _, w := range wfs {
+		out[w.ID] = w.Enabled
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package connect
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -86,7 +87,11 @@ type credentialJSON struct {
 	AccountAuth map[string]string `json:"accountAuth,omitempty"`
 }
 
-func credentialView(c *driveway.Credential, s userSettings) credentialJSON {
+// credentialView shows a credential with the user's settings for it; its
+// configuration's workflowSettings carry enabled for each of the user's
+// workflows (enabled, by workflow id: the engine's choice, which wins over
+// stored settings), as the SDK reads them (enableWorkflow, disableWorkflow).
+func credentialView(c *driveway.Credential, s userSettings, enabled map[string]bool) credentialJSON {
 	cs := s.forCredential(c.ID)
 	v := credentialJSON{
 		ID: c.ID, ProjectID: c.ProjectID, IntegrationID: IntegrationID(c.ProjectID), PersonaID: c.UserID,
@@ -96,7 +101,7 @@ func credentialView(c *driveway.Credential, s userSettings) credentialJSON {
 			DriveID: c.DriveID, DriveType: c.DriveType, Reason: c.HealthReason},
 		RefreshFailureCount: c.RefreshFailures, DateCreated: c.CreatedAt, DateUpdated: c.UpdatedAt,
 		Configurations: []configurationJSON{{ID: configurationID(c.ID), ConnectCredentialID: c.ID, IsDefault: true,
-			ConfigMeta: map[string]any{}, SharedSettings: cs.Shared, WorkflowSettings: cs.Workflow,
+			ConfigMeta: map[string]any{}, SharedSettings: cs.Shared, WorkflowSettings: withEnablement(cs.Workflow, enabled),
 			DateCreated: c.CreatedAt, DateUpdated: c.UpdatedAt}},
 	}
 	if !c.LastRefreshAt.IsZero() {
@@ -164,4 +169,23 @@ func integrationView(p *driveway.Project, in *driveway.Integration) integrationJ
 		SDKIntegrationConfig: map[string]any{"accountTypes": []any{}, "authConfigInputs": []any{}, "postOauthInputs": []any{},
 			"oauthInputs": []any{}, "dataSources": map[string]any{}},
 	}
+}
+
+// withEnablement returns ws (a credential's stored workflow settings) with
+// {"enabled": ...} set for each workflow of enabled, keeping other keys.
+func withEnablement(ws map[string]any, enabled map[string]bool) map[string]any {
+	if len(enabled) == 0 {
+		return ws
+	}
+	out := make(map[string]any, len(ws)+len(enabled))
+	maps.Copy(out, ws)
+	for id, on := range enabled {
+		entry := map[string]any{"settings": map[string]any{}}
+		if cur, ok := ws[id].(map[string]any); ok {
+			entry = maps.Clone(cur)
+		}
+		entry["enabled"] = on
+		out[id] = entry
+	}
+	return out
 }

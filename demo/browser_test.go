@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,8 +26,7 @@ import (
 // devServer is a `driveway dev` child process with the emulator's real
 // account picker and consent page (no auto-consent).
 type devServer struct {
-	BaseURL  string
-	DemoUser string
+	BaseURL, DemoUser, ProjectID, APIKey string
 }
 
 // binDir holds the driveway binary built for this test process.
@@ -91,6 +91,8 @@ func startDev(t *testing.T) *devServer {
 	var info struct {
 		PublicURL string `json:"publicUrl"`
 		DemoUser  string `json:"demoUser"`
+		ProjectID string `json:"projectId"`
+		APIKey    string `json:"apiKey"`
 	}
 	waitFor(t, 60*time.Second, "dev.json and /healthz", func() bool {
 		b, err := os.ReadFile(filepath.Join(dataDir, "dev.json"))
@@ -112,7 +114,7 @@ func startDev(t *testing.T) *devServer {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /demo/ on driveway dev: %s (cmd/driveway must mount demo.Handler at /demo/ in dev)", res.Status)
 	}
-	return &devServer{BaseURL: info.PublicURL, DemoUser: info.DemoUser}
+	return &devServer{BaseURL: info.PublicURL, DemoUser: info.DemoUser, ProjectID: info.ProjectID, APIKey: info.APIKey}
 }
 
 // waitFor polls cond every 50 ms until it holds or the deadline passes.
@@ -248,11 +250,15 @@ func consentInPopup(t *testing.T, ctx context.Context, click chromedp.Action[chr
 
 // The demo's "Open Connect Portal" (the SDK's connect()): the portal
 // opens in a popup, the user connects there through the emulator's consent
-// page, and the demo sees the connection and lists the drive.
+// page, and the demo sees the connection and lists the drive. The portal
+// lists the project's workflow; the user turns it off there, and the
+// choice holds when the portal loads again.
 func TestBrowserDemoConnectPortal(t *testing.T) {
 	t.Parallel()
 	browsertest.Require(t)
 	dev := startDev(t)
+	saveWorkflow(t, dev, "notify", `{"name": "Tell the team about new files",
+		"trigger": {"type": "file_change"}, "steps": [{"id": "wait", "type": "delay", "input": {"duration": "1s"}}]}`)
 	ctx := browsertest.New(t, 120*time.Second)
 	step(t, ctx, "sign in",
 		chromedp.Navigate(dev.BaseURL+"/demo/"),
@@ -270,6 +276,30 @@ func TestBrowserDemoConnectPortal(t *testing.T) {
 		waitJS(`document.querySelector('#files tr[data-name="Welcome.txt"]') !== null`),
 		waitJS(`document.getElementById("activity").textContent.includes("onIntegrationInstall")`),
 	)
+	toggle := `document.querySelector('input.workflow-toggle[data-workflow-id="notify"]')`
+	step(t, portal, "the portal lists the workflow, on by default",
+		waitJS(toggle+`?.checked === true && document.getElementById("workflow-list").textContent.includes("Tell the team about new files")`))
+	step(t, portal, "turn it off", chromedp.Click(chromedp.CSS(`input.workflow-toggle[data-workflow-id="notify"]`)),
+		waitJS(`document.getElementById("message").textContent === "Turned off."`))
+	step(t, portal, "the choice holds", chromedp.Reload(),
+		waitJS(toggle+`?.checked === false`))
+}
+
+// saveWorkflow saves a workflow in the dev project through the admin API.
+func saveWorkflow(t *testing.T, dev *devServer, id, def string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", dev.BaseURL+"/api/v1/projects/"+dev.ProjectID+"/workflows/"+id, strings.NewReader(def))
+	req.Header.Set("Authorization", "Bearer "+dev.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("save workflow %s: %s %s", id, res.Status, b)
+	}
 }
 
 // step runs actions, failing with what the page shows when they fail.

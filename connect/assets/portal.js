@@ -19,6 +19,7 @@
   var token = embedded ? "" : readToken();
   var pending = null;
   var parentOrigin = null, calls = {}, callSeq = 0, shown = false;
+  var workflowMeta = {};
 
   // sdk calls a method of the parent's ConnectSDK and resolves with its
   // result.
@@ -55,6 +56,7 @@
       shown = false;
       sdk("updateContainerStyle", { isModalShown: false });
     }
+    if (modal.config && modal.config.workflowMeta) { workflowMeta = modal.config.workflowMeta; }
     if (want && user.integrations && user.integrations.onedrive) { render(user); }
   }
 
@@ -130,11 +132,59 @@
     state.textContent = any ? "Connected" : "Not connected";
     state.className = any ? "badge on" : "badge";
     document.getElementById("connect").textContent = od.allCredentials.length ? "Connect another account" : "Connect";
+    renderWorkflows(od.workflowSettings || {});
+  }
+
+  // renderWorkflows lists the project's workflows (workflowMeta) with the
+  // user's choice (workflowSettings, else the workflow's default).
+  function renderWorkflows(settings) {
+    var ids = Object.keys(workflowMeta).sort(function (a, b) { return (workflowMeta[a].order || 0) - (workflowMeta[b].order || 0); });
+    var section = document.getElementById("workflows");
+    section.hidden = ids.length === 0;
+    var list = document.getElementById("workflow-list");
+    list.textContent = "";
+    ids.forEach(function (id) {
+      var m = workflowMeta[id];
+      var on = settings[id] && typeof settings[id].enabled === "boolean" ? settings[id].enabled : !!m.defaultEnabled;
+      var li = el("li");
+      var label = el("label");
+      var box = el("input", "workflow-toggle");
+      box.type = "checkbox";
+      box.checked = on;
+      box.dataset.workflowId = id;
+      box.addEventListener("change", function () { toggleWorkflow(id, box); });
+      label.appendChild(box);
+      label.appendChild(el("span", "", m.description || id));
+      li.appendChild(label);
+      list.appendChild(li);
+    });
+  }
+
+  // toggleWorkflow records the user's choice, then tells the SDK (embedded:
+  // onWorkflowChange, and its state read again) or reloads.
+  function toggleWorkflow(id, box) {
+    var on = box.checked;
+    box.disabled = true;
+    api(on ? "POST" : "DELETE", "/projects/" + pid + "/sdk/workflows/" + encodeURIComponent(id))
+      .then(function () {
+        say(on ? "Turned on." : "Turned off.");
+        if (!embedded) { return load(); }
+        sdk("triggerSDKEvent", { type: "onWorkflowChange", integrationId: iid, integrationType: "onedrive",
+          workflowId: id, workflowStateChange: { enabled: on } });
+        return sdk("updateLocalState");
+      })
+      .catch(function (e) { box.checked = !on; say(e.message, true); })
+      .then(function () { box.disabled = false; });
   }
 
   function load() {
     if (!token) { say("Open this page from the app: it needs a user token.", true); return Promise.resolve(); }
-    return api("GET", "/projects/" + pid + "/sdk/me").then(render).catch(function (e) { say(e.message, true); });
+    var meta = embedded ? Promise.resolve() : api("GET", "/projects/" + pid + "/sdk/integrations").then(function (list) {
+      var cfg = list && list[0] && list[0].configs && list[0].configs[0];
+      workflowMeta = (cfg && cfg.values && cfg.values.workflowMeta) || {};
+    });
+    return meta.then(function () { return api("GET", "/projects/" + pid + "/sdk/me"); })
+      .then(render).catch(function (e) { say(e.message, true); });
   }
 
   function connect(credentialId) {
