@@ -167,11 +167,15 @@
     box.disabled = true;
     api(on ? "POST" : "DELETE", "/projects/" + pid + "/sdk/workflows/" + encodeURIComponent(id))
       .then(function () {
-        say(on ? "Turned on." : "Turned off.");
-        if (!embedded) { return load(); }
-        sdk("triggerSDKEvent", { type: "onWorkflowChange", integrationId: iid, integrationType: "onedrive",
-          workflowId: id, workflowStateChange: { enabled: on } });
-        return sdk("updateLocalState");
+        var refreshed;
+        if (embedded) {
+          sdk("triggerSDKEvent", { type: "onWorkflowChange", integrationId: iid, integrationType: "onedrive",
+            workflowId: id, workflowStateChange: { enabled: on } });
+          refreshed = sdk("updateLocalState");
+        } else {
+          refreshed = load();
+        }
+        return refreshed.then(function () { say(on ? "Turned on." : "Turned off."); });
       })
       .catch(function (e) { box.checked = !on; say(e.message, true); })
       .then(function () { box.disabled = false; });
@@ -204,12 +208,14 @@
   function disconnect(credentialId) {
     if (embedded) {
       sdk("uninstallIntegration", "onedrive", { selectedCredentialId: credentialId })
-        .then(function () { say("Disconnected."); return load(); })
+        .then(function () { return load(); })
+        .then(function () { say("Disconnected."); })
         .catch(function (e) { say(e.message, true); });
       return;
     }
     api("DELETE", "/projects/" + pid + "/sdk/integrations/" + encodeURIComponent(iid), undefined, { "X-Paragon-Credential": credentialId })
-      .then(function () { say("Disconnected."); return load(); })
+      .then(function () { return load(); })
+      .then(function () { say("Disconnected."); })
       .catch(function (e) { say(e.message, true); });
   }
 
@@ -225,13 +231,15 @@
     }
     api("POST", "/projects/" + pid + "/sdk/credentials", { integrationId: data.credential.integrationId, config: {}, payload: data.credential.payload })
       .then(function (c) {
-        say("Connected " + ((c.providerData && c.providerData.userPrincipalName) || "OneDrive") + ".");
         if (returnTo) {
           var a = document.getElementById("return");
           a.href = returnTo;
           document.getElementById("back").hidden = false;
         }
-        return load();
+        // The message comes once the list shows the account.
+        return load().then(function () {
+          say("Connected " + ((c.providerData && c.providerData.userPrincipalName) || "OneDrive") + ".");
+        });
       })
       .catch(function (e) { say(e.message, true); });
   }
