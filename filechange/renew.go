@@ -2,10 +2,10 @@ package filechange
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/microsoft"
 )
 
 // Renew keeps the credential's Graph subscription alive: it renews it
@@ -45,17 +45,19 @@ func (s *Service) renew(ctx context.Context, projectID, credentialID string, fin
 	}
 	exp := s.now().Add(s.o.Lifetime).Truncate(time.Second)
 	if w.SubscriptionID != "" {
-		sub, err := s.renewSubscription(ctx, graph, tok, w.SubscriptionID, exp)
+		sub, err := s.subscriptions(graph).Renew(ctx, tok, w.SubscriptionID, exp)
 		if err == nil {
 			return s.renewed(ctx, w, finish, sub.ID, w.ClientState, sub.ExpirationDateTime, false)
 		}
-		if !isGone(err) {
+		if !microsoft.IsNotFound(err) {
 			return s.renewFailed(ctx, w, finish, reasonOf(err), true, err)
 		}
 		s.o.Logger.Info("filechange: subscription gone, re-creating", "project", projectID, "credential", credentialID)
 	}
 	cs := newClientState()
-	sub, err := s.createSubscription(ctx, graph, tok, cs, exp)
+	sub, err := s.subscriptions(graph).Create(ctx, tok, microsoft.SubscriptionSpec{Resource: "/me/drive/root",
+		ChangeType: "updated", NotificationURL: s.o.PublicURL + NotifyPath, LifecycleNotificationURL: s.o.PublicURL + LifecyclePath,
+		ClientState: cs, Expiration: exp})
 	if err != nil {
 		return s.renewFailed(ctx, w, finish, reasonOf(err), true, err)
 	}
@@ -119,9 +121,8 @@ func (s *Service) store(ctx context.Context, w *driveway.DriveWatch, finish fini
 }
 
 func reasonOf(err error) string {
-	var se *subError
-	if errors.As(err, &se) && se.Code != "" {
-		return "graph: " + se.Code
+	if ge := microsoft.AsGraphError(err); ge != nil && ge.Code != "" {
+		return "graph: " + ge.Code
 	}
 	return "graph unreachable"
 }

@@ -157,3 +157,8 @@ func (s *Service) graphURL(ctx context.Context, projectID string) (string, error
 	}
 	return ep.GraphV1(), nil
 }
+
+// subscriptions is the Graph subscriptions client for a cloud's Graph.
+func (s *Service) subscriptions(graph string) microsoft.Subscriptions {
+	return microsoft.Subscriptions{GraphV1: graph, HTTP: s.o.HTTP}
+}

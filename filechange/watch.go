@@ -74,7 +74,7 @@ func (s *Service) Unwatch(ctx context.Context, projectID, credentialID string) e
 	if w.SubscriptionID != "" {
 		graph, gerr := s.graphURL(ctx, projectID)
 		if tok, _, err := s.o.Tokens.AccessToken(ctx, projectID, credentialID); err == nil && gerr == nil {
-			if err := s.deleteSubscription(ctx, graph, tok, w.SubscriptionID); err != nil {
+			if err := s.subscriptions(graph).Delete(ctx, tok, w.SubscriptionID); err != nil {
 				s.o.Logger.Warn("filechange: could not delete subscription; it will expire",
 					"project", projectID, "credential", credentialID, "err", err)
 			}

@@ -26,6 +26,8 @@ type fixture struct {
 	c           *microsoft.DriveClient
 	tap         *tap
 	invalidated atomic.Int32
+	// accessToken is the user's current token.
+	accessToken func(context.Context) (string, error)
 }
 
 func newFixture(t *testing.T, mode string, eo emulator.Options, do microsoft.DriveOptions) *fixture {
@@ -67,6 +69,7 @@ func newFixture(t *testing.T, mode string, eo emulator.Options, do microsoft.Dri
 		defer mu.Unlock()
 		token, _ = s.IssueAccessToken(user.ID, app.ClientID)
 	}
+	f.accessToken = do.Token
 	if do.PollInterval == 0 {
 		do.PollInterval = 5 * time.Millisecond
 	}
