@@ -89,8 +89,8 @@ type envOptions struct {
 	// proxy serves the Graph proxy too, with a credential.Manager as the
 	// token source (also the handler's Tokens).
 	proxy bool
-	// workflows wires a workflow engine (on an insert-only queue) as the
-	// server does: workflowMeta in the SDK API and the enable routes.
+	// workflows wires a workflow engine and a working queue as the server
+	// does: workflowMeta in the SDK API, the enable and trigger routes.
 	workflows bool
 }
 
@@ -383,7 +383,7 @@ func (e *env) wireWorkflows(t *testing.T) {
 	if !ok {
 		t.Fatalf("workflows in the connect tests need SQLite, not %T", e.store)
 	}
-	q, err := jobs.NewSQLite(s.WriterDB(), jobs.Config{InsertOnly: true})
+	q, err := jobs.NewSQLite(s.WriterDB(), jobs.Config{FastPoll: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,6 +394,17 @@ func (e *env) wireWorkflows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := eng.Register(); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(ctx)
+	})
 	e.workflows = eng
 	e.handler.Workflows = func(ctx context.Context, projectID, userID string) ([]connect.WorkflowInfo, error) {
 		m, err := eng.UserWorkflows(ctx, projectID, userID)

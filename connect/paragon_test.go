@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/drivewayhq/driveway/internal/browsertest"
+	"github.com/drivewayhq/driveway/workflow"
 )
 
 // paragonDir holds the pinned npm package; e2e/paragon/setup.sh installs it.
@@ -56,7 +57,7 @@ window.result = {};
 window.events = [];
 const dw = {{.Driveway}};
 const sdk = new DrivewayParagon.default({
-  ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw + "/hermes", WORKER_PROXY_PUBLIC_URL: dw,
+  ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw, WORKER_PROXY_PUBLIC_URL: dw,
   API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
   PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
 });
@@ -89,6 +90,9 @@ document.getElementById("install").addEventListener("click", async () => {
     const again = await sdk.request("onedrive", "/me/drive/items/" + made.id, { method: "GET" });
     window.result.request = { listed: Array.isArray(listing && listing.value), made: made && made.name,
       again: again && again.name, isFolder: !!(again && again.folder) };
+    const answer = await sdk.workflow("hello", { body: { name: "Ada" } });
+    await sdk.event("signed-up", { plan: "pro" });
+    window.result.workflow = { greeting: answer && answer.greeting };
     await sdk.uninstallIntegration("onedrive");
     window.result.enabledAfterUninstall = !!sdk.getUser().integrations.onedrive.enabled;
     window.result.done = true;
@@ -99,10 +103,24 @@ document.getElementById("install").addEventListener("click", async () => {
 // TestPublishedSDK runs the published @useparagon/connect 2.4.0 in
 // headless Chromium, from a page on another origin, against Driveway:
 // authenticate, getUser shows OneDrive, installIntegration completes
-// through the popup flow, getIntegrationAccount, uninstallIntegration.
+// through the popup flow, getIntegrationAccount, request() through the
+// proxy, workflow() answers with the Response step, event() starts the App
+// Event workflow, uninstallIntegration.
 func TestPublishedSDK(t *testing.T) {
 	t.Parallel()
 	e, ctx, _ := paragonApp(t)
+	for _, def := range []string{
+		`{"id": "hello", "name": "Hello", "trigger": {"type": "request"},
+			"steps": [{"id": "answer", "type": "response", "input": {"body": {"greeting": "Hello {{ trigger.body.name }}"}}}]}`,
+		`{"id": "welcome", "name": "Welcome", "trigger": {"type": "app_event", "event": "signed-up"},
+			"steps": [{"id": "answer", "type": "response", "input": {"body": "{{ trigger.plan }}"}}]}`,
+	} {
+		if _, err := e.workflows.SaveWorkflow(t.Context(), e.project.ID, []byte(def)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The SDK reads the project's workflows when it authenticates: again.
+	step(t, ctx, "authenticate again", chromedp.Reload(), waitJS(`window.result.ready || window.result.error`))
 	var res struct {
 		Error string `json:"error"`
 		User  struct {
@@ -118,6 +136,7 @@ func TestPublishedSDK(t *testing.T) {
 			Listed, IsFolder bool
 			Made, Again      string
 		} `json:"request"`
+		Workflow struct{ Greeting string } `json:"workflow"`
 	}
 	read := func() {
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.result)`))
@@ -143,6 +162,13 @@ func TestPublishedSDK(t *testing.T) {
 	}
 	if r := res.Request; !r.Listed || r.Made != "From the Paragon SDK" || r.Again != r.Made || !r.IsFolder {
 		t.Fatalf("request() through the proxy: %+v; want a listing, then the folder created and read back", r)
+	}
+	if res.Workflow.Greeting != "Hello Ada" {
+		t.Fatalf("workflow(\"hello\") answered %+v, want the Response step's greeting", res.Workflow)
+	}
+	page, err := e.workflows.ListRuns(t.Context(), e.project.ID, workflow.RunQuery{WorkflowID: "welcome"})
+	if err != nil || len(page.Runs) != 1 {
+		t.Fatalf("runs of the App Event workflow after event(): %+v, %v; want 1", page, err)
 	}
 	if e.grants() != 1 {
 		t.Fatalf("authorization_code grants = %d, want 1 (the popup flow)", e.grants())
