@@ -15,9 +15,10 @@ import (
 	"github.com/drivewayhq/driveway/sqlite"
 )
 
-// TestStepsChainInOneJob: steps without a retry policy run in the job of
-// the step before them; a step with one gets a job of its own (River
-// retries it), and the steps after it chain in that job.
+// TestStepsChainInOneJob: steps run in the job of the step before them,
+// a step with a retry policy included; when a chained step's attempt
+// fails, its retry gets a job of its own after the backoff (River retries
+// that one), and the steps after it chain in that job.
 func TestStepsChainInOneJob(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, db *testDB) {
@@ -27,25 +28,49 @@ func TestStepsChainInOneJob(t *testing.T) {
 		save(t, n.engine, "prj_1", `{"id": "four", "name": "F", "trigger": {"type": "request"}, "steps": [
 			{"id": "a", "type": "echo", "input": {"n": 1}},
 			{"id": "b", "type": "echo", "input": {"n": "{{ steps.a.output.n }}"}},
-			{"id": "c", "type": "flaky", "retry": {"attempts": 2, "backoff": ["10ms"]}},
-			{"id": "d", "type": "echo", "input": {}}]}`)
+			{"id": "c", "type": "flaky", "retry": {"attempts": 3, "backoff": ["10ms"]}},
+			{"id": "d", "type": "echo", "input": {"attempt": "{{ steps.c.output.attempt }}"}}]}`)
+		jobsOf := func(runID string) map[string]int64 {
+			t.Helper()
+			job := map[string]int64{}
+			for _, key := range []string{"a", "b", "c", "d"} {
+				sr, err := db.store.GetStepRun(t.Context(), "prj_1", runID, key)
+				if err != nil || sr.Status != driveway.StepSucceeded || sr.JobID == 0 {
+					t.Fatalf("step %s: %+v (%v), want succeeded with its job", key, sr, err)
+				}
+				job[key] = sr.JobID
+			}
+			return job
+		}
 		run := waitRun(t, n.engine, "prj_1", start(t, n.engine, "prj_1", "four", "u1").ID, 20*time.Second)
 		if run.Status != driveway.RunSucceeded {
 			t.Fatalf("run %s (%s), want succeeded", run.Status, run.Error)
 		}
-		job := map[string]int64{}
-		for _, key := range []string{"a", "b", "c", "d"} {
-			sr, err := db.store.GetStepRun(t.Context(), "prj_1", run.ID, key)
-			if err != nil || sr.Status != driveway.StepSucceeded || sr.JobID == 0 {
-				t.Fatalf("step %s: %+v (%v), want succeeded with its job", key, sr, err)
-			}
-			job[key] = sr.JobID
+		if job := jobsOf(run.ID); job["a"] != job["b"] || job["b"] != job["c"] || job["c"] != job["d"] {
+			t.Fatalf("jobs of steps a, b, c, d = %v; want one", job)
 		}
-		if job["a"] != job["b"] || job["c"] != job["d"] || job["a"] == job["c"] {
-			t.Fatalf("jobs of steps a, b, c, d = %v; want a and b in one job, c (with retries) and d in another", job)
+		if got := countStepJobs(t, db, run.ID); got != 1 {
+			t.Fatalf("%d step jobs for the run, want 1", got)
+		}
+
+		st.mu.Lock()
+		st.failUntil = 3 // c fails its attempts 1 and 2
+		st.mu.Unlock()
+		run = waitRun(t, n.engine, "prj_1", start(t, n.engine, "prj_1", "four", "u1").ID, 20*time.Second)
+		if run.Status != driveway.RunSucceeded {
+			t.Fatalf("run with retries %s (%s), want succeeded", run.Status, run.Error)
+		}
+		job := jobsOf(run.ID)
+		if job["a"] != job["b"] || job["c"] != job["d"] || job["b"] == job["c"] {
+			t.Fatalf("jobs of steps a, b, c, d = %v; want a and b in one job, c's retries and d in another", job)
+		}
+		c, _ := db.store.GetStepRun(t.Context(), "prj_1", run.ID, "c")
+		d, _ := db.store.GetStepRun(t.Context(), "prj_1", run.ID, "d")
+		if c.Attempts != 3 || string(d.Output) != `{"attempt":3}` {
+			t.Fatalf("c took %d attempts, d saw %s; want 3 and attempt 3", c.Attempts, d.Output)
 		}
 		if got := countStepJobs(t, db, run.ID); got != 2 {
-			t.Fatalf("%d step jobs for the run, want 2", got)
+			t.Fatalf("%d step jobs for the run with retries, want 2", got)
 		}
 	})
 }

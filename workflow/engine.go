@@ -309,21 +309,23 @@ func (e *Engine) StartRun(ctx context.Context, p StartParams) (*driveway.Workflo
 // insertStep enqueues the job of top-level step i in tx.
 func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.WorkflowRun, def *Definition, i int, at time.Time,
 	rerun string) error {
+	return e.insertStepFrom(ctx, tx, run, def, i, at, rerun, 1)
+}
+
+// insertStepFrom is insertStep for a job whose first attempt is the
+// step's attempt number first (above 1 when an earlier attempt ran in the
+// job of the step before, and failed).
+func (e *Engine) insertStepFrom(ctx context.Context, tx driveway.Tx, run *driveway.WorkflowRun, def *Definition, i int,
+	at time.Time, rerun string, first int) error {
 	s := &def.Steps[i]
 	args := stepArgs{ProjectID: run.ProjectID, RunID: run.ID, Index: i, Rerun: rerun, TimeoutMs: e.timeout(s).Milliseconds()}
-	attempts := 1
-	if s.Retry != nil {
-		attempts = s.Retry.Attempts
-		for _, b := range s.Retry.Backoff {
-			args.BackoffMs = append(args.BackoffMs, time.Duration(b).Milliseconds())
-		}
-		if len(args.BackoffMs) == 0 {
-			for _, b := range DefaultBackoff {
-				args.BackoffMs = append(args.BackoffMs, b.Milliseconds())
-			}
-		}
+	if first > 1 {
+		args.FirstAttempt = first
 	}
-	opts := &river.InsertOpts{MaxAttempts: attempts + crashAttempts, UniqueOpts: stepUnique}
+	for _, b := range backoffList(s) {
+		args.BackoffMs = append(args.BackoffMs, b.Milliseconds())
+	}
+	opts := &river.InsertOpts{MaxAttempts: attemptsOf(s) - max(first, 1) + 1 + crashAttempts, UniqueOpts: stepUnique}
 	if !at.IsZero() {
 		opts.ScheduledAt = at
 	}
@@ -338,6 +340,22 @@ func (e *Engine) insertStep(ctx context.Context, tx driveway.Tx, run *driveway.W
 // with the failed go's (whose last job River may not have completed yet).
 var stepUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
 	rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
+
+// backoffList is a step's waits between attempts (the last repeats); none
+// without a retry policy. (backoffOf picks one.)
+func backoffList(s *Step) []time.Duration {
+	if s.Retry == nil {
+		return nil
+	}
+	var out []time.Duration
+	for _, b := range s.Retry.Backoff {
+		out = append(out, time.Duration(b))
+	}
+	if len(out) == 0 {
+		out = DefaultBackoff
+	}
+	return out
+}
 
 // timeout is a step's attempt timeout.
 func (e *Engine) timeout(s *Step) time.Duration {

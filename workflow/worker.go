@@ -18,10 +18,17 @@ type stepArgs struct {
 	Index     int    `json:"index" river:"unique"`
 	// Rerun is "" for a run's first go, and a new random value for each
 	// rerun, carried by every job of that go (see stepUnique).
-	Rerun     string  `json:"rerun,omitempty" river:"unique"`
-	BackoffMs []int64 `json:"backoffMs,omitempty"`
-	TimeoutMs int64   `json:"timeoutMs"`
+	Rerun string `json:"rerun,omitempty" river:"unique"`
+	// FirstAttempt is the step's attempt number of the job's first attempt:
+	// 2 or more for a job enqueued after an attempt failed in the job of
+	// the step before (chainsTo); 0 means 1.
+	FirstAttempt int     `json:"firstAttempt,omitempty"`
+	BackoffMs    []int64 `json:"backoffMs,omitempty"`
+	TimeoutMs    int64   `json:"timeoutMs"`
 }
+
+// attempt is the step's attempt number of the job's attempt jobAttempt.
+func (a stepArgs) attempt(jobAttempt int) int { return jobAttempt + max(a.FirstAttempt, 1) - 1 }
 
 // Kind is the stable job kind.
 func (stepArgs) Kind() string { return "workflow_step" }
@@ -45,7 +52,7 @@ func (w *stepWorker) NextRetry(job *river.Job[stepArgs]) time.Time {
 	if len(b) == 0 {
 		return time.Now().Add(crashRetry)
 	}
-	i := min(max(job.Attempt-1, 0), len(b)-1)
+	i := min(max(job.Args.attempt(job.Attempt)-1, 0), len(b)-1)
 	return time.Now().Add(time.Duration(b[i]) * time.Millisecond)
 }
 
@@ -112,9 +119,9 @@ func (e *Engine) work(ctx context.Context, job *river.Job[stepArgs]) error {
 	}
 	began := time.Now()
 	for i := a.Index; ; i++ {
-		attempt := 1 // a step run in the job of an earlier one runs once (chainsTo)
+		attempt := 1 // a step run in the job of an earlier one starts with its first attempt (chainsTo)
 		if i == a.Index {
-			attempt = job.Attempt
+			attempt = a.attempt(job.Attempt)
 		}
 		next, err := e.runStep(ctx, job, run, def, i, attempt, began)
 		if err != nil || next == nil || next.Finished() {
@@ -180,18 +187,19 @@ const chainFor = time.Second
 
 // chainsTo reports whether the job that ran step i (ending with res and
 // stepErr, final) runs step i+1 itself: when the run goes on at once to a
-// leaf step (or a response) that has no retry policy, whose timeout fits
-// the job's, and the job started less than chainFor ago. Such a step needs
-// none of River's retries, and a handover to a job of its own would cost
-// an insert, a fetch and a completion.
+// leaf step (or a response) whose timeout fits the job's, and the job
+// started less than chainFor ago. A handover to a job of its own would
+// cost an insert, a fetch and a completion. Should the chained step's
+// first attempt fail with attempts left, its retries get a job of their
+// own then (finish).
 func (e *Engine) chainsTo(a stepArgs, def *Definition, i int, res *result, stepErr error, began time.Time) bool {
 	if (stepErr != nil && !def.Steps[i].ContinueOnError) || i+1 >= len(def.Steps) || !res.until.IsZero() {
 		return false
 	}
 	n := &def.Steps[i+1]
 	c := e.reg.kinds[n.Type].control
-	return (c == "" || c == StepResponse) && attemptsOf(n) == 1 &&
-		e.timeout(n) <= time.Duration(a.TimeoutMs)*time.Millisecond && time.Since(began) < chainFor
+	return (c == "" || c == StepResponse) && e.timeout(n) <= time.Duration(a.TimeoutMs)*time.Millisecond &&
+		time.Since(began) < chainFor
 }
 
 // uncommitted returns the first step from i on whose result is not
@@ -243,7 +251,8 @@ func (e *Engine) beginStep(ctx context.Context, run *driveway.WorkflowRun, s *St
 // step i+1 itself (chainsTo), it returns the run as read at the commit
 // (the caller stops if it finished: cancelled); else nil. A failed attempt
 // with attempts left is recorded and returned, for River to retry the
-// job; only the job's own step can have attempts left.
+// job; a chained step's (not the job's own) is recorded with a job of its
+// own for the next attempt, after the backoff, in one transaction.
 func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driveway.WorkflowRun, def *Definition,
 	i int, sr *driveway.StepRun, res *result, stepErr error, began time.Time) (*driveway.WorkflowRun, error) {
 	s := &def.Steps[i]
@@ -252,6 +261,19 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 	if stepErr != nil && !final {
 		sr.Error = stepErr.Error()
 		sr.Input = res.input
+		if i != job.Args.Index {
+			wait := backoffOf(s, sr.Attempts)
+			err := e.store.WithTx(ctx, func(tx driveway.Tx) error {
+				if err := tx.PutStepRun(ctx, sr); err != nil {
+					return err
+				}
+				return e.insertStepFrom(ctx, tx, run, def, i, time.Now().Add(wait), job.Args.Rerun, sr.Attempts+1)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("hand over the retries of step %s of run %s: %w", s.ID, run.ID, err)
+			}
+			return nil, nil
+		}
 		if err := e.store.PutStepRun(ctx, sr); err != nil {
 			e.cfg.Logger.Warn("record step error", "run", run.ID, "step", s.ID, "err", err)
 		}
