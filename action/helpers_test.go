@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,10 +19,10 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
+	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/proxy"
-	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 )
 
@@ -300,21 +299,7 @@ func (e *emuTokens) Invalidate(ctx context.Context, projectID, credentialID, sta
 
 func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatalf("parse keyring: %v", err)
-	}
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "driveway.db"), ring)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	must(t, "migrate", s.Migrate(t.Context()))
-	return s
+	return testdb.SQLite(t)
 }
 
 func must(t testing.TB, what string, err error) {

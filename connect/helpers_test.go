@@ -17,7 +17,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,12 +29,12 @@ import (
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/httpapi"
+	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/postgres"
 	"github.com/drivewayhq/driveway/proxy"
-	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/usertoken"
 	"github.com/drivewayhq/driveway/workflow"
@@ -201,14 +200,7 @@ func (e *env) advance(d time.Duration) { e.offset.Add(int64(d)) }
 
 func sqliteStore(t *testing.T) driveway.Store {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "driveway.db"), testSealer(t))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	s := testdb.SQLite(t)
 	return s
 }
 
@@ -251,15 +243,7 @@ func postgresStore(t *testing.T) driveway.Store {
 
 func testSealer(t *testing.T) driveway.Sealer {
 	t.Helper()
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatalf("parse keyring: %v", err)
-	}
-	return ring
+	return testdb.Keyring(t)
 }
 
 // noRedirect is a client that returns redirects instead of following them.

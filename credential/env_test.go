@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +19,10 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/ids"
+	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/postgres"
-	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/storetest"
 )
@@ -96,27 +95,12 @@ func (f *front) refreshTokensPresented() []string {
 
 func testSealer(t testing.TB) driveway.Sealer {
 	t.Helper()
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ring
+	return testdb.Keyring(t)
 }
 
 func openSQLite(t *testing.T) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "driveway.db"), testSealer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.SQLite(t)
 	return s
 }
 

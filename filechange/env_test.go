@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,12 +13,11 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/postgres"
-	"github.com/drivewayhq/driveway/secret"
-	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/storetest"
 )
 
@@ -44,26 +42,11 @@ func engines(t *testing.T, fn func(t *testing.T, db *testDB)) {
 }
 
 func testSealer(t testing.TB) driveway.Sealer {
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatalf("parse keyring: %v", err)
-	}
-	return ring
+	return testdb.Keyring(t)
 }
 
 func sqliteDB(t testing.TB) *testDB {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "driveway.db"), testSealer(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	s := testdb.SQLite(t)
 	return &testDB{name: "sqlite", store: s, newQueue: func(t testing.TB, cfg jobs.Config) *jobs.Queue {
 		q, err := jobs.NewSQLite(s.WriterDB(), cfg)
 		if err != nil {

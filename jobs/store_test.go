@@ -3,15 +3,13 @@ package jobs
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/drivewayhq/driveway"
-	"github.com/drivewayhq/driveway/secret"
-	"github.com/drivewayhq/driveway/sqlite"
+	"github.com/drivewayhq/driveway/internal/testdb"
 )
 
 // storeEnv is a real store with a queue on the same database.
@@ -24,15 +22,7 @@ type storeEnv struct {
 
 func testSealer(t *testing.T) driveway.Sealer {
 	t.Helper()
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatalf("parse keyring: %v", err)
-	}
-	return ring
+	return testdb.Keyring(t)
 }
 
 // storeEngines runs fn as a parallel subtest on each engine's store.
@@ -50,14 +40,7 @@ func storeEngines(t *testing.T, cfg Config, fn func(t *testing.T, env *storeEnv)
 
 func sqliteStoreEnv(t *testing.T, cfg Config) *storeEnv {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "driveway.db"), testSealer(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("migrate store: %v", err)
-	}
+	s := testdb.SQLite(t)
 	q, err := NewSQLite(s.WriterDB(), cfg)
 	if err != nil {
 		t.Fatalf("NewSQLite: %v", err)

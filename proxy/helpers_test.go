@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,10 +16,10 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/proxy"
-	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
 )
 
@@ -218,21 +217,7 @@ func (e *emuTokens) Invalidate(ctx context.Context, pid, id, stale string) (stri
 
 func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatalf("parse keyring: %v", err)
-	}
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "driveway.db"), ring)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	mustDo(t, "migrate", s.Migrate(t.Context()))
-	return s
+	return testdb.SQLite(t)
 }
 
 func mustDo(t testing.TB, what string, err error) {

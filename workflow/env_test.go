@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,10 +15,9 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/postgres"
-	"github.com/drivewayhq/driveway/secret"
-	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/storetest"
 )
 
@@ -49,26 +47,11 @@ func testSealer(t *testing.T) driveway.Sealer { return testSealerB(t) }
 
 func testSealerB(t testing.TB) driveway.Sealer {
 	t.Helper()
-	spec, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	ring, err := secret.ParseKeyring(spec)
-	if err != nil {
-		t.Fatalf("parse keyring: %v", err)
-	}
-	return ring
+	return testdb.Keyring(t)
 }
 
 func sqliteDB(t *testing.T) *testDB {
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "driveway.db"), testSealer(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	s := testdb.SQLite(t)
 	return &testDB{name: "sqlite", store: s, newQueue: func(t *testing.T, cfg jobs.Config) *jobs.Queue {
 		q, err := jobs.NewSQLite(s.WriterDB(), cfg)
 		if err != nil {
