@@ -263,19 +263,24 @@ func checkSize(v any) error {
 }
 
 // normalize turns expr-lang's results into JSON-shaped values ([]any,
-// map[string]any, float64 or int, string, bool, nil) where it can.
+// map[string]any, float64 or int, string, bool, nil) where it can. It
+// returns new slices and maps: a result may be a value of the environment
+// (a step's output) or of a cached definition, which other runs read at
+// the same time.
 func normalize(v any) any {
 	switch x := v.(type) {
 	case []any:
+		out := make([]any, len(x))
 		for i := range x {
-			x[i] = normalize(x[i])
+			out[i] = normalize(x[i])
 		}
-		return x
+		return out
 	case map[string]any:
+		out := make(map[string]any, len(x))
 		for k := range x {
-			x[k] = normalize(x[k])
+			out[k] = normalize(x[k])
 		}
-		return x
+		return out
 	case []string, []int, []float64, []map[string]any:
 		j, err := json.Marshal(x)
 		if err != nil {

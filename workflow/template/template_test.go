@@ -121,3 +121,20 @@ func FuzzEval(f *testing.F) {
 		}
 	})
 }
+
+// TestNormalizeLeavesItsInputAlone: results may be values other runs read
+// at the same time (a compiled constant, a step's output), so normalize
+// returns new slices and maps instead of rewriting them.
+func TestNormalizeLeavesItsInputAlone(t *testing.T) {
+	in := []any{[]string{"a"}, map[string]any{"k": []int{1}}}
+	out := normalize(in).([]any)
+	if _, ok := in[0].([]string); !ok {
+		t.Fatalf("normalize rewrote its input slice: %#v", in)
+	}
+	if _, ok := in[1].(map[string]any)["k"].([]int); !ok {
+		t.Fatalf("normalize rewrote its input map: %#v", in)
+	}
+	if _, ok := out[0].([]any); !ok {
+		t.Fatalf("normalize(%#v)[0] = %#v, want []any", in, out[0])
+	}
+}
