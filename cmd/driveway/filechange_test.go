@@ -62,7 +62,12 @@ func TestDevFileChangeReachesTheApp(t *testing.T) {
 				return
 			}
 		case <-timeout:
-			t.Fatal("no onedrive.file.created webhook within 150 s")
+			// What the next reader needs to tell a lost notification from a
+			// lost delta round or a lost delivery.
+			_, st := d.user("GET", "/projects/"+info.ProjectID+"/trigger-subscriptions/status/"+credID, "")
+			_, deliveries := d.admin("GET", "/api/v1/projects/"+info.ProjectID+"/webhook-deliveries", "")
+			t.Fatalf("no onedrive.file.created webhook within 150 s\nwatch: %s\ndeliveries: %.2000s\nserver log:\n%s",
+				st, deliveries, r.stderr.String())
 		}
 	}
 }
