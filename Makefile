@@ -29,8 +29,9 @@ vet:
 gotest:
 	$(GO) test -count=1 -timeout 20m ./...
 
-# race runs every Go test again under the race detector (.ci/run runs it
-# after test; about 4 minutes on 2 cores with a warm build cache).
+# race runs every Go test again under the race detector (about 4 minutes
+# on 2 cores with a warm build cache). Not in CI yet: a few timing-bound
+# tests still fail there now and then (see the closing notes).
 race:
 	$(GO) test -race -count=1 -timeout 30m ./...
 
