@@ -6,21 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/workflow/redact"
 	"github.com/drivewayhq/driveway/workflow/template"
 )
 
 // exec runs the steps of one run on this node.
 type exec struct {
-	e       *Engine
-	run     *driveway.WorkflowRun
-	env     map[string]any // trigger, steps, user, secrets
-	secrets []string       // values redacted from recorded inputs
-	mu      sync.Mutex     // guards env["steps"] maps written by parallel fan-out items
+	e   *Engine
+	run *driveway.WorkflowRun
+	env map[string]any   // trigger, steps, user, secrets
+	red *redact.Redactor // the project's secrets, masked in everything a step records
+	// short are the names of secrets too short to redact (redact.MinLen):
+	// left out of env, and a step whose input names one fails.
+	short map[string]bool
+	mu    sync.Mutex // guards env["steps"] maps written by parallel fan-out items
 }
 
 // result is a step attempt's recorded input and output.
@@ -55,20 +58,37 @@ func (e *Engine) newExec(ctx context.Context, run *driveway.WorkflowRun) (*exec,
 	if u, err := e.store.GetConnectedUser(ctx, run.ProjectID, run.UserID); err == nil {
 		user["metadata"] = u.Metadata
 	}
-	secretList, err := e.store.ListProjectSecrets(ctx, run.ProjectID)
+	x := &exec{e: e, run: run}
+	secrets, err := x.loadSecrets(ctx)
 	if err != nil {
 		return nil, err
 	}
-	secrets := map[string]any{}
-	x := &exec{e: e, run: run}
-	for _, s := range secretList {
-		secrets[s.Name] = s.Value
-		if len(s.Value) >= 4 {
-			x.secrets = append(x.secrets, s.Value)
-		}
-	}
 	x.env = map[string]any{"trigger": trig, "steps": steps, "user": user, "secrets": secrets}
 	return x, nil
+}
+
+// loadSecrets sets x's redactor and short names, and returns the secrets
+// templates may read (those long enough to redact), by name.
+func (x *exec) loadSecrets(ctx context.Context) (map[string]any, error) {
+	list, err := x.e.store.ListProjectSecrets(ctx, x.run.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("load project secrets: %w", err)
+	}
+	secrets := map[string]any{}
+	values := make([]string, 0, len(list))
+	for _, s := range list {
+		if len(s.Value) < redact.MinLen {
+			if x.short == nil {
+				x.short = map[string]bool{}
+			}
+			x.short[s.Name] = true
+			continue
+		}
+		secrets[s.Name] = s.Value
+		values = append(values, s.Value)
+	}
+	x.red = redact.New(values...)
+	return secrets, nil
 }
 
 // step runs one attempt of s (key = prefix+s.ID) over env; top is set
@@ -93,7 +113,7 @@ func (x *exec) step(ctx context.Context, s *Step, field, prefix string, top bool
 		val, err = x.leaf(ctx, s, field, prefix+s.ID, attempt, env, res)
 	}
 	if val != nil {
-		val = normalize(val)
+		val = x.red.Value(normalize(val))
 		if b, jerr := json.Marshal(val); jerr == nil {
 			res.output = b
 		}
@@ -105,23 +125,27 @@ func (x *exec) step(ctx context.Context, s *Step, field, prefix string, top bool
 	return res, err
 }
 
-// redactErr returns err with the project's secret values removed from its
-// message, keeping its domain code.
+// redactErr returns err with the project's secrets masked in its message
+// (in every form) and the query strings of URLs cut, keeping its domain
+// code.
 func (x *exec) redactErr(err error) error {
 	msg := err.Error()
-	clean := x.redact(msg).(string)
+	clean := x.red.Message(msg)
 	if clean == msg {
 		return err
 	}
 	var de *driveway.Error
 	if errors.As(err, &de) {
-		return &driveway.Error{Code: de.Code, Field: de.Field, Message: x.redact(de.Message).(string)}
+		return &driveway.Error{Code: de.Code, Field: x.red.Message(de.Field), Message: x.red.Message(de.Message)}
 	}
 	return errors.New(clean)
 }
 
 // render evaluates s.Input and records it (redacted) in res.
 func (x *exec) render(s *Step, field string, env map[string]any, res *result) (any, error) {
+	if err := x.checkShort(s, field); err != nil {
+		return nil, err
+	}
 	x.mu.Lock()
 	in, err := template.Render(anyMap(s.Input), env, field+".input")
 	x.mu.Unlock()
@@ -131,7 +155,7 @@ func (x *exec) render(s *Step, field string, env map[string]any, res *result) (a
 		}
 		return nil, err
 	}
-	if b, err := json.Marshal(x.redact(in)); err == nil {
+	if b, err := json.Marshal(x.red.Value(in)); err == nil {
 		res.input = b
 	}
 	return in, nil
@@ -267,28 +291,18 @@ func truthy(v any) bool {
 	return true
 }
 
-// redact replaces the project's secret values inside v's strings.
-func (x *exec) redact(v any) any {
-	switch t := v.(type) {
-	case string:
-		for _, s := range x.secrets {
-			t = strings.ReplaceAll(t, s, "[redacted]")
-		}
-		return t
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = x.redact(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = x.redact(e)
-		}
-		return out
+// checkShort fails a step whose input names a secret too short to redact.
+func (x *exec) checkShort(s *Step, field string) error {
+	if len(x.short) == 0 {
+		return nil
 	}
-	return v
+	for _, name := range template.Names(anyMap(s.Input), "secrets") {
+		if x.short[name] {
+			return driveway.Invalid(field+".input", "secret %q is shorter than %d bytes: so short a value cannot be kept "+
+				"out of run history; set a longer one", name, redact.MinLen)
+		}
+	}
+	return nil
 }
 
 // normalize round-trips v through JSON so that templates see JSON shapes.

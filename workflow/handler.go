@@ -112,7 +112,11 @@ func (e *Engine) respond(w http.ResponseWriter, r *http.Request, run *driveway.W
 		w.Header().Set("X-Driveway-Run-Id", run.ID)
 		writeJSON(w, max(out.Status, 200), out.Body)
 	case run.Status == driveway.RunFailed:
-		writeJSON(w, http.StatusBadGateway, map[string]any{"runId": run.ID, "status": run.Status, "message": run.Error})
+		// The end user learns that the run failed and which run it was; why is
+		// for the project's operators, in the task history.
+		w.Header().Set("X-Driveway-Run-Id", run.ID)
+		writeJSON(w, http.StatusBadGateway, map[string]any{"runId": run.ID, "status": run.Status,
+			"message": "the workflow run failed"})
 	default:
 		writeJSON(w, http.StatusAccepted, map[string]any{"runId": run.ID, "status": run.Status})
 	}

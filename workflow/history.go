@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/workflow/redact"
 )
 
 // Task history: the read side of runs for the admin API and the dashboard.
-// Every value it returns has the project's current secret values replaced
-// by "[redacted]" (inputs were already redacted when recorded; outputs,
-// errors, triggers and responses are redacted here, on the way out).
+// Every value it returns has the project's current secret values masked
+// by "[redacted]", in every form (package redact). Inputs, outputs, errors
+// and responses were already redacted when recorded, with the values of
+// that time; they are redacted again here, with today's, as are triggers.
 
 // RunQuery selects a page of runs; zero fields match everything.
 type RunQuery struct {
@@ -144,37 +146,30 @@ func decodeCursor(c string) (time.Time, string, error) {
 	return time.UnixMicro(n).UTC(), id, nil
 }
 
-// redactor replaces a project's secret values.
-type redactor struct{ x *exec }
+// redactor masks a project's current secret values (package redact).
+type redactor struct{ r *redact.Redactor }
 
 func (e *Engine) redactor(ctx context.Context, projectID string) (*redactor, error) {
 	list, err := e.store.ListProjectSecrets(ctx, projectID)
 	if err != nil {
 		return nil, fmt.Errorf("load secrets to redact: %w", err)
 	}
-	x := &exec{e: e}
+	values := make([]string, 0, len(list))
 	for _, s := range list {
-		if len(s.Value) >= 4 {
-			x.secrets = append(x.secrets, s.Value)
-		}
+		values = append(values, s.Value)
 	}
-	return &redactor{x: x}, nil
+	return &redactor{r: redact.New(values...)}, nil
 }
 
 func (r *redactor) run(run *driveway.WorkflowRun) {
 	run.Trigger, run.Response, run.Error = r.json(run.Trigger), r.json(run.Response), r.text(run.Error)
 }
 
-func (r *redactor) text(s string) string {
-	if len(r.x.secrets) == 0 {
-		return s
-	}
-	return r.x.redact(s).(string)
-}
+func (r *redactor) text(s string) string { return r.r.Message(s) }
 
-// json redacts the strings of a JSON value (its keys are left as they are).
+// json redacts the strings of a JSON value, keys included.
 func (r *redactor) json(raw json.RawMessage) json.RawMessage {
-	if len(r.x.secrets) == 0 || len(raw) == 0 {
+	if r.r.Empty() || len(raw) == 0 {
 		return raw
 	}
 	var v any
@@ -182,7 +177,7 @@ func (r *redactor) json(raw json.RawMessage) json.RawMessage {
 		out, _ := json.Marshal(r.text(string(raw)))
 		return out
 	}
-	out, err := json.Marshal(r.x.redact(v))
+	out, err := json.Marshal(r.r.Value(v))
 	if err != nil {
 		return raw
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,7 +44,7 @@ func (h *HTTPRequest) Run(ctx context.Context, c *Call) (any, error) {
 	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
-		return nil, driveway.Errorf(driveway.EUNAVAILABLE, "request failed: %v", err)
+		return nil, driveway.Errorf(driveway.EUNAVAILABLE, "request failed: %s", requestError(req, err))
 	}
 	defer resp.Body.Close()
 	limit := h.MaxBody
@@ -59,9 +60,29 @@ func (h *HTTPRequest) Run(ctx context.Context, c *Call) (any, error) {
 	}
 	out := map[string]any{"status": resp.StatusCode, "headers": lowerHeaders(resp.Header), "body": decodeBody(raw)}
 	if resp.StatusCode >= 400 {
-		return out, fmt.Errorf("%s %s: status %d", req.Method, req.URL.Redacted(), resp.StatusCode)
+		return out, fmt.Errorf("%s %s: status %d", req.Method, bareURL(req.URL), resp.StatusCode)
 	}
 	return out, nil
+}
+
+// requestError describes a failed request without the query strings of
+// its URLs (the one asked for, or the redirect that failed), which often
+// carry keys.
+func requestError(req *http.Request, err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err.Error()
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		u = req.URL
+	}
+	return fmt.Sprintf("%s %s: %v", req.Method, bareURL(u), ue.Err)
+}
+
+// bareURL is u's scheme, host and path: no user, query or fragment.
+func bareURL(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()
 }
 
 func (h *HTTPRequest) build(ctx context.Context, c *Call) (*http.Request, error) {

@@ -109,16 +109,65 @@ func checkString(s, field string, ref func(field, stepID string) error) error {
 // Refs returns the step ids that the expression code names as
 // steps.<id> or steps["<id>"], in order of appearance.
 func Refs(code string) ([]string, error) {
+	return members(code, "steps")
+}
+
+// members returns the names the expression code reads from the variable
+// root, as root.<name> or root["<name>"].
+func members(code, root string) ([]string, error) {
 	tree, err := parser.Parse(code)
 	if err != nil {
 		return nil, fmt.Errorf("in {{ %s }}: %s", short(code), firstLine(err.Error()))
 	}
-	v := &refVisitor{}
+	v := &refVisitor{root: root}
 	ast.Walk(&tree.Node, v)
 	return v.ids, nil
 }
 
-type refVisitor struct{ ids []string }
+// Names returns the names that the expressions inside v (a JSON-shaped
+// value) read from the variable root, as root.<name> or root["<name>"]
+// ("secrets" → the secrets a step's input uses). Names read with a
+// computed key (root[x]) are not seen. Templates that do not parse are
+// skipped: Render reports them.
+func Names(v any, root string) []string {
+	var out []string
+	walkStrings(v, func(s string) {
+		segs, err := parse(s)
+		if err != nil {
+			return
+		}
+		for _, sg := range segs {
+			if sg.isExpr {
+				ids, _ := members(sg.expr, root)
+				out = append(out, ids...)
+			}
+		}
+	})
+	return out
+}
+
+// walkStrings calls fn with every string holding a template inside v.
+func walkStrings(v any, fn func(string)) {
+	switch x := v.(type) {
+	case string:
+		if HasTemplate(x) {
+			fn(x)
+		}
+	case map[string]any:
+		for _, e := range x {
+			walkStrings(e, fn)
+		}
+	case []any:
+		for _, e := range x {
+			walkStrings(e, fn)
+		}
+	}
+}
+
+type refVisitor struct {
+	root string
+	ids  []string
+}
 
 func (v *refVisitor) Visit(n *ast.Node) {
 	m, ok := (*n).(*ast.MemberNode)
@@ -126,7 +175,7 @@ func (v *refVisitor) Visit(n *ast.Node) {
 		return
 	}
 	id, ok := m.Node.(*ast.IdentifierNode)
-	if !ok || id.Value != "steps" {
+	if !ok || id.Value != v.root {
 		return
 	}
 	if p, ok := m.Property.(*ast.StringNode); ok {
