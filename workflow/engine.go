@@ -26,6 +26,7 @@ const (
 	DefaultResponseWait       = 30 * time.Second
 	DefaultScheduleInterval   = 15 * time.Second
 	DefaultRetention          = 90 * 24 * time.Hour
+	DefaultMaxFanOutItems     = 1000
 	// crashAttempts are the job attempts a step gets beyond its own, for
 	// rescues after crashes (which are not the step's failures).
 	crashAttempts = 10
@@ -55,6 +56,11 @@ type Config struct {
 	// Retention is how long finished runs are kept; a daily job deletes
 	// older ones. Default 90 days.
 	Retention time.Duration
+	// MaxFanOutItems bounds the items of one Fan Out: a Fan Out over more
+	// fails (EINVALID, naming its items field) before any item runs. Every
+	// item's steps run within the Fan Out's one step timeout and record a
+	// step run each. Default 1000.
+	MaxFanOutItems int
 	// Now is the clock of the scheduler (tests compress it). Default
 	// time.Now.
 	Now func() time.Time
@@ -80,6 +86,9 @@ func (c Config) withDefaults() Config {
 	setDur(&c.Retention, DefaultRetention)
 	if c.ProjectConcurrency <= 0 {
 		c.ProjectConcurrency = DefaultProjectConcurrency
+	}
+	if c.MaxFanOutItems <= 0 {
+		c.MaxFanOutItems = DefaultMaxFanOutItems
 	}
 	if c.UserConcurrency <= 0 {
 		c.UserConcurrency = DefaultUserConcurrency

@@ -201,6 +201,9 @@ func (x *exec) fanOut(ctx context.Context, s *Step, field, key string, env map[s
 	if !ok {
 		return nil, driveway.Invalid(field+".input.items", "must evaluate to an array, got %T", m["items"])
 	}
+	if limit := x.e.cfg.MaxFanOutItems; len(items) > limit {
+		return nil, driveway.Invalid(field+".input.items", "has %d items; a Fan Out runs at most %d", len(items), limit)
+	}
 	par := 5
 	if n, ok := m["parallelism"].(float64); ok && n >= 1 {
 		par = min(int(n), 50)

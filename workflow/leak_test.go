@@ -273,3 +273,61 @@ func TestFailedRequestLeaksNoSecret(t *testing.T) {
 		}
 	})
 }
+
+// TestShortSecretIsRefused: a secret shorter than redact.MinLen cannot be
+// told from ordinary text, so it could not be kept out of the history: a
+// step that names it fails with an error naming the secret (not its
+// value), and a step that does not name it runs.
+func TestShortSecretIsRefused(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		n := startNode(t, db, newSteps(), jobs0(), Config{})
+		project(t, db.store, "prj_1", "u1")
+		putSecret(t, db.store, "prj_1", "PIN", "4711")
+		save(t, n.engine, "prj_1", `{"id": "pin", "name": "Pin", "trigger": {"type": "app_event", "event": "go"}, "steps": [
+			{"id": "plain", "type": "echo", "input": {"v": "{{ trigger.x }}"}},
+			{"id": "uses", "type": "echo", "input": {"v": "pin {{ secrets.PIN }}"}}]}`)
+		run := start(t, n.engine, "prj_1", "pin", "u1")
+		run = waitRun(t, n.engine, "prj_1", run.ID, 10*time.Second)
+		if run.Status != driveway.RunFailed || !strings.Contains(run.Error, `secret "PIN" is shorter than 8 bytes`) ||
+			strings.Contains(run.Error, "4711") {
+			t.Fatalf("run %s: %q; want it failed naming the short secret", run.Status, run.Error)
+		}
+		if sr, err := db.store.GetStepRun(t.Context(), "prj_1", run.ID, "plain"); err != nil || sr.Status != driveway.StepSucceeded {
+			t.Fatalf("the step not naming the secret: %v, %v; want it to succeed", sr, err)
+		}
+	})
+}
+
+// TestFanOutItemsAreBounded: a Fan Out over more than MaxFanOutItems fails
+// before any item runs, naming its items field and the limit; one at the
+// limit runs every item.
+func TestFanOutItemsAreBounded(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, db *testDB) {
+		st := newSteps()
+		n := startNode(t, db, st, jobs0(), Config{MaxFanOutItems: 3})
+		project(t, db.store, "prj_1", "u1")
+		save(t, n.engine, "prj_1", `{"id": "fan", "name": "Fan", "trigger": {"type": "app_event", "event": "go"}, "steps": [
+			{"id": "each", "type": "fan_out", "input": {"items": "{{ trigger.items }}"},
+			 "steps": [{"id": "touch", "type": "record", "input": {"name": "{{ item }}"}}]}]}`)
+		over, err := n.engine.StartRun(t.Context(), StartParams{ProjectID: "prj_1", WorkflowID: "fan", UserID: "u1",
+			Trigger: map[string]any{"items": []int{1, 2, 3, 4}}})
+		if err != nil {
+			t.Fatalf("StartRun: %v", err)
+		}
+		run := waitRun(t, n.engine, "prj_1", over.ID, 10*time.Second)
+		if run.Status != driveway.RunFailed || !strings.Contains(run.Error, "has 4 items; a Fan Out runs at most 3") ||
+			st.count("touch") != 0 {
+			t.Fatalf("over the bound: run %s %q, %d items ran; want it failed before any item", run.Status, run.Error, st.count("touch"))
+		}
+		at, err := n.engine.StartRun(t.Context(), StartParams{ProjectID: "prj_1", WorkflowID: "fan", UserID: "u1",
+			Trigger: map[string]any{"items": []int{1, 2, 3}}})
+		if err != nil {
+			t.Fatalf("StartRun: %v", err)
+		}
+		if run := waitRun(t, n.engine, "prj_1", at.ID, 10*time.Second); run.Status != driveway.RunSucceeded || st.count("touch") != 3 {
+			t.Fatalf("at the bound: run %s %q, %d items ran; want all 3", run.Status, run.Error, st.count("touch"))
+		}
+	})
+}
