@@ -1,6 +1,7 @@
 package driveway
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -96,6 +97,19 @@ func (s *StepRun) Duration() time.Duration {
 		return 0
 	}
 	return s.FinishedAt.Sub(s.StartedAt)
+}
+
+// RunWatcher is implemented by a Store whose runs other nodes may change
+// (Postgres): it tells a waiter on this node that a run finished or got a
+// response, whichever node committed it.
+type RunWatcher interface {
+	// WatchRun returns a channel that receives after each commit, from now
+	// on, that leaves the run finished or with a response, and the function
+	// that stops watching. A wake-up is a hint to read the run again: some
+	// may come for no change, and when the store's listening connection
+	// drops, changes in between may be missed. An error means the store
+	// cannot watch now; the caller polls.
+	WatchRun(ctx context.Context, projectID, runID string) (changed <-chan struct{}, stop func(), err error)
 }
 
 // RunFilter selects runs for ListRuns; zero fields match everything.

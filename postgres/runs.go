@@ -47,7 +47,10 @@ func (q *queries) UpdateRun(ctx context.Context, r *driveway.WorkflowRun) error 
 	res, err := q.db.Exec(ctx, `UPDATE workflow_runs SET status = $1, response = $2, has_response = $3, error = $4,
 		updated_at = $5, finished_at = $6 WHERE project_id = $7 AND id = $8`,
 		r.Status, rawJSON(r.Response), r.HasResponse, r.Error, dbTime(r.UpdatedAt), dbTime(r.FinishedAt), r.ProjectID, r.ID)
-	return affected(res, err, "workflow run")
+	if err := affected(res, err, "workflow run"); err != nil || !(r.Finished() || r.HasResponse) {
+		return err
+	}
+	return notifyRun(ctx, q.db, r.ProjectID, r.ID) // for waiters on other nodes (runwatch.go)
 }
 
 // ListRuns lists runs newest first.

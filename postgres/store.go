@@ -25,7 +25,8 @@ import (
 // use.
 type Store struct {
 	queries
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	watch runWatch // run changes: runwatch.go
 }
 
 var _ driveway.Store = (*Store)(nil)
@@ -58,8 +59,9 @@ func Open(ctx context.Context, url string, sealer driveway.Sealer) (*Store, erro
 // driver).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close closes the pool.
+// Close stops watching runs and closes the pool.
 func (s *Store) Close() error {
+	s.watch.stop()
 	s.pool.Close()
 	return nil
 }

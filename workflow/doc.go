@@ -9,7 +9,7 @@
 //	                                                          └─ StartRun: run (queued) + job of step 0, one transaction
 //	job "workflow_step" {run, index} ─ admit (concurrency) ─ record attempt ─ evaluate {{ }} input ─ run the step
 //	   (a leaf step's attempt is recorded only once it has run 1 s, and a step without {{ }} reads no earlier
-//	   output, user or secret: attempt.go)
+//	   output or user: attempt.go) ─ output, input, error masked (package redact) before anything stores them
 //	   success, or final failure ─ ONE transaction: step result + run update + next step's job;
 //	   River then completes the job (in batches); a job run again finds its step committed and ends
 //	   failure with attempts left ─ record the error, return it: River retries after the step's backoff
@@ -22,6 +22,17 @@
 // hands it to another node, which runs the step again: steps are
 // at-least-once, so a step with side effects passes Call.IdempotencyKey
 // (stable across retries and nodes) to the service it calls.
+//
+// Secrets: every secret value is masked, in every encoding package redact
+// knows, in what a run records (inputs, outputs, errors, responses) and so
+// in the history, the queue's job errors, the logs and the Request
+// trigger's answers; a failed run's Request trigger answers with a generic
+// message. A secret shorter than redact.MinLen is never given to a run.
+//
+// Waiting: a Request trigger's wait for its Response reads the run when a
+// commit wakes it (wait.go): in process, and across nodes on a store that
+// is a driveway.RunWatcher (Postgres LISTEN/NOTIFY); Config.WaitPoll is
+// the safety net.
 //
 // Limits: concurrency limits are checked when a run starts, in a
 // transaction that takes the project's admission lease row first, so that

@@ -14,6 +14,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/ids"
+	"github.com/drivewayhq/driveway/internal/wake"
 	"github.com/drivewayhq/driveway/jobs"
 )
 
@@ -27,6 +28,7 @@ const (
 	DefaultScheduleInterval   = 15 * time.Second
 	DefaultRetention          = 90 * 24 * time.Hour
 	DefaultMaxFanOutItems     = 1000
+	DefaultWaitPoll           = time.Second
 	// crashAttempts are the job attempts a step gets beyond its own, for
 	// rescues after crashes (which are not the step's failures).
 	crashAttempts = 10
@@ -50,6 +52,11 @@ type Config struct {
 	// ResponseWait bounds how long a Request trigger waits for the
 	// Response step. Default 30s.
 	ResponseWait time.Duration
+	// WaitPoll is how often a wait for a run (Wait, a Request trigger)
+	// reads the run when nothing woke it: the safety net under the
+	// wake-ups of commits on this node and, on a store that is a
+	// driveway.RunWatcher (Postgres), on every node. Default 1s.
+	WaitPoll time.Duration
 	// ScheduleInterval is how often the scheduler looks for due schedules.
 	// Default 15s.
 	ScheduleInterval time.Duration
@@ -84,6 +91,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.ResponseWait, DefaultResponseWait)
 	setDur(&c.ScheduleInterval, DefaultScheduleInterval)
 	setDur(&c.Retention, DefaultRetention)
+	setDur(&c.WaitPoll, DefaultWaitPoll)
 	if c.ProjectConcurrency <= 0 {
 		c.ProjectConcurrency = DefaultProjectConcurrency
 	}
@@ -108,6 +116,8 @@ type Engine struct {
 	store driveway.Store
 	queue *jobs.Queue
 	reg   *Registry
+
+	changes wake.Hub // waiters of runs, by "project/run", woken by this node's commits (wait.go)
 
 	mu       sync.Mutex
 	defs     map[string]*Definition // by project/workflow/version; versions never change
@@ -379,6 +389,7 @@ func (e *Engine) timeout(s *Step) time.Duration {
 // its attempt, and its result is kept). ENOTFOUND for an unknown run,
 // ECONFLICT for a run that already ended.
 func (e *Engine) Cancel(ctx context.Context, projectID, runID string) error {
+	defer e.changed(projectID, runID)
 	return e.store.WithTx(ctx, func(tx driveway.Tx) error {
 		run, err := tx.GetRun(ctx, projectID, runID)
 		if err != nil {
@@ -439,25 +450,4 @@ func failedStep(ctx context.Context, q driveway.Queries, run *driveway.WorkflowR
 		}
 	}
 	return 0, nil, driveway.Errorf(driveway.ECONFLICT, "run %s has no failed step", run.ID)
-}
-
-// Wait polls the run until done reports true or ctx ends, and returns the
-// last run read.
-func (e *Engine) Wait(ctx context.Context, projectID, runID string, done func(*driveway.WorkflowRun) bool) (*driveway.WorkflowRun, error) {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		run, err := e.store.GetRun(ctx, projectID, runID)
-		if err != nil {
-			return nil, err
-		}
-		if done(run) {
-			return run, nil
-		}
-		select {
-		case <-ctx.Done():
-			return run, ctx.Err()
-		case <-tick.C:
-		}
-	}
 }

@@ -317,6 +317,9 @@ func (e *Engine) finish(ctx context.Context, job *river.Job[stepArgs], run *driv
 	if err != nil {
 		return nil, fmt.Errorf("commit step %s of run %s: %w", s.ID, run.ID, err)
 	}
+	if updatesRun(run, def, i, s, stepErr) {
+		e.changed(run.ProjectID, run.ID)
+	}
 	return next, nil
 }
 
