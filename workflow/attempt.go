@@ -46,8 +46,9 @@ func (e *Engine) openStep(ctx context.Context, attempt int, run *driveway.Workfl
 // execFor is newExec for a leaf step: a step whose input has no template
 // needs neither the earlier outputs, nor the user, nor the secrets in its
 // environment (its input is the definition's text, which holds no secret
-// value). It still loads the secrets to redact: the service a step calls
-// may answer with one.
+// value). The secrets to redact are loaded after the step ran, when it
+// has an output or an error (exec.step): the service a step calls may
+// answer with a secret.
 func (e *Engine) execFor(ctx context.Context, run *driveway.WorkflowRun, s *Step) (*exec, error) {
 	if hasTemplate(s.Input) {
 		return e.newExec(ctx, run)
@@ -58,11 +59,7 @@ func (e *Engine) execFor(ctx context.Context, run *driveway.WorkflowRun, s *Step
 	}
 	user := map[string]any{"id": run.UserID, "metadata": map[string]any{}}
 	env := map[string]any{"trigger": trig, "steps": map[string]any{}, "user": user, "secrets": map[string]any{}}
-	x := &exec{e: e, run: run, env: env}
-	if _, err := x.loadSecrets(ctx); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return &exec{e: e, run: run, env: env}, nil
 }
 
 // hasTemplate reports whether any string inside v holds a {{ }} template.

@@ -112,6 +112,11 @@ func (x *exec) step(ctx context.Context, s *Step, field, prefix string, top bool
 	default:
 		val, err = x.leaf(ctx, s, field, prefix+s.ID, attempt, env, res)
 	}
+	if x.red == nil && (val != nil || err != nil) {
+		if lerr := x.loadRedactor(ctx); lerr != nil {
+			return res, lerr
+		}
+	}
 	if val != nil {
 		val = x.red.Value(normalize(val))
 		if b, jerr := json.Marshal(val); jerr == nil {
@@ -292,6 +297,16 @@ func truthy(v any) bool {
 		return len(x) > 0
 	}
 	return true
+}
+
+// loadRedactor loads the secrets to redact a step's result with, for a
+// step whose input had no template (execFor): only when there is a result
+// to redact, after the step ran, even when its time is up.
+func (x *exec) loadRedactor(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, err := x.loadSecrets(ctx)
+	return err
 }
 
 // checkShort fails a step whose input names a secret too short to redact.

@@ -113,13 +113,22 @@ func (s *syncBuffer) String() string {
 
 // echoAPI is a loopback API that answers with what it was sent: method,
 // escaped path, raw query, headers and body; "/fail…" paths answer 500,
-// "/deny…" 403 as text.
+// "/deny…" 403 as text; "/keep" keeps its body, which "/recall" answers
+// with (a service that hands back a secret to a step that sent none).
 func echoAPI(t *testing.T) (*httptest.Server, netip.AddrPort) {
+	var mu sync.Mutex
+	var kept []byte
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		seen := map[string]any{"method": r.Method, "path": r.URL.EscapedPath(), "query": r.URL.RawQuery,
 			"headers": r.Header, "body": string(body)}
+		mu.Lock()
+		defer mu.Unlock()
 		switch {
+		case r.URL.Path == "/keep":
+			kept = body
+		case r.URL.Path == "/recall":
+			_, _ = w.Write(kept)
 		case strings.HasPrefix(r.URL.Path, "/fail"):
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)

@@ -60,6 +60,9 @@ func leakWorkflows(api, closed string) map[string]string {
 			"form": {"c": "{{ secrets.C }} and {{ secrets.A }}"}, "idempotent": true}},
 			{"id": "raw", "type": "http_request", "input": {"method": "POST", "url": "` + api + `/ok",
 			"body": "{{ secrets.A }}{{ secrets.B }}", "headers": {"Content-Type": "text/plain"}}}`),
+		"http-recall": wf(`{"id": "keep", "type": "http_request", "input": {"method": "POST", "url": "` + api + `/keep",
+			"body": "{{ secrets.A }} {{ secrets.B }}"}},
+			{"id": "recall", "type": "http_request", "input": {"url": "` + api + `/recall"}}`),
 		"http-status": wf(`{"id": "get", "type": "http_request", "retry": {"attempts": 2, "backoff": ["10ms"]},
 			"input": {"url": "` + api + `/fail", "query": {"api_key": "{{ secrets.A }}"}, "headers": {"X-K": "{{ secrets.B }}"}}}`),
 		"http-text": wf(`{"id": "get", "type": "http_request", "continueOnError": true, "input": {"url": "` + api + `/deny",
@@ -95,7 +98,7 @@ func leakWorkflows(api, closed string) map[string]string {
 
 // leakStatus is the status of each leak workflow's answer: 502 when the
 // run fails.
-var leakStatus = map[string]int{"http-ok": 200, "http-status": 502, "http-text": 200, "http-down": 200, "template": 200,
+var leakStatus = map[string]int{"http-ok": 200, "http-recall": 200, "http-status": 502, "http-text": 200, "http-down": 200, "template": 200,
 	"actions": 200, "action-fails-run": 502, "control": 200, "response-fails": 502}
 
 // randomSecret draws a secret of redact.MinLen to 40 bytes from the whole
