@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -133,6 +134,8 @@ func (h *handler) saveSecret(w http.ResponseWriter, r *http.Request) {
 		errs["secret_name"] = "Use 1 to 64 letters, digits or _, not starting with a digit."
 	case value == "":
 		errs["secret_value"] = "Enter the value."
+	case len(value) < workflow.MinSecretLen:
+		errs["secret_value"] = "At least " + strconv.Itoa(workflow.MinSecretLen) + " bytes: a shorter value cannot be kept out of run history."
 	case len(value) > 64<<10:
 		errs["secret_value"] = "At most 64 KiB."
 	}

@@ -227,6 +227,8 @@ func (s *Server) putSecret(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case in.Value == nil || *in.Value == "":
 		return driveway.Invalid("value", "is required")
+	case len(*in.Value) < workflow.MinSecretLen:
+		return driveway.Invalid("value", "is shorter than %d bytes: so short a value cannot be kept out of run history", workflow.MinSecretLen)
 	case len(*in.Value) > maxSecretBytes:
 		return driveway.Invalid("value", "is larger than %d bytes", maxSecretBytes)
 	}

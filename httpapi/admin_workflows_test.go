@@ -232,7 +232,7 @@ func TestProjectSecretsAPI(t *testing.T) {
 		name  string
 		body  any
 		field string
-	}{{"bad-name", map[string]any{"value": "x"}, "name"}, {"ok", map[string]any{}, "value"}, {"ok", map[string]any{"value": ""}, "value"}} {
+	}{{"bad-name", map[string]any{"value": "x"}, "name"}, {"ok", map[string]any{}, "value"}, {"ok", map[string]any{"value": ""}, "value"}, {"ok", map[string]any{"value": "1234567"}, "value"}} {
 		code, out := wb.call(wb.keyA, "PUT", base+"/"+c.name, c.body)
 		if _, field := errField(out); code != http.StatusBadRequest || field != c.field {
 			t.Errorf("PUT %s %v: %d %v, want 400 on %s", c.name, c.body, code, out["_raw"], c.field)

@@ -14,6 +14,12 @@ import (
 	"github.com/drivewayhq/driveway/workflow/template"
 )
 
+// MinSecretLen is the shortest project secret value, in bytes, a run
+// uses: a shorter one could not be told from ordinary text, so it could
+// not be kept out of run history (package redact). Where secrets are set,
+// refuse shorter values with this number.
+const MinSecretLen = redact.MinLen
+
 // exec runs the steps of one run on this node.
 type exec struct {
 	e   *Engine
