@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -184,8 +185,22 @@ func (x *exec) leaf(ctx context.Context, s *Step, field, key string, attempt int
 	ctx, cancel := context.WithTimeout(ctx, x.e.timeout(s))
 	defer cancel()
 	p := &driveway.Principal{ProjectID: x.run.ProjectID, UserID: x.run.UserID}
-	return x.e.reg.kinds[s.Type].runner.Run(ctx, &Call{Principal: p, RunID: x.run.ID, StepID: s.ID, Key: key,
+	return x.call(ctx, x.e.reg.kinds[s.Type].runner, &Call{Principal: p, RunID: x.run.ID, StepID: s.ID, Key: key,
 		IdempotencyKey: x.run.ID + "/" + key, Attempt: attempt, Input: m})
+}
+
+// call runs a step's runner. A panic becomes the attempt's error, redacted
+// like any other (a panic value often holds the input), instead of reaching
+// the queue's records and logs as it is, or ending the process from a fan
+// out's goroutine; its stack (no values) goes to the log.
+func (x *exec) call(ctx context.Context, r Runner, c *Call) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			x.e.cfg.Logger.Error("workflow step panicked", "run", c.RunID, "step", c.Key, "stack", string(debug.Stack()))
+			out, err = nil, fmt.Errorf("step panicked: %v", p)
+		}
+	}()
+	return r.Run(ctx, c)
 }
 
 func (x *exec) conditional(ctx context.Context, s *Step, field, prefix string, env map[string]any, res *result) (any, error) {

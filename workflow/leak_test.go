@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -157,6 +158,12 @@ func leakNode(t *testing.T, db *testDB, actions ActionRunner, logs io.Writer, al
 	}
 	reg := NewRegistry(actions, &HTTPRequest{Client: netguard.NewClient(netguard.Config{AllowAddrPorts: allow})})
 	newSteps().register(t, reg)
+	// panics panics with its input, as a careless runner would.
+	if err := reg.Register("panics", RunnerFunc(func(ctx context.Context, c *Call) (any, error) {
+		panic(fmt.Sprintf("cannot handle %v", c.Input))
+	}), nil); err != nil {
+		t.Fatalf("register: %v", err)
+	}
 	e, err := New(Config{Store: db.store, Queue: q, Registry: reg, Logger: logger})
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -91,6 +91,9 @@ func leakWorkflows(api, closed string) map[string]string {
 				{"id": "one", "type": "echo", "input": {"item": "{{ item }}", "c": "{{ secrets.C }}"}},
 				{"id": "boom", "type": "echo", "input": {"n": "{{ index == 1 ? int(item) : item }}"}}]},
 			{"id": "after", "type": "delay", "input": {"duration": "1ms"}}`),
+		"panic": wf(`{"id": "each", "type": "fan_out", "continueOnError": true, "input": {"items": [1, 2]}, "steps": [
+				{"id": "p", "type": "panics", "input": {"k": "{{ secrets.A }}", "i": "{{ item }}"}}]},
+			{"id": "top", "type": "panics", "input": {"k": "{{ secrets.B }}"}}`),
 		"response-fails": `{"name": "Leak", "trigger": {"type": "request"}, "steps": [
 			{"id": "reply", "type": "response", "input": {"body": {"n": "{{ int(secrets.A + secrets.B) }}"}}}]}`,
 	}
@@ -99,7 +102,7 @@ func leakWorkflows(api, closed string) map[string]string {
 // leakStatus is the status of each leak workflow's answer: 502 when the
 // run fails.
 var leakStatus = map[string]int{"http-ok": 200, "http-recall": 200, "http-status": 502, "http-text": 200, "http-down": 200, "template": 200,
-	"actions": 200, "action-fails-run": 502, "control": 200, "response-fails": 502}
+	"actions": 200, "action-fails-run": 502, "control": 200, "response-fails": 502, "panic": 502}
 
 // randomSecret draws a secret of redact.MinLen to 40 bytes from the whole
 // printable range: printable ASCII, and now and then a printable rune
