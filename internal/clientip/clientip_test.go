@@ -14,8 +14,8 @@ func TestAddrTrustsOnlyConfiguredProxies(t *testing.T) {
 	res := &Resolver{Trusted: trusted}
 	for _, tc := range []struct {
 		name, remote string
-		xff         []string
-		want        string
+		xff          []string
+		want         string
 	}{
 		{"no proxy", "203.0.113.7:5000", nil, "203.0.113.7"},
 		{"header from an untrusted peer is ignored", "203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},
