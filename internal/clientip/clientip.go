@@ -114,3 +114,6 @@ func forwarded(values []string) []string {
 	}
 	return hops
 }
+
+// Trusts reports whether a is one of the trusted proxies.
+func (res *Resolver) Trusts(a netip.Addr) bool { return res != nil && res.trusted(a) }
