@@ -37,7 +37,8 @@ func (s *timingStore) WithTx(ctx context.Context, fn func(driveway.Tx) error) er
 // BenchmarkIntakeDatabaseTime measures, in one run, the database time of
 // one POST of each kind: a valid one-entry notification, the hostile body
 // of issue 11 (90,000 made-up ids, 3.8 MiB), and the worst body intake
-// still reads (MaxNotificationEntries made-up ids). Every POST comes from
+// still reads (MaxNotificationEntries made-up ids); and, once, what the
+// hostile body cost before (one lookup per entry). Every POST comes from
 // a new source, so that the per-source limit does not hide the cost; the
 // job queue is stopped, so that only intake uses the store.
 func BenchmarkIntakeDatabaseTime(b *testing.B) {
@@ -74,4 +75,19 @@ func benchIntakeDB(b *testing.B, engine string) {
 	b.ReportMetric(per("capped"), "capped-db-µs/op")
 	b.ReportMetric(per("hostile")/per("valid"), "hostile/valid")
 	b.ReportMetric(per("capped")/per("valid"), "capped/valid")
+	old := oldHostileCost(b, db.store, 90000)
+	b.ReportMetric(float64(old.Microseconds()), "before-hostile-db-µs")
+	b.ReportMetric(float64(old.Microseconds())/per("valid"), "before-hostile/valid")
+}
+
+// oldHostileCost is the database work the hostile body cost before issue
+// 11: one FindDriveWatch per entry (measured once, outside the loop).
+func oldHostileCost(b *testing.B, s driveway.Store, n int) time.Duration {
+	start := time.Now()
+	for i := range n {
+		if _, err := s.FindDriveWatch(b.Context(), fmt.Sprint(i)); driveway.ErrorCode(err) != driveway.ENOTFOUND {
+			b.Fatalf("lookup %d: %v", i, err)
+		}
+	}
+	return time.Since(start)
 }
