@@ -3,8 +3,12 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +110,62 @@ func trickle(t *testing.T, base, path string, n int, gap time.Duration) (int, st
 			sent++
 		}
 	}
+}
+
+// Behind a proxy named in DRIVEWAY_TRUSTED_PROXIES, an attacker's wrong
+// guesses lock out the attacker's forwarded address, not the operator's.
+func TestServeLoginLimitTrustsOnlyConfiguredProxies(t *testing.T) {
+	t.Parallel()
+	const password = "operator-password-0123"
+	r := start(t, map[string]string{"DRIVEWAY_SECRET_KEYS": mustKey(t), "DRIVEWAY_DATA_DIR": t.TempDir(),
+		"DRIVEWAY_ADMIN_PASSWORD": password, "DRIVEWAY_TRUSTED_PROXIES": "127.0.0.1"}, "serve", "--addr", "127.0.0.1:0")
+	for range 5 {
+		if got := dashboardLogin(t, r.base, "guess", "203.0.113.9"); got != http.StatusUnauthorized {
+			t.Fatalf("wrong guess: %d, want 401", got)
+		}
+	}
+	if got := dashboardLogin(t, r.base, password, "203.0.113.9"); got != http.StatusTooManyRequests {
+		t.Fatalf("the attacker's address after 5 guesses: %d, want 429", got)
+	}
+	if got := dashboardLogin(t, r.base, password, "198.51.100.7"); got != http.StatusSeeOther {
+		t.Fatalf("the operator behind the same proxy: %d, want 303 (logged in)", got)
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// dashboardLogin posts the login form as a browser behind a proxy that
+// forwards for client, and returns the status.
+func dashboardLogin(t *testing.T, base, password, client string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, page := getWith(t, c, base+"/dashboard/login")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the login page")
+	}
+	form := url.Values{"password": {password}, "csrf_token": {m[1]}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/dashboard/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("X-Forwarded-For", client)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func getWith(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

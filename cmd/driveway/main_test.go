@@ -103,6 +103,9 @@ func TestDevCreatesProjectWritesDevJSONAndReusesIt(t *testing.T) {
 	if status, _ := get(t, r.base+"/readyz"); status != 200 {
 		t.Fatalf("readyz: %d", status)
 	}
+	if status, body := get(t, r.base+"/metrics"); status != 200 || !strings.Contains(body, "driveway_http_requests_total") {
+		t.Fatalf("dev serves /metrics openly: got %d", status)
+	}
 	var info map[string]string
 	raw, err := os.ReadFile(filepath.Join(dir, "dev.json"))
 	if err != nil {
