@@ -8,22 +8,24 @@ import (
 	"github.com/drivewayhq/driveway/internal/clientip"
 )
 
-// LimitConns wraps ln so that one client (clientip.Key of the peer: an IPv4
-// address, an IPv6 /64) holds at most perClient open connections; a
-// further one is closed as soon as it is accepted, before any byte is
-// read. With the header and body deadlines this bounds what slow clients
-// can hold. Peers for which exempt is true (trusted proxies, which carry
-// many clients) are not limited; exempt may be nil.
-func LimitConns(ln net.Listener, perClient int, exempt func(netip.Addr) bool) net.Listener {
-	return &connLimit{Listener: ln, per: perClient, exempt: exempt, open: map[string]int{}}
+// LimitConns wraps ln so that at most total connections are open, and one
+// client (clientip.Key of the peer: an IPv4 address, an IPv6 /64) holds at
+// most perClient of them; a further one is closed as soon as it is
+// accepted, before any byte is read. With the header and body deadlines
+// this bounds what slow clients can hold. Peers for which exempt is true
+// (trusted proxies, which carry many clients) count only towards total;
+// exempt may be nil.
+func LimitConns(ln net.Listener, perClient, total int, exempt func(netip.Addr) bool) net.Listener {
+	return &connLimit{Listener: ln, per: perClient, max: total, exempt: exempt, open: map[string]int{}}
 }
 
 type connLimit struct {
 	net.Listener
-	per    int
-	exempt func(netip.Addr) bool
-	mu     sync.Mutex
-	open   map[string]int
+	per, max int
+	exempt   func(netip.Addr) bool
+	mu       sync.Mutex
+	total    int
+	open     map[string]int // by client key; exempt peers under ""
 }
 
 // Accept returns the next connection within its client's limit.
@@ -40,22 +42,21 @@ func (l *connLimit) Accept() (net.Conn, error) {
 	}
 }
 
-// admit counts c against its client; nil when the client is at its limit.
+// admit counts c against the total and its client; nil when either is at
+// its limit.
 func (l *connLimit) admit(c net.Conn) net.Conn {
-	ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
-	if err != nil {
-		return c // not TCP: nothing to key on
+	key := ""
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		if addr := ap.Addr().Unmap(); l.exempt == nil || !l.exempt(addr) {
+			key = clientip.Key(addr)
+		}
 	}
-	addr := ap.Addr().Unmap()
-	if l.exempt != nil && l.exempt(addr) {
-		return c
-	}
-	key := clientip.Key(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open[key] >= l.per {
+	if l.total >= l.max || (key != "" && l.open[key] >= l.per) {
 		return nil
 	}
+	l.total++
 	l.open[key]++
 	return &countedConn{Conn: c, release: func() { l.release(key) }}
 }
@@ -63,6 +64,7 @@ func (l *connLimit) admit(c net.Conn) net.Conn {
 func (l *connLimit) release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.total--
 	if l.open[key]--; l.open[key] <= 0 {
 		delete(l.open, key)
 	}

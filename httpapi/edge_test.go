@@ -147,7 +147,7 @@ func TestLimitConnsPerClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: (&httpapi.Server{}).Handler(), ReadHeaderTimeout: time.Minute}
-	go srv.Serve(httpapi.LimitConns(ln, 2, nil))
+	go srv.Serve(httpapi.LimitConns(ln, 2, 1000, nil))
 	t.Cleanup(func() { srv.Close() })
 	addr := ln.Addr().String()
 	held := []net.Conn{dialFrom(t, "127.0.0.9", addr), dialFrom(t, "127.0.0.9", addr)}
@@ -161,13 +161,7 @@ func TestLimitConnsPerClient(t *testing.T) {
 		t.Fatalf("another client: %q, want 200", got)
 	}
 	held[1].Close()
-	var got string
-	for range 50 { // the server notices the close asynchronously
-		if got = getOn(t, dialFrom(t, "127.0.0.9", addr)); strings.Contains(got, "200") {
-			return
-		}
-	}
-	t.Fatalf("after one connection closed: %q, want 200", got)
+	servedAgain(t, "127.0.0.9", addr)
 }
 
 func TestMetricsBehindABearerToken(t *testing.T) {
@@ -188,4 +182,44 @@ func TestMetricsBehindABearerToken(t *testing.T) {
 			t.Fatalf("Authorization %q: status %d, want %d", auth, resp.StatusCode, want)
 		}
 	}
+}
+
+// Past the total, a connection from any client is closed; one freed is
+// taken again.
+func TestLimitConnsTotal(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: (&httpapi.Server{}).Handler(), ReadHeaderTimeout: time.Minute}
+	go srv.Serve(httpapi.LimitConns(ln, 10, 3, nil))
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+	var held []net.Conn
+	for i := range 3 {
+		held = append(held, dialFrom(t, fmt.Sprintf("127.0.0.%d", 31+i), addr))
+	}
+	if got := getOn(t, held[2]); !strings.Contains(got, "200") {
+		t.Fatalf("third connection: %q", got)
+	}
+	if !closedByServer(t, dialFrom(t, "127.0.0.40", addr)) {
+		t.Fatal("a connection past the total stayed open")
+	}
+	held[0].Close()
+	servedAgain(t, "127.0.0.41", addr)
+}
+
+// servedAgain waits (up to 20 s: the server notices a close on its own
+// time) until a connection from ip is served.
+func servedAgain(t *testing.T, ip, addr string) {
+	t.Helper()
+	var got string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		if got = getOn(t, dialFrom(t, ip, addr)); strings.Contains(got, "200") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("after one connection closed: %q, want 200", got)
 }

@@ -327,7 +327,7 @@ func listen(addr string) (net.Listener, error) {
 func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) error {
 	h := s.handler()
 	defer ln.Close()
-	ln = httpapi.LimitConns(ln, s.cfg.MaxConnsPerClient, s.cfg.resolver().Trusts)
+	ln = httpapi.LimitConns(ln, s.cfg.MaxConnsPerClient, s.cfg.MaxConns, s.cfg.resolver().Trusts)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)

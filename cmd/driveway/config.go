@@ -55,6 +55,9 @@ type Config struct {
 	// (IPv6: /64); trusted proxies are exempt
 	// (DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT).
 	MaxConnsPerClient int
+	// MaxConns caps the open connections of the main listener
+	// (DRIVEWAY_MAX_CONNECTIONS).
+	MaxConns int
 	// LogLevel is debug, info, warn or error (DRIVEWAY_LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is json or text (DRIVEWAY_LOG_FORMAT).
@@ -89,6 +92,7 @@ func defaultConfig() Config {
 		JobRescueAfter:    5 * time.Minute,
 		BodyTimeout:       time.Minute,
 		MaxConnsPerClient: 256,
+		MaxConns:          10000,
 	}
 }
 

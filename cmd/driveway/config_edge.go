@@ -10,7 +10,7 @@ import (
 )
 
 // loadEdge reads the settings of the edge: trusted proxies and the
-// per-client connection cap.
+// connection caps.
 func loadEdge(cfg *Config, getenv env) error {
 	if v := getenv("DRIVEWAY_TRUSTED_PROXIES"); v != "" {
 		p, err := clientip.ParsePrefixes(v)
@@ -19,12 +19,15 @@ func loadEdge(cfg *Config, getenv env) error {
 		}
 		cfg.TrustedProxies = p
 	}
-	if v := getenv("DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return badConfig("DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT", "%q is not a number", v)
+	ints := map[string]*int{"DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT": &cfg.MaxConnsPerClient, "DRIVEWAY_MAX_CONNECTIONS": &cfg.MaxConns}
+	for name, p := range ints {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return badConfig(name, "%q is not a number", v)
+			}
+			*p = n
 		}
-		cfg.MaxConnsPerClient = n
 	}
 	return nil
 }
@@ -38,8 +41,11 @@ func (cfg *Config) validateEdge() error {
 	if cfg.BodyTimeout < time.Second || cfg.BodyTimeout > time.Hour {
 		return badConfig("DRIVEWAY_BODY_TIMEOUT", "must be between 1s and 1h")
 	}
-	if cfg.MaxConnsPerClient < 1 || cfg.MaxConnsPerClient > 1<<20 {
-		return badConfig("DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT", "must be between 1 and 1048576")
+	if cfg.MaxConns < 1 || cfg.MaxConns > 1<<20 {
+		return badConfig("DRIVEWAY_MAX_CONNECTIONS", "must be between 1 and 1048576")
+	}
+	if cfg.MaxConnsPerClient < 1 || cfg.MaxConnsPerClient > cfg.MaxConns {
+		return badConfig("DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT", "must be between 1 and DRIVEWAY_MAX_CONNECTIONS (%d)", cfg.MaxConns)
 	}
 	return nil
 }

@@ -227,6 +227,7 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		{map[string]string{"DRIVEWAY_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "DRIVEWAY_TRUSTED_PROXIES"},
 		{map[string]string{"DRIVEWAY_BODY_TIMEOUT": "0s"}, nil, "DRIVEWAY_BODY_TIMEOUT"},
 		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT": "0"}, nil, "DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT"},
+		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS": "many"}, nil, "DRIVEWAY_MAX_CONNECTIONS"},
 	}
 	for _, c := range cases {
 		env := map[string]string{"DRIVEWAY_DATA_DIR": dir}
