@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,32 +144,12 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // bodyDeadline sets the read deadline of r's body (BodyTimeout), unless r
-// has none or streams, and clears it once the body has been read: a
-// deadline left set would cancel the request's context when it passes
-// during a long handler (net/http reads the idle connection in the
-// background then). net/http sets the next request's deadlines itself.
+// has none or streams. net/http clears it before it watches an idle
+// connection after the body (so a long handler is not canceled by it) and
+// sets the next request's deadlines itself.
 func (s *Server) bodyDeadline(w http.ResponseWriter, r *http.Request) {
 	if s.BodyTimeout <= 0 || r.Body == nil || r.Body == http.NoBody || (s.Streaming != nil && s.Streaming(r)) {
 		return
 	}
-	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(time.Now().Add(s.BodyTimeout)) != nil {
-		return
-	}
-	r.Body = &deadlineBody{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
-}
-
-// deadlineBody clears the read deadline when its body reaches EOF.
-type deadlineBody struct {
-	io.ReadCloser
-	once  sync.Once
-	clear func()
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.once.Do(b.clear)
-	}
-	return n, err
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.BodyTimeout))
 }
