@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +67,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		s.bodyDeadline(w, r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -115,11 +119,37 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-// MetricsHandler serves the Prometheus metrics of Gatherer.
+// MetricsHandler serves the Prometheus metrics of Gatherer, behind
+// MetricsToken when set.
 func (s *Server) MetricsHandler() http.Handler {
 	g := s.Gatherer
 	if g == nil {
 		g = prometheus.DefaultGatherer
 	}
-	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	if s.MetricsToken == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(s.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(token))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need a bearer token", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// bodyDeadline sets the read deadline of r's body (BodyTimeout), unless r
+// has none or streams. net/http clears it before it watches an idle
+// connection after the body (so a long handler is not canceled by it) and
+// sets the next request's deadlines itself.
+func (s *Server) bodyDeadline(w http.ResponseWriter, r *http.Request) {
+	if s.BodyTimeout <= 0 || r.Body == nil || r.Body == http.NoBody || (s.Streaming != nil && s.Streaming(r)) {
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.BodyTimeout))
 }
