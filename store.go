@@ -114,6 +114,9 @@ type Queries interface {
 	// GetInstallSession returns a project's session of a user.
 	GetInstallSession(ctx context.Context, projectID, userID, id string) (*InstallSession, error)
 	DeleteInstallSession(ctx context.Context, projectID, userID, id string) error
+	// CountInstallSessions counts a user's sessions that expire at or
+	// after t.
+	CountInstallSessions(ctx context.Context, projectID, userID string, t time.Time) (int, error)
 	// DeleteExpiredInstallSessions deletes sessions that expired before t
 	// and returns how many.
 	DeleteExpiredInstallSessions(ctx context.Context, t time.Time) (int, error)

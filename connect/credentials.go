@@ -139,6 +139,9 @@ func (h *Handler) updateCredential(w http.ResponseWriter, r *http.Request, c *ca
 	maps.Copy(cs.Workflow, in.Config.WorkflowSettings)
 	s[cr.ID] = cs
 	s.store(c.User)
+	if err := checkMetaSize(c.User.Metadata); err != nil {
+		return err
+	}
 	c.User.UpdatedAt = h.now()
 	if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
 		return fmt.Errorf("save user settings: %w", err)

@@ -79,6 +79,14 @@ func (q *queries) CountOAuthStates(ctx context.Context, projectID, userID string
 	return n, mapErr(err, "count oauth states")
 }
 
+// CountInstallSessions counts the user's sessions that expire at or after t.
+func (q *queries) CountInstallSessions(ctx context.Context, projectID, userID string, t time.Time) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM install_sessions WHERE project_id = ? AND user_id = ? AND expires_at >= ?`,
+		projectID, userID, dbTime(t)).Scan(&n)
+	return n, mapErr(err, "count install sessions")
+}
+
 // DeleteExpiredInstallSessions deletes the sessions that expired before t
 // and returns how many.
 func (q *queries) DeleteExpiredInstallSessions(ctx context.Context, t time.Time) (int, error) {

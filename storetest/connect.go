@@ -290,6 +290,11 @@ func testInstallSessionPurge(t *testing.T, b *bundle) {
 			CreatedAt: at(exp - time.Minute), ExpiresAt: at(exp)}
 		ok(t, "PutInstallSession", b.s.PutInstallSession(ctx, s))
 	}
+	live, err := b.s.CountInstallSessions(ctx, p.ID, "u", at(0))
+	ok(t, "CountInstallSessions", err)
+	if none, err := b.s.CountInstallSessions(ctx, p.ID, "v", at(0)); live != 2 || none != 0 || err != nil {
+		t.Fatalf("CountInstallSessions = %d for u (want 2), %d for v (want 0), %v", live, none, err)
+	}
 	n, err := b.s.DeleteExpiredInstallSessions(ctx, at(0))
 	ok(t, "DeleteExpiredInstallSessions", err)
 	if n != 2 {
