@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/connect"
+	"github.com/drivewayhq/driveway/internal/browsertest"
 )
 
 // buildOAuthAs starts a sign-in with the query a given SDK sends: "sdkjs"
@@ -190,5 +193,22 @@ func TestCompletionSecretRefusals(t *testing.T) {
 	refused("a replayed secret", st, http.StatusNotFound)
 	if n := len(e.credentials(e.project, "owner")); n != 1 || e.grants() != grants+1 {
 		t.Fatalf("after the replay: %d credentials, %d grants; want 1 and 1", n, e.grants()-grants)
+	}
+}
+
+// TestForwardedLinkInBrowser: the victim opens the forwarded sign-in link
+// in a real browser (Chromium, no opener): Microsoft signs them in, and
+// the /oauth page tells them nothing was connected, which is true.
+func TestForwardedLinkInBrowser(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	e := newEnv(t, envOptions{autoConsent: true})
+	link := e.buildOAuthAs("paragon", e.token("attacker-x"), "x-session")
+	e.emu.SetNextUser(e.user.UPN)
+	ctx := browsertest.New(t, 60*time.Second)
+	step(t, ctx, "the victim opens the link", chromedp.Navigate(link),
+		waitJS(`document.getElementById("title")?.textContent === "Nothing was connected"`))
+	if n := len(e.credentials(e.project, "attacker-x")); n != 0 {
+		t.Fatalf("the victim's sign-in in a browser created %d credentials for the attacker", n)
 	}
 }
