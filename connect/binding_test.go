@@ -86,6 +86,15 @@ func TestAttackSignInLinkSentToVictim(t *testing.T) {
 				map[string]any{"integrationId": connect.IntegrationID(pid), "payload": map[string]any{"completion": secret}})
 			probe("GET /sdk/credentials", "GET", sdkPath+"/credentials", nil)
 			probe("GET /sdk/me", "GET", sdkPath+"/me", nil)
+			// V's page has no opener, so it tries to finish in V's browser,
+			// which never started a sign-in from the app, or started one as V.
+			v := completionOf(t, page)
+			if st, b := e.finishHere(v, ""); st == http.StatusOK {
+				t.Fatalf("the victim's browser finished the attacker's sign-in without a cookie: %s", b)
+			}
+			if st, b := e.finishHere(v, e.nonceCookie(e.token("victim-v"), fromApp...)); st == http.StatusOK {
+				t.Fatalf("the victim's browser finished the attacker's sign-in with the victim's own cookie: %s", b)
+			}
 			if n := len(e.credentials(e.project, "attacker-x")); n != 0 {
 				t.Fatalf("the attacker finished the victim's sign-in: %d credentials", n)
 			}

@@ -51,24 +51,34 @@ func (h *Handler) awaitCompletion(w http.ResponseWriter, r *http.Request, st *dr
 // and user that started it and that it has not expired, then redeems the
 // code and stores the credential.
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, c *caller, secret string) error {
-	st, err := h.takeCompletion(r, c, secret)
+	st, err := h.takeCompletion(r, c.Project.ID, c.User.ID, secret)
 	if err != nil {
 		return err
 	}
-	cr, reconnected, err := h.finishSignIn(r, st, st.Code)
+	cr, err := h.redeem(r, st)
 	if err != nil {
-		fe := h.flowFailure(r, st, err)
-		h.putSession(r, st, "", fe.Code)
-		return completionError(fe, err)
+		return err
 	}
-	h.connected(r, st, cr, reconnected)
 	writeJSON(w, http.StatusOK, credentialView(cr, settingsOf(c.User), h.enablement(r, c)))
 	return nil
 }
 
+// redeem exchanges the waiting sign-in's code and stores the credential,
+// recording the outcome for polling.
+func (h *Handler) redeem(r *http.Request, st *driveway.OAuthState) (*driveway.Credential, error) {
+	cr, reconnected, err := h.finishSignIn(r, st, st.Code)
+	if err != nil {
+		fe := h.flowFailure(r, st, err)
+		h.putSession(r, st, "", fe.Code)
+		return nil, completionError(fe, err)
+	}
+	h.connected(r, st, cr, reconnected)
+	return cr, nil
+}
+
 // takeCompletion consumes the waiting sign-in of secret and checks it
-// belongs to the caller.
-func (h *Handler) takeCompletion(r *http.Request, c *caller, secret string) (*driveway.OAuthState, error) {
+// belongs to the project and user.
+func (h *Handler) takeCompletion(r *http.Request, projectID, userID, secret string) (*driveway.OAuthState, error) {
 	if len(secret) != 43 {
 		return nil, errNoCompletion
 	}
@@ -79,9 +89,9 @@ func (h *Handler) takeCompletion(r *http.Request, c *caller, secret string) (*dr
 	if err != nil {
 		return nil, err
 	}
-	if st.Code == "" || st.ProjectID != c.Project.ID || st.UserID != c.User.ID {
+	if st.Code == "" || st.ProjectID != projectID || st.UserID != userID {
 		h.logger().WarnContext(r.Context(), "sign-in completion refused: not the caller's",
-			"request_id", httpapi.RequestID(r.Context()), "project", c.Project.ID)
+			"request_id", httpapi.RequestID(r.Context()), "project", projectID)
 		return nil, errNoCompletion
 	}
 	if !h.now().Before(st.ExpiresAt) {

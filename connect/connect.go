@@ -125,6 +125,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /v2" + sdk + "/actions/build-oauth", h.cors(http.HandlerFunc(h.buildOAuth))},
 		{"/projects/{pid}/sdk/{rest...}", h.cors(http.HandlerFunc(notFound))},
 		{"GET /oauth", http.HandlerFunc(h.callback)},
+		{"POST /oauth/finish", http.HandlerFunc(h.finishHere)},
 		{"GET /connect", http.HandlerFunc(toPortal)},
 		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
 		{"GET /connect/ui", http.HandlerFunc(h.portalUI)},

@@ -39,6 +39,7 @@ func (h *Handler) oauthNonce(w http.ResponseWriter, r *http.Request) {
 			Detail: "This page was opened from a site the project does not allow."})
 		return
 	}
+	h.setBinding(w, r, c, origin)
 	nonce := pageNonce()
 	pageHeaders(w, nonce)
 	_ = pages.ExecuteTemplate(w, "nonce.html", map[string]any{"Origin": origin, "Nonce": nonce})
