@@ -82,8 +82,10 @@ func TestFinishWithoutOpener(t *testing.T) {
 
 	s := e.awaiting(e.project, tok, "sess-severed")
 	for name, try := range map[string]func() (int, string){
-		"no cookie":                 func() (int, string) { return e.finishHere(s, "") },
-		"a cross-site call":         func() (int, string) { return e.finishHere(s, cookie, "Origin", appOrigin, "Sec-Fetch-Site", "cross-site") },
+		"no cookie": func() (int, string) { return e.finishHere(s, "") },
+		"a cross-site call": func() (int, string) {
+			return e.finishHere(s, cookie, "Origin", appOrigin, "Sec-Fetch-Site", "cross-site")
+		},
 		"a same-site other origin":  func() (int, string) { return e.finishHere(s, cookie, "Sec-Fetch-Site", "same-site") },
 		"another user's cookie":     func() (int, string) { return e.finishHere(s, e.nonceCookie(e.token("u-other"), fromApp...)) },
 		"a made-up secret":          func() (int, string) { return e.finishHere(strings.Repeat("B", 43), cookie) },
