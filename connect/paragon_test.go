@@ -217,7 +217,9 @@ func paragonAppWith(t *testing.T, autoConsent bool) (*env, context.Context, stri
 	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	app.Start()
 	t.Cleanup(app.Close)
-	ctx := browsertest.New(t, 90*time.Second)
+	// The whole test's budget: bundling, authenticate and a popup flow take
+	// long on a loaded machine.
+	ctx := browsertest.New(t, 180*time.Second)
 	step(t, ctx, "authenticate", chromedp.Navigate(appURL+"/"), waitJS(`window.result.ready || window.result.error`))
 	return e, ctx, appURL
 }
