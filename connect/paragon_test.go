@@ -187,6 +187,13 @@ func TestPublishedSDK(t *testing.T) {
 // until authenticate() has finished.
 func paragonApp(t *testing.T) (*env, context.Context, string) {
 	t.Helper()
+	return paragonAppWith(t, true)
+}
+
+// paragonAppWith is paragonApp; without autoConsent the emulator shows its
+// account picker in the popup.
+func paragonAppWith(t *testing.T, autoConsent bool) (*env, context.Context, string) {
+	t.Helper()
 	browsertest.Require(t)
 	bundle := bundleParagon(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -194,17 +201,25 @@ func paragonApp(t *testing.T) (*env, context.Context, string) {
 		t.Fatalf("listen: %v", err)
 	}
 	appURL := "http://localhost:" + portOf(ln)
-	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true, workflows: true})
+	e := newEnv(t, envOptions{autoConsent: autoConsent, origins: []string{appURL}, proxy: true, workflows: true})
 	e.emu.SetNextUser(e.user.UPN)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
+	// A page that severs its window from its opener, as a page sent with
+	// Cross-Origin-Opener-Policy does, then goes on to ?next.
+	mux.HandleFunc("GET /coop", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+		_ = severPage.Execute(w, r.URL.Query().Get("next"))
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		_ = paragonPage.Execute(w, map[string]string{"Driveway": e.url, "Project": e.project.ID, "Token": e.token("sdk-user")})
 	})
 	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	app.Start()
 	t.Cleanup(app.Close)
-	ctx := browsertest.New(t, 90*time.Second)
+	// The whole test's budget: bundling, authenticate and a popup flow take
+	// long on a loaded machine.
+	ctx := browsertest.New(t, 180*time.Second)
 	step(t, ctx, "authenticate", chromedp.Navigate(appURL+"/"), waitJS(`window.result.ready || window.result.error`))
 	return e, ctx, appURL
 }
