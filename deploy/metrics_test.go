@@ -10,12 +10,14 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -100,11 +102,33 @@ func stringList(e ast.Expr) []string {
 	return out
 }
 
-// walkGo parses every non-test Go file of the module (outside node_modules
-// and testdata) and calls fn with its path relative to the module root.
+// walkGo calls fn with every non-test Go file of the module (outside
+// node_modules and testdata) and its path relative to the module root.
 func walkGo(t *testing.T, fn func(path string, f *ast.File)) {
 	t.Helper()
+	parseOnce.Do(func() { parsed, parseErr = parseModule() })
+	if parseErr != nil {
+		t.Fatal(parseErr)
+	}
+	for _, p := range parsed {
+		fn(p.path, p.file)
+	}
+}
+
+type parsedFile struct {
+	path string
+	file *ast.File
+}
+
+var (
+	parseOnce sync.Once
+	parsed    []parsedFile
+	parseErr  error
+)
+
+func parseModule() ([]parsedFile, error) {
 	fset := token.NewFileSet()
+	var out []parsedFile
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -120,12 +144,10 @@ func walkGo(t *testing.T, fn func(path string, f *ast.File)) {
 			return err
 		}
 		rel, _ := filepath.Rel("..", path)
-		fn(rel, f)
+		out = append(out, parsedFile{rel, f})
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return out, err
 }
 
 // packageStrings returns every string literal of the non-test files in dir.
@@ -161,7 +183,7 @@ var (
 
 // checkExpr fails t for a metric, label or outcome in expr that the code
 // does not export. Outcome values are string constants in the registering
-// package, so they are checked too; statuses and states are computed
+// package or the root package, so they are checked too; statuses and states are computed
 // (strconv, River), so only their label names are.
 func checkExpr(t *testing.T, where, expr string, metrics map[string]metric) {
 	t.Helper()
@@ -182,7 +204,9 @@ func checkExpr(t *testing.T, where, expr string, metrics map[string]metric) {
 				t.Errorf("%s: %s has no label %q (it has %v)", where, name, mt[1], m.labels)
 			}
 			if mt[1] == "outcome" {
-				checkValues(t, where, name, mt[3], packageStrings(t, m.pkg))
+				consts := packageStrings(t, m.pkg)
+				maps.Copy(consts, packageStrings(t, ".")) // the vocabulary: driveway.DeliveryDead...
+				checkValues(t, where, name, mt[3], consts)
 			}
 		}
 	}
