@@ -12,8 +12,8 @@ import (
 
 // TestVersionOfATaggedCheckout copies this tree's files (tracked, and new
 // ones not ignored) into a new git repository, tags its commit v0.9.1 and builds it with plain `go
-// build` (VCS stamping on, no -ldflags; -trimpath only so that the build
-// cache serves the copy): `driveway version` must name the
+// build` (VCS stamping on, no -ldflags; -trimpath and the image's tags
+// only so that the build cache of `make image` serves the copy): `driveway version` must name the
 // tag and the commit, not just "dev".
 func TestVersionOfATaggedCheckout(t *testing.T) {
 	t.Parallel()
@@ -40,7 +40,7 @@ func TestVersionOfATaggedCheckout(t *testing.T) {
 	gitOut(t, dir, "tag", "v0.9.1")
 	head := strings.TrimSpace(gitOut(t, dir, "rev-parse", "HEAD"))
 	bin := filepath.Join(t.TempDir(), "driveway")
-	build := exec.Command("go", "build", "-trimpath", "-buildvcs=true", "-o", bin, "./cmd/driveway")
+	build := exec.Command("go", "build", "-trimpath", "-tags", "timetzdata", "-buildvcs=true", "-o", bin, "./cmd/driveway")
 	build.Dir = dir
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
