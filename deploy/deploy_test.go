@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -158,6 +159,26 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if got := unit["Install"]["WantedBy"]; !slices.Equal(got, []string{"multi-user.target"}) {
 		t.Errorf("WantedBy %v", got)
+	}
+	analyzeUnit(t, "systemd/driveway.service")
+}
+
+// analyzeUnit has systemd itself parse the unit, where systemd-analyze is
+// installed: no line of it may be ignored, and its exposure level must stay
+// at 2.0 ("OK") or below.
+func analyzeUnit(t *testing.T, path string) {
+	t.Helper()
+	bin, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Logf("systemd-analyze is not on PATH: the unit was parsed here only")
+		return
+	}
+	out, err := exec.Command(bin, "security", "--offline=true", "--threshold=20", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "ignoring") || !strings.Contains(string(out), "Overall exposure level for driveway.service") {
+		t.Fatalf("systemd-analyze security:\n%s", out)
 	}
 }
 
