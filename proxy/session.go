@@ -89,16 +89,11 @@ func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested s
 		return nil, err
 	}
 	base.Path = trimSlash(base.Path)
-	credID := requested
-	if credID == "" {
-		if credID, err = p.pickCredential(ctx, pr); err != nil {
-			return nil, err
-		}
+	credID, err := p.pickCredential(ctx, pr, requested)
+	if err != nil {
+		return nil, err
 	}
 	tok, cred, err := p.Tokens.AccessToken(ctx, pr.ProjectID, credID)
-	if cred != nil && (cred.UserID != pr.UserID || cred.Integration != driveway.IntegrationOneDrive) {
-		return nil, errNoCredential(requested)
-	}
 	if err != nil {
 		return nil, p.credentialFailure(err, cred, requested)
 	}
@@ -120,11 +115,14 @@ func tenantKey(c *driveway.Credential) string {
 	return c.ProjectID + "\x00" + t
 }
 
-// pickCredential returns the id of the user's single VALID OneDrive
-// credential. With none VALID but some others, it fails with the newest
-// one's status (401); with none at all, ENOTFOUND; with several VALID,
-// EINVALID asking for the credential header.
-func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (string, error) {
+// pickCredential returns the id of the user's OneDrive credential named by
+// requested (ENOTFOUND when it is not one of the user's: its owner is
+// checked before anything asks for its token, since a token request may
+// refresh it), or without a name the single VALID one. With none VALID but
+// some others, it fails with the newest one's status (401); with none at
+// all, ENOTFOUND; with several VALID, EINVALID asking for the credential
+// header.
+func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal, requested string) (string, error) {
 	creds, err := p.Store.ListCredentials(ctx, pr.ProjectID, pr.UserID)
 	if err != nil {
 		return "", err
@@ -133,7 +131,11 @@ func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (str
 	var other *driveway.Credential
 	for _, c := range creds {
 		switch {
-		case c.Integration != driveway.IntegrationOneDrive:
+		case c.Integration != driveway.IntegrationOneDrive || c.UserID != pr.UserID:
+		case requested != "":
+			if c.ID == requested {
+				return c.ID, nil
+			}
 		case c.Status == driveway.CredentialValid:
 			valid = append(valid, c)
 		default:
@@ -141,6 +143,7 @@ func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (str
 		}
 	}
 	switch {
+	case requested != "":
 	case len(valid) == 1:
 		return valid[0].ID, nil
 	case len(valid) > 1:
@@ -149,7 +152,7 @@ func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (str
 	case other != nil:
 		return "", &credentialError{cred: other, msg: "the user's OneDrive connection is not valid: the user must reconnect"}
 	}
-	return "", errNoCredential("")
+	return "", errNoCredential(requested)
 }
 
 func errNoCredential(requested string) error {
