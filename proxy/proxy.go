@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -40,6 +41,7 @@ const (
 	DefaultMaxReplay     = 1 << 20
 	DefaultMaxBatchBody  = 4 << 20
 	DefaultCacheTTL      = 2 * time.Second
+	DefaultMaxHold       = time.Minute
 )
 
 // Request headers a caller may send to the proxy.
@@ -78,6 +80,10 @@ type Proxy struct {
 	// MaxRetryWait is how long one call may wait in total for Retry-After
 	// before the proxy answers 429 itself (default 10 s).
 	MaxRetryWait time.Duration
+	// MaxHold caps how long one Retry-After holds back every call of the
+	// tenant (or personal account) on this node (default 1 minute); the
+	// call that got it still answers with Graph's own Retry-After.
+	MaxHold time.Duration
 	// MaxConcurrent bounds the Graph calls in flight per credential
 	// (default 16); more wait their turn.
 	MaxConcurrent int
@@ -106,6 +112,7 @@ type Proxy struct {
 	upstream http.RoundTripper
 	sessions sessionCache
 	gates    sync.Map // tenant key → *gate
+	ngates   atomic.Int64
 	sems     sync.Map // credential key → chan struct{}
 }
 

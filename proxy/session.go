@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,12 +106,23 @@ func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested s
 	return s, nil
 }
 
+// ConsumersTenantID is the tenant of every personal Microsoft account.
+const ConsumersTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
 // tenantKey names what Graph throttles together: the app (one per
-// project) in the account's tenant.
+// project) in the account's tenant. Every personal account shares the
+// consumers tenant, but Graph throttles them one by one, so a personal
+// account is its own key: one personal user's 429 must not hold back the
+// project's other personal users.
 func tenantKey(c *driveway.Credential) string {
 	t := c.Account.TenantID
-	if t == "" {
+	switch {
+	case t == "":
 		t = "cred:" + c.ID
+	case strings.EqualFold(t, ConsumersTenantID) && c.Account.ObjectID != "":
+		t += "\x00" + c.Account.ObjectID
+	case strings.EqualFold(t, ConsumersTenantID):
+		t += "\x00cred:" + c.ID
 	}
 	return c.ProjectID + "\x00" + t
 }

@@ -57,7 +57,7 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		case isThrottle:
-			p.gate(sess.tenantKey).hold(now.Add(wait))
+			p.holdFor(sess.tenantKey, now, wait)
 			p.logger().LogAttrs(ctx, slog.LevelInfo, "proxy: graph throttled the tenant",
 				slog.Int("status", resp.StatusCode), slog.Duration("retryAfter", wait), slog.String("credential", sess.credID))
 			if retriableWhenThrottled(req.Method) && throttles < maxThrottleRetries && wait <= budget && c.canReplay(&retryBody) {
