@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/microsoft"
 )
 
@@ -100,6 +101,11 @@ type Proxy struct {
 	// CacheTTL is how long a picked credential and its token are reused
 	// without asking Store and Tokens again (default 2 s; negative: never).
 	CacheTTL time.Duration
+	// Changes, when set, drops a cached session as soon as its user's
+	// credentials or the project change (the authcache.Store that bumps it
+	// must be the one every writer uses); while it is not live, nothing is
+	// cached. Without it, a change is seen within CacheTTL.
+	Changes *authcache.Feed
 	// BufferPool lends the copy buffers; default a pool of 32 KiB buffers.
 	BufferPool httputil.BufferPool
 	// TokenRetryAfter, when set, tells how long Microsoft's token endpoint

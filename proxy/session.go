@@ -33,22 +33,23 @@ type sessionCache struct {
 type cacheEntry struct {
 	s       *session
 	expires time.Time
+	stamp   uint64 // the user's authcache stamp when read
 }
 
-func (c *sessionCache) get(key string, now time.Time) *session {
+func (c *sessionCache) get(key string, now time.Time, stamp uint64) *session {
 	v, ok := c.m.Load(key)
 	if !ok {
 		return nil
 	}
 	e := v.(*cacheEntry)
-	if now.After(e.expires) {
+	if now.After(e.expires) || e.stamp != stamp {
 		return nil
 	}
 	return e.s
 }
 
-func (c *sessionCache) put(key string, s *session, expires time.Time) {
-	c.m.Store(key, &cacheEntry{s: s, expires: expires})
+func (c *sessionCache) put(key string, s *session, expires time.Time, stamp uint64) {
+	c.m.Store(key, &cacheEntry{s: s, expires: expires, stamp: stamp})
 	if c.puts.Add(1)%1024 == 0 {
 		now := time.Now()
 		c.m.Range(func(k, v any) bool {
@@ -71,7 +72,9 @@ func sessionKey(p *driveway.Principal, requested string) string {
 func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested string) (*session, error) {
 	key := sessionKey(pr, requested)
 	now := time.Now()
-	if s := p.sessions.get(key, now); s != nil {
+	stamp := p.Changes.Stamp(pr.ProjectID, pr.UserID)
+	cache := p.cacheTTL() > 0 && (p.Changes == nil || stamp != 0)
+	if s := p.sessions.get(key, now, stamp); cache && s != nil {
 		return s, nil
 	}
 	in, err := p.Store.GetIntegration(ctx, pr.ProjectID)
@@ -100,8 +103,8 @@ func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested s
 	}
 	s := &session{projectID: pr.ProjectID, userID: pr.UserID, credID: cred.ID, cloud: in.Cloud, base: base, token: tok,
 		tenantKey: tenantKey(cred)}
-	if ttl := p.cacheTTL(); ttl > 0 {
-		p.sessions.put(key, s, now.Add(ttl))
+	if cache {
+		p.sessions.put(key, s, now.Add(p.cacheTTL()), stamp)
 	}
 	return s, nil
 }
@@ -203,7 +206,7 @@ func trimSlash(s string) string {
 
 // Forget drops the cached session of a credential on this node, so the
 // next call re-reads the store: call it when a credential is disconnected.
-// Other nodes drop theirs within CacheTTL.
+// Other nodes drop theirs when Changes tells them, else within CacheTTL.
 func (p *Proxy) Forget(projectID, credentialID string) {
 	p.dropSessions(&session{projectID: projectID, credID: credentialID})
 }

@@ -133,7 +133,7 @@ func (p *Proxy) refresh(req *http.Request, s *session) (*session, error) {
 func (p *Proxy) replaceSessions(old, n *session) {
 	p.sessions.m.Range(func(k, v any) bool {
 		if e := v.(*cacheEntry); e.s.credID == old.credID && e.s.projectID == old.projectID {
-			p.sessions.m.Store(k, &cacheEntry{s: n, expires: e.expires})
+			p.sessions.m.Store(k, &cacheEntry{s: n, expires: e.expires, stamp: e.stamp})
 		}
 		return true
 	})
