@@ -350,6 +350,14 @@ func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) e
 	if s.db.watch != nil {
 		go s.db.watch(ctx, s.logger)
 	}
+	if s.cfg.PprofAddr != "" {
+		stop, err := servePprof(s.cfg.PprofAddr)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stop()
+	}
 	if s.workers > 0 {
 		if err := s.db.queue.Start(ctx); err != nil {
 			srv.Close()

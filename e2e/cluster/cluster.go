@@ -52,8 +52,10 @@ type Cluster struct {
 	Nodes     []string // base URLs of the nodes
 	ProjectID string
 	APIKey    string // a project API key, for /api/v1
-	ClientID  string // the emulator app's client id
-	Store     driveway.Store
+	// InstanceKey is an instance API key (it may create and delete projects).
+	InstanceKey string
+	ClientID    string // the emulator app's client id
+	Store       driveway.Store
 
 	keyID  string
 	signer crypto.Signer
@@ -201,7 +203,10 @@ func (c *Cluster) seedProject(ctx context.Context, store driveway.Store, clientS
 	if c.signer, err = usertoken.ParsePrivateKey([]byte(priv)); err != nil {
 		return err
 	}
-	_, c.APIKey, err = svc.CreateAPIKey(ctx, p.ID, "cluster")
+	if _, c.APIKey, err = svc.CreateAPIKey(ctx, p.ID, "cluster"); err != nil {
+		return err
+	}
+	_, c.InstanceKey, err = svc.CreateAPIKey(ctx, "", "cluster instance")
 	return err
 }
 
