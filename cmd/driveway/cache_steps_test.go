@@ -21,7 +21,7 @@ func checkCacheChanges(t *testing.T, c *cluster.Cluster) {
 	}
 	w := &world{t: t, c: c, tok: tok}
 	for _, upn := range []string{"alex@outlook.com", "bob@outlook.com"} {
-		if err := c.AddUser(ctx, upn); err != nil {
+		if _, err := c.AddUser(ctx, upn); err != nil {
 			t.Fatal(err)
 		}
 	}

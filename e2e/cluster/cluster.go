@@ -79,8 +79,8 @@ func Build(ctx context.Context, dir string) (string, error) {
 
 // Start starts the emulator, seeds the database and starts the nodes.
 // Close stops them.
-func Start(ctx context.Context, o Options) (c *Cluster, err error) {
-	c = &Cluster{}
+func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
+	c := &Cluster{}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -88,6 +88,9 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	}()
 	if o.Nodes <= 0 || o.PostgresURL == "" {
 		o.Nodes = 1
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, err
 	}
 	ports := make([]string, o.Nodes+1)
 	for i := range ports {

@@ -45,10 +45,16 @@ func Do(ctx context.Context, method, u, token string, body []byte, hdr ...string
 	return resp.StatusCode, resp.Header, raw, err
 }
 
-// AddUser creates a personal account in the emulator.
-func (c *Cluster) AddUser(ctx context.Context, upn string) error {
-	return postJSON(ctx, c.Emulator+"/_emulator/users", map[string]string{"UPN": upn}, nil)
+// AddUser creates a personal account in the emulator and returns its id.
+func (c *Cluster) AddUser(ctx context.Context, upn string) (string, error) {
+	var u struct{ ID string }
+	err := postJSON(ctx, c.Emulator+"/_emulator/users", map[string]string{"UPN": upn}, &u)
+	return u.ID, err
 }
+
+// PostJSON posts in as JSON to u and decodes the answer into out (when
+// not nil); an answer other than 2xx is an error.
+func PostJSON(ctx context.Context, u string, in, out any) error { return postJSON(ctx, u, in, out) }
 
 // Connect connects the OneDrive account upn for the user of token through
 // node, the way the SDK does: build-oauth, the emulator's authorize (signing
