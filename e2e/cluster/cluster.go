@@ -117,7 +117,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 			"DRIVEWAY_ADDR=127.0.0.1:" + p, "DRIVEWAY_PUBLIC_URL=" + c.Nodes[i],
 			"DRIVEWAY_MICROSOFT_LOGIN_URL=" + c.Emulator, "DRIVEWAY_MICROSOFT_GRAPH_URL=" + c.Emulator,
 			"DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS=127.0.0.1:" + ports[0], "DRIVEWAY_DATA_DIR=" + filepath.Join(o.Dir, "node"+p),
-			"DRIVEWAY_LOG_LEVEL=warn"}, o.Env...)
+		}, o.Env...)
 		if err := c.startEnv(o, env, "serve"); err != nil {
 			return nil, err
 		}
