@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/microsoft"
@@ -100,6 +102,8 @@ type Proxy struct {
 	DownloadHosts []string
 	// CacheTTL is how long a picked credential and its token are reused
 	// without asking Store and Tokens again (default 2 s; negative: never).
+	// Left zero with a live Changes, a session is kept up to LiveCacheTTL
+	// (within its token's lifetime), since every change drops it anyway.
 	CacheTTL time.Duration
 	// Changes, when set, drops a cached session as soon as its user's
 	// credentials or the project change (the authcache.Store that bumps it
@@ -117,6 +121,7 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy
 	upstream http.RoundTripper
 	sessions sessionCache
+	loads    singleflight.Group
 	gates    sync.Map // tenant key → *gate
 	ngates   atomic.Int64
 	sems     sync.Map // credential key → chan struct{}

@@ -21,6 +21,7 @@ type session struct {
 	cloud             string
 	base              *url.URL
 	token             string
+	tokenExpires      time.Time
 }
 
 // sessionCache keeps sessions for CacheTTL, keyed by project, user and the
@@ -68,15 +69,62 @@ func sessionKey(p *driveway.Principal, requested string) string {
 }
 
 // session returns the session of the principal's credential: the one named
-// by requested, else the user's single VALID OneDrive credential.
+// by requested, else the user's single VALID OneDrive credential. Concurrent
+// misses of one key load it once: at 64 connections, an expiry would
+// otherwise send 64 identical reads to the store at the same instant.
 func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested string) (*session, error) {
 	key := sessionKey(pr, requested)
 	now := time.Now()
 	stamp := p.Changes.Stamp(pr.ProjectID, pr.UserID)
-	cache := p.cacheTTL() > 0 && (p.Changes == nil || stamp != 0)
-	if s := p.sessions.get(key, now, stamp); cache && s != nil {
+	if p.cacheTTL() <= 0 || (p.Changes != nil && stamp == 0) {
+		return p.loadSession(ctx, pr, requested)
+	}
+	if s := p.sessions.get(key, now, stamp); s != nil {
 		return s, nil
 	}
+	v, err, _ := p.loads.Do(key, func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		s, err := p.loadSession(lctx, pr, requested)
+		if err == nil {
+			p.sessions.put(key, s, now.Add(p.sessionTTL(s, now)), stamp)
+		}
+		return s, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*session), nil
+}
+
+// loadTimeout bounds a session load shared by several calls (it does not
+// end with the call that started it).
+const loadTimeout = 30 * time.Second
+
+// Session lifetimes while Changes is live: every change of the credential,
+// user or project drops the session anyway, so it is kept until shortly
+// before its access token expires, for at most LiveCacheTTL.
+const (
+	LiveCacheTTL = 30 * time.Second
+	tokenMargin  = 2 * time.Minute
+)
+
+// sessionTTL is CacheTTL, or with a live Changes and no CacheTTL set, up to
+// LiveCacheTTL within the token's lifetime.
+func (p *Proxy) sessionTTL(s *session, now time.Time) time.Duration {
+	ttl := p.cacheTTL()
+	if p.CacheTTL != 0 || !p.Changes.Live() {
+		return ttl
+	}
+	if left := s.tokenExpires.Sub(now) - tokenMargin; left > ttl {
+		return min(left, LiveCacheTTL)
+	}
+	return ttl
+}
+
+// loadSession reads the integration and the credential and asks Tokens for
+// the access token.
+func (p *Proxy) loadSession(ctx context.Context, pr *driveway.Principal, requested string) (*session, error) {
 	in, err := p.Store.GetIntegration(ctx, pr.ProjectID)
 	if driveway.ErrorCode(err) == driveway.ENOTFOUND || err == nil && !in.Enabled {
 		return nil, driveway.Errorf(driveway.ENOTFOUND, "OneDrive is not enabled for this project")
@@ -101,12 +149,8 @@ func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested s
 	if err != nil {
 		return nil, p.credentialFailure(err, cred, requested)
 	}
-	s := &session{projectID: pr.ProjectID, userID: pr.UserID, credID: cred.ID, cloud: in.Cloud, base: base, token: tok,
-		tenantKey: tenantKey(cred)}
-	if cache {
-		p.sessions.put(key, s, now.Add(p.cacheTTL()), stamp)
-	}
-	return s, nil
+	return &session{projectID: pr.ProjectID, userID: pr.UserID, credID: cred.ID, cloud: in.Cloud, base: base, token: tok,
+		tenantKey: tenantKey(cred), tokenExpires: cred.AccessTokenExpiresAt}, nil
 }
 
 // ConsumersTenantID is the tenant of every personal Microsoft account.

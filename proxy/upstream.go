@@ -124,7 +124,7 @@ func (p *Proxy) refresh(req *http.Request, s *session) (*session, error) {
 		return nil, p.credentialFailure(err, cred, s.credID)
 	}
 	n := *s
-	n.token = tok
+	n.token, n.tokenExpires = tok, cred.AccessTokenExpiresAt
 	p.replaceSessions(s, &n)
 	return &n, nil
 }
