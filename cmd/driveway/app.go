@@ -192,7 +192,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	}
 	s.workers += 2
 	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
-		Logger: logger, TokenRetryAfter: credential.RetryAfter, Changes: db.changes}
+		Logger: logger, TokenRetryAfter: credential.RetryAfter, Changes: db.changes, MaxConcurrent: cfg.ProxyMaxConcurrent}
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
 	})

@@ -42,6 +42,9 @@ type Config struct {
 	// PprofAddr, when set, serves Go's profiler (net/http/pprof) on its own
 	// listener (DRIVEWAY_PPROF_ADDR); keep it on loopback.
 	PprofAddr string
+	// ProxyMaxConcurrent bounds the proxy's Graph calls in flight per
+	// credential (DRIVEWAY_PROXY_MAX_CONCURRENT, 1-1024; default 16).
+	ProxyMaxConcurrent int
 	// LogLevel is debug, info, warn or error (DRIVEWAY_LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is json or text (DRIVEWAY_LOG_FORMAT).
@@ -146,6 +149,13 @@ func loadEnv(cfg *Config, getenv env) error {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return badConfig("DRIVEWAY_LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
 		}
+	}
+	if v := getenv("DRIVEWAY_PROXY_MAX_CONCURRENT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return badConfig("DRIVEWAY_PROXY_MAX_CONCURRENT", "%q is not a number from 1 to 1024", v)
+		}
+		cfg.ProxyMaxConcurrent = n
 	}
 	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout, "DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter}
 	for name, p := range durations {

@@ -15,7 +15,7 @@ import (
 // bench measures one engine: the interleaved rounds, the profile, the
 // memory run.
 func bench(ctx context.Context, o options, bin, dir, engine, pg string) error {
-	s, err := start(ctx, bin, dir, engine, pg)
+	s, err := start(ctx, bin, dir, engine, pg, o.env)
 	if s != nil {
 		defer s.close()
 	}

@@ -55,15 +55,18 @@ func (s *setup) close() {
 
 // start runs the node, the emulator, the bare proxy and nginx, connects
 // a user through the install flow and writes the file every mode reads.
-func start(ctx context.Context, bin, dir, engine, pg string) (*setup, error) {
+func start(ctx context.Context, bin, dir, engine, pg, extraEnv string) (*setup, error) {
 	s := &setup{}
 	pport, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	s.pprof = "http://127.0.0.1:" + pport
-	s.c, err = cluster.Start(ctx, cluster.Options{Bin: bin, Dir: filepath.Join(dir, engine), PostgresURL: pg,
-		Env: []string{"DRIVEWAY_PPROF_ADDR=127.0.0.1:" + pport}})
+	env := []string{"DRIVEWAY_PPROF_ADDR=127.0.0.1:" + pport}
+	if extraEnv != "" {
+		env = append(env, strings.Split(extraEnv, ",")...)
+	}
+	s.c, err = cluster.Start(ctx, cluster.Options{Bin: bin, Dir: filepath.Join(dir, engine), PostgresURL: pg, Env: env})
 	if err != nil {
 		return nil, err
 	}

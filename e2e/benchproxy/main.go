@@ -32,6 +32,7 @@ type options struct {
 	memory   int // proxied requests of the memory run
 	profile  time.Duration
 	engines  string
+	env      string // extra environment of the node, "K=V,K=V"
 }
 
 func main() {
@@ -48,6 +49,7 @@ func main() {
 	flag.IntVar(&o.memory, "memory", 1_000_000, "proxied GETs of the memory run (0: none)")
 	flag.DurationVar(&o.profile, "profile", 10*time.Second, "CPU profile of the node under load (0: none)")
 	flag.StringVar(&o.engines, "engines", "sqlite,postgres", "engines to measure (postgres needs DRIVEWAY_TEST_POSTGRES_URL)")
+	flag.StringVar(&o.env, "env", "", "extra environment of the node, K=V,K=V (e.g. DRIVEWAY_PROXY_MAX_CONCURRENT=64)")
 	flag.Parse()
 	o.conns = []int{1, 16, 64}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
