@@ -9,8 +9,8 @@ import (
 // Store is a driveway.Store that bumps Feed after every write that a cache
 // of this package depends on: projects (allowed origins, deletion),
 // integrations, signing keys, connected users and credentials. Inside
-// WithTx the bumps wait for the commit, so that no reader caches what the
-// transaction has not yet made visible... and then finds it stale.
+// WithTx the bumps wait until the transaction is over: a bump before the
+// commit would let a reader cache the old rows under the new stamp.
 type Store struct {
 	notifying
 	base driveway.Store
