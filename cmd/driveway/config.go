@@ -58,6 +58,12 @@ type Config struct {
 	// MaxConns caps the open connections of the main listener
 	// (DRIVEWAY_MAX_CONNECTIONS).
 	MaxConns int
+	// PprofAddr, when set, serves Go's profiler (net/http/pprof) on its own
+	// listener (DRIVEWAY_PPROF_ADDR); keep it on loopback.
+	PprofAddr string
+	// ProxyMaxConcurrent bounds the proxy's Graph calls in flight per
+	// credential (DRIVEWAY_PROXY_MAX_CONCURRENT, 1-1024; default 16).
+	ProxyMaxConcurrent int
 	// LogLevel is debug, info, warn or error (DRIVEWAY_LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is json or text (DRIVEWAY_LOG_FORMAT).
@@ -129,7 +135,7 @@ func (e env) secret(name string) (string, error) {
 func loadEnv(cfg *Config, getenv env) error {
 	str := map[string]*string{
 		"DRIVEWAY_ADDR": &cfg.Addr, "DRIVEWAY_PUBLIC_URL": &cfg.PublicURL, "DRIVEWAY_DATA_DIR": &cfg.DataDir,
-		"DRIVEWAY_DATABASE_URL": &cfg.Database, "DRIVEWAY_METRICS_ADDR": &cfg.MetricsAddr,
+		"DRIVEWAY_DATABASE_URL": &cfg.Database, "DRIVEWAY_METRICS_ADDR": &cfg.MetricsAddr, "DRIVEWAY_PPROF_ADDR": &cfg.PprofAddr,
 		"DRIVEWAY_LOG_FORMAT": &cfg.LogFormat, "DRIVEWAY_MICROSOFT_LOGIN_URL": &cfg.MicrosoftLoginURL,
 		"DRIVEWAY_MICROSOFT_GRAPH_URL": &cfg.MicrosoftGraphURL,
 	}
@@ -171,6 +177,13 @@ func loadEnv(cfg *Config, getenv env) error {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return badConfig("DRIVEWAY_LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
 		}
+	}
+	if v := getenv("DRIVEWAY_PROXY_MAX_CONCURRENT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return badConfig("DRIVEWAY_PROXY_MAX_CONCURRENT", "%q is not a number from 1 to 1024", v)
+		}
+		cfg.ProxyMaxConcurrent = n
 	}
 	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout,
 		"DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter, "DRIVEWAY_BODY_TIMEOUT": &cfg.BodyTimeout}
@@ -225,6 +238,11 @@ func (cfg *Config) validate() error {
 	if cfg.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
 			return badConfig("DRIVEWAY_METRICS_ADDR", "%q is not host:port", cfg.MetricsAddr)
+		}
+	}
+	if cfg.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.PprofAddr); err != nil {
+			return badConfig("DRIVEWAY_PPROF_ADDR", "%q is not host:port", cfg.PprofAddr)
 		}
 	}
 	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
