@@ -105,7 +105,8 @@ func emulatedProject(t *testing.T, dbURL, emuBase, base string) emulatedProjectI
 }
 
 // connectAndProxy connects u1's OneDrive through the SDK's install flow
-// (build-oauth, the emulator's authorize, /oauth) and lists its drive
+// (build-oauth, the emulator's authorize, /oauth, the SDK's finishing
+// POST /sdk/credentials) and lists its drive
 // through the proxy.
 func connectAndProxy(t *testing.T, base string, ep emulatedProjectInfo) {
 	t.Helper()
@@ -130,6 +131,9 @@ func connectAndProxy(t *testing.T, base string, ep emulatedProjectInfo) {
 	resp, _ := get(built.RedirectURL)
 	if resp, body = get(resp.Header.Get("Location")); resp.StatusCode != 200 || !strings.Contains(body, "oauth_success_callback") {
 		t.Fatalf("callback: %d %s", resp.StatusCode, body)
+	}
+	if status, answer := finishSignIn(t, base, ep.projectID, ep.token, body); status/100 != 2 {
+		t.Fatalf("finish the sign-in: %d %s", status, answer)
 	}
 	resp, body = get(base + "/projects/" + ep.projectID + "/sdk/proxy/onedrive/me/drive/root/children")
 	if resp.StatusCode != 200 || !strings.Contains(body, `"value"`) {

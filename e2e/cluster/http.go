@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -58,7 +59,8 @@ func PostJSON(ctx context.Context, u string, in, out any) error { return postJSO
 
 // Connect connects the OneDrive account upn for the user of token through
 // node, the way the SDK does: build-oauth, the emulator's authorize (signing
-// upn in without a page), the /oauth callback.
+// upn in without a page), the /oauth callback, and the SDK's finishing
+// POST /sdk/credentials.
 func (c *Cluster) Connect(ctx context.Context, node, token, upn string) error {
 	q := url.Values{"action": {"onedrive"}, "userToken": {token}, "oauthMetaKeyId": {fmt.Sprint(time.Now().UnixNano())},
 		"originForPostMessage": {node}}
@@ -74,6 +76,24 @@ func (c *Cluster) Connect(ctx context.Context, node, token, upn string) error {
 	status, _, body, err = Do(ctx, "GET", hdr.Get("Location"), "", nil)
 	if err != nil || status != 200 || !strings.Contains(string(body), "oauth_success_callback") {
 		return fmt.Errorf("callback: %d %s %v", status, body, err)
+	}
+	return c.finish(ctx, node, token, body)
+}
+
+var completionSecret = regexp.MustCompile(`"completion":"([A-Za-z0-9_-]{43})"`)
+
+// finish does what the SDK does with the /oauth page: it posts the page's
+// completion secret with the user token that started the sign-in, which
+// is when Driveway stores the credential.
+func (c *Cluster) finish(ctx context.Context, node, token string, page []byte) error {
+	m := completionSecret.FindSubmatch(page)
+	if m == nil {
+		return fmt.Errorf("the /oauth page carries no completion secret")
+	}
+	status, _, body, err := Do(ctx, "POST", node+"/projects/"+c.ProjectID+"/sdk/credentials", token,
+		[]byte(`{"payload":{"completion":"`+string(m[1])+`"}}`))
+	if err != nil || status/100 != 2 {
+		return fmt.Errorf("finish the sign-in: %d %s %v", status, body, err)
 	}
 	return nil
 }
