@@ -140,6 +140,7 @@ type Queries interface {
 	WorkflowQueries
 	WebhookQueries
 	FileChangeQueries
+	LoginQueries
 }
 
 // Sealer seals secrets at rest. Associated data binds each ciphertext to
@@ -302,6 +303,10 @@ type FileChangeQueries interface {
 	// FindDriveWatch finds a watch by Graph subscription id, across
 	// projects (for notification intake); ENOTFOUND if none.
 	FindDriveWatch(ctx context.Context, subscriptionID string) (*DriveWatch, error)
+	// FindDriveWatches finds the watches of those subscription ids across
+	// projects, in one round trip per few hundred ids (notification
+	// intake); unknown and empty ids are left out, duplicates found once.
+	FindDriveWatches(ctx context.Context, subscriptionIDs []string) ([]*DriveWatch, error)
 	// ListDriveWatches lists a project's watches ordered by credential id;
 	// projectID "" lists every project's (ordered by project, then
 	// credential).

@@ -14,12 +14,15 @@
 //	                      or re-render with field errors
 //
 // The session lives in one cookie sealed with the Sealer (SealedRef
-// {Table: "cookie", Column: "dashboard_session"}): it carries the expiry,
-// the CSRF token and a fingerprint of the admin password, so it works on any
-// node, survives a key rotation (every key of the keyring opens), and ends
-// when it expires or the password changes. Nothing of a session is kept in
-// memory; only failed login attempts are counted in memory, per client
-// address, per node.
+// {Table: "cookie", Column: "dashboard_session"}): it carries an id, the
+// expiry, the CSRF token and a fingerprint of the admin password, so it
+// works on any node, survives a key rotation (every key of the keyring
+// opens), and ends when it expires, the password changes, or it is logged
+// out (logout records its id as revoked in the database, checked on every
+// request). Login attempts are counted in the database per client (an
+// IPv4 address, an IPv6 /64; the forwarded one behind configured proxies),
+// so the limit holds across nodes. An admin password shorter than
+// MinPasswordLength opens nothing.
 //
 // Secrets are write-only: a client secret is never rendered back, not even
 // into the form after a validation error; generated private keys and API key
@@ -72,14 +75,18 @@ type Options struct {
 	// Workflows is the workflow engine (*workflow.Engine) for the Workflows
 	// pages (editor, task history); when nil, they answer 501.
 	Workflows Workflows
+	// ClientKey names the client of a login attempt for the limit of
+	// failed logins; default the remote address (IPv6: its /64), trusting
+	// no forwarded header. cmd/driveway passes a clientip.Resolver with
+	// DRIVEWAY_TRUSTED_PROXIES.
+	ClientKey func(*http.Request) string
 }
 
 type handler struct {
-	opts    Options
-	pages   map[string]*pageTemplate
-	limiter *limiter
-	cop     *http.CrossOriginProtection
-	log     *slog.Logger
+	opts  Options
+	pages map[string]*pageTemplate
+	cop   *http.CrossOriginProtection
+	log   *slog.Logger
 }
 
 // New returns the handler for every path under /dashboard/. It panics when
@@ -93,7 +100,6 @@ func New(opts Options) http.Handler {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	h.limiter = newLimiter(maxFailedLogins, failedLoginWindow, h.now)
 	return securityHeaders(h.routes())
 }
 

@@ -1,57 +1,12 @@
 package dashboard
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/drivewayhq/driveway/admin"
 	"github.com/google/go-cmp/cmp"
 )
-
-func TestLimiterWindow(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newLimiter(3, time.Minute, func() time.Time { return now })
-	for i := range 3 {
-		if blocked, _ := l.Blocked("a"); blocked {
-			t.Fatalf("blocked after %d failures, want 3 allowed", i)
-		}
-		l.Fail("a")
-	}
-	blocked, left := l.Blocked("a")
-	if !blocked || left != time.Minute {
-		t.Fatalf("after 3 failures: blocked %v for %s, want blocked for 1m", blocked, left)
-	}
-	if blocked, _ := l.Blocked("b"); blocked {
-		t.Fatal("another client is blocked")
-	}
-	now = now.Add(time.Minute)
-	if blocked, _ := l.Blocked("a"); blocked {
-		t.Fatal("still blocked after the window")
-	}
-	l.Fail("a")
-	l.Reset("a")
-	if len(l.fails) != 0 {
-		t.Fatalf("%d clients tracked after reset, want 0", len(l.fails))
-	}
-}
-
-func TestLimiterBoundedMemory(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newLimiter(3, time.Minute, func() time.Time { return now })
-	for i := range maxTrackedClients + 10 {
-		now = now.Add(time.Millisecond)
-		l.Fail(fmt.Sprint("client", i))
-	}
-	if len(l.fails) > maxTrackedClients {
-		t.Fatalf("%d clients tracked, want at most %d", len(l.fails), maxTrackedClients)
-	}
-	if _, ok := l.fails["client0"]; ok {
-		t.Fatal("the oldest client was kept over newer ones")
-	}
-}
 
 func TestSafeNext(t *testing.T) {
 	t.Parallel()

@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 type loginData struct {
@@ -39,34 +39,65 @@ func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 // token.
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostForm.Get("next"))
-	client := clientAddr(r)
+	client := h.clientKey(r)
 	retry := func(status int, msg string) {
 		h.render(w, r, status, "login", &view{Title: "Log in", Error: msg, Data: loginData{Next: next}})
 	}
-	if blocked, left := h.limiter.Blocked(client); blocked {
-		retry(http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d minutes.", minutesCeil(left)))
+	if msg := h.passwordProblem(); msg != "" {
+		retry(http.StatusForbidden, msg)
 		return
 	}
-	if h.opts.AdminPassword == "" {
-		retry(http.StatusForbidden, "No admin password is configured: set DRIVEWAY_ADMIN_PASSWORD and restart.")
-		return
-	}
-	if !passwordEqual(r.PostForm.Get("password"), h.opts.AdminPassword) {
-		h.limiter.Fail(client)
-		h.log.Warn("dashboard: failed login", "remote", client)
-		retry(http.StatusUnauthorized, "Wrong password.")
-		return
-	}
-	h.limiter.Reset(client)
-	if err := h.writeSession(w, h.newSession(true, SessionTTL)); err != nil {
+	blocked, left, err := h.attempt(r.Context(), client)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.log.Info("dashboard: login", "remote", client)
+	if blocked {
+		retry(http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d minutes.", minutesCeil(left)))
+		return
+	}
+	if !passwordEqual(r.PostForm.Get("password"), h.opts.AdminPassword) {
+		h.log.Warn("dashboard: failed login", "client", client)
+		retry(http.StatusUnauthorized, "Wrong password.")
+		return
+	}
+	if err := h.startSession(w, r, client); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("dashboard: login", "client", client)
 	redirect(w, r, next)
 }
 
+// passwordProblem says why no login can succeed with the configured admin
+// password, or "".
+func (h *handler) passwordProblem() string {
+	switch {
+	case h.opts.AdminPassword == "":
+		return "No admin password is configured: set DRIVEWAY_ADMIN_PASSWORD and restart."
+	case utf8.RuneCountInString(h.opts.AdminPassword) < MinPasswordLength:
+		return fmt.Sprintf("The admin password is too short: set DRIVEWAY_ADMIN_PASSWORD to at least %d characters and restart.", MinPasswordLength)
+	}
+	return ""
+}
+
+func (h *handler) startSession(w http.ResponseWriter, r *http.Request, client string) error {
+	if err := h.reset(r.Context(), client); err != nil {
+		return err
+	}
+	return h.writeSession(w, h.newSession(true, SessionTTL))
+}
+
+// logout revokes the session in the database (a copy of its cookie opens
+// nothing afterwards, on any node) and clears the cookie.
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if s := h.readSession(r); s != nil && s.Auth && s.ID != "" {
+		err := h.opts.Admin.Store.RevokeSession(r.Context(), s.ID, time.Unix(s.Expires, 0), h.now())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	h.clearSession(w)
 	redirect(w, r, Prefix+"/login")
 }
@@ -84,16 +115,6 @@ func safeNext(next string) string {
 		return Prefix + "/"
 	}
 	return next
-}
-
-// clientAddr is the host of the connection's remote address. Forwarded
-// headers are not trusted: anyone can send them.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func minutesCeil(d time.Duration) int {

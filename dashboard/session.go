@@ -29,6 +29,8 @@ var cookieRef = driveway.SealedRef{Table: "cookie", Column: "dashboard_session"}
 // session is the sealed payload of the cookie. An anonymous session (Auth
 // false) only carries the CSRF token of the login form.
 type session struct {
+	// ID names a logged-in session for its revocation at logout.
+	ID      string `json:"i,omitempty"`
 	Auth    bool   `json:"a"`
 	CSRF    string `json:"c"`
 	Expires int64  `json:"e"` // Unix seconds
@@ -60,6 +62,7 @@ func passwordFingerprint(password string) string {
 func (h *handler) newSession(auth bool, ttl time.Duration) *session {
 	s := &session{Auth: auth, CSRF: randomToken(), Expires: h.now().Add(ttl).Unix()}
 	if auth {
+		s.ID = randomToken()
 		s.Password = passwordFingerprint(h.opts.AdminPassword)
 	}
 	return s
@@ -86,7 +89,24 @@ func (h *handler) readSession(r *http.Request) *session {
 	if s.Auth && subtle.ConstantTimeCompare([]byte(s.Password), []byte(passwordFingerprint(h.opts.AdminPassword))) != 1 {
 		return nil
 	}
+	if s.Auth && !h.live(r.Context(), s.ID) {
+		return nil
+	}
 	return &s
+}
+
+// live reports whether a logged-in session was not revoked; a session
+// without an id, or one the database cannot vouch for, is not.
+func (h *handler) live(ctx context.Context, id string) bool {
+	if id == "" {
+		return false
+	}
+	revoked, err := h.opts.Admin.Store.SessionRevoked(ctx, id)
+	if err != nil {
+		h.log.Error("dashboard: session revocation check", "err", err)
+		return false
+	}
+	return !revoked
 }
 
 // writeSession seals s into the cookie.

@@ -4,15 +4,27 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/drivewayhq/driveway"
 )
 
-// maxNotificationBody bounds a notification POST (Graph batches at most a
-// few hundred notifications, well under this).
-const maxNotificationBody = 4 << 20
+// Bounds of one notification POST. Graph batches the notifications of
+// several subscriptions into one POST (the value array of a
+// changeNotificationCollection may mix subscriptions, apps and tenants:
+// https://learn.microsoft.com/graph/api/resources/changenotificationcollection)
+// but publishes no maximum. A driveItem notification is a shoulder tap of
+// about 400 bytes (no resource data), so MaxNotificationEntries of them
+// take under half of MaxNotificationBody. A POST over either bound is
+// answered 413 before any database work; whatever Graph would lose that
+// way the safety delta catches.
+const (
+	MaxNotificationEntries = 1000
+	MaxNotificationBody    = 1 << 20
+)
 
 // notification is one entry of a change or lifecycle notification.
 type notification struct {
@@ -36,20 +48,46 @@ func (s *Service) intake(lifecycle bool) http.Handler {
 			echoToken(w, r.URL.Query().Get("validationToken"))
 			return
 		}
-		var body struct {
-			Value []notification `json:"value"`
-		}
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxNotificationBody)).Decode(&body); err != nil {
-			http.Error(w, "bad notification body", http.StatusBadRequest)
+		source := s.o.ClientKey(r)
+		if wait := s.limit.wait(source); wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			http.Error(w, "too many notifications that match no subscription", http.StatusTooManyRequests)
 			return
 		}
-		if err := s.take(r.Context(), body.Value, lifecycle); err != nil {
+		ns, status := decodeNotifications(w, r)
+		if status != 0 {
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+		forged, err := s.take(r.Context(), ns, lifecycle)
+		s.limit.spend(source, forged)
+		if err != nil {
 			s.o.Logger.Error("filechange: could not store notifications", "err", err)
 			http.Error(w, "could not store the notification", http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})
+}
+
+// decodeNotifications reads the value array of a POST, within
+// MaxNotificationBody and MaxNotificationEntries; otherwise it returns
+// the status to answer (400 or 413).
+func decodeNotifications(w http.ResponseWriter, r *http.Request) ([]notification, int) {
+	var body struct {
+		Value []notification `json:"value"`
+	}
+	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxNotificationBody)).Decode(&body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, http.StatusRequestEntityTooLarge
+	case err != nil:
+		return nil, http.StatusBadRequest
+	case len(body.Value) > MaxNotificationEntries:
+		return nil, http.StatusRequestEntityTooLarge
+	}
+	return body.Value, 0
 }
 
 // echoToken answers the validation handshake: 200, text/plain, the decoded
@@ -69,19 +107,27 @@ type watchKey struct{ project, credential string }
 
 // take verifies each notification and, for the genuine ones, owes their
 // credentials a delta round (and a renewal on reauthorizationRequired).
-// Forged or stale notifications are dropped silently. It returns once that
-// is committed.
-func (s *Service) take(ctx context.Context, ns []notification, lifecycle bool) error {
+// Forged or stale notifications are dropped silently and counted in
+// forged. The watches are found in one lookup. It returns once that is
+// committed.
+func (s *Service) take(ctx context.Context, ns []notification, lifecycle bool) (forged int, err error) {
+	ids := make([]string, len(ns))
+	for i, n := range ns {
+		ids[i] = n.SubscriptionID
+	}
+	watches, err := s.o.Store.FindDriveWatches(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	bySub := make(map[string]*driveway.DriveWatch, len(watches))
+	for _, wt := range watches {
+		bySub[wt.SubscriptionID] = wt
+	}
 	var b batch
 	for _, n := range ns {
-		wt, err := s.o.Store.FindDriveWatch(ctx, n.SubscriptionID)
-		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if !sameSecret(wt.ClientState, n.ClientState) {
+		wt := bySub[n.SubscriptionID]
+		if wt == nil || !sameSecret(wt.ClientState, n.ClientState) {
+			forged++
 			continue
 		}
 		// reauthorizationRequired or subscriptionRemoved: renew; "missed"
@@ -89,9 +135,9 @@ func (s *Service) take(ctx context.Context, ns []notification, lifecycle bool) e
 		b.add(watchKey{wt.ProjectID, wt.CredentialID}, lifecycle && n.LifecycleEvent != "missed")
 	}
 	if len(b.order) == 0 {
-		return nil
+		return forged, nil
 	}
-	return s.group.commit(ctx, &b, s.storeBatch)
+	return forged, s.group.commit(ctx, &b, s.storeBatch)
 }
 
 // storeBatch bumps each watch and inserts its (coalesced) jobs in one

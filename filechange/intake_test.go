@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func post(t *testing.T, u string, body []byte) (*http.Response, []byte) {
+func post(t testing.TB, u string, body []byte) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := http.Post(u, "application/json", bytes.NewReader(body))
 	if err != nil {

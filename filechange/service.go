@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/clientip"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/microsoft"
 )
@@ -85,6 +86,10 @@ type Options struct {
 	// Logger receives failures (never a token or clientState); default
 	// slog.Default().
 	Logger *slog.Logger
+	// ClientKey names the source of a notification POST for the per-source
+	// limit of forged notifications (IntakeForgedBurst); default the remote
+	// address (IPv6: its /64), trusting no forwarded header.
+	ClientKey func(*http.Request) string
 }
 
 // Service manages drive watches, intake and delta. It is safe for
@@ -93,6 +98,7 @@ type Service struct {
 	o     Options
 	push  bool
 	group groupCommit
+	limit *sourceLimit
 }
 
 // New checks opts and returns a Service.
@@ -101,7 +107,7 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("filechange: Store, Queue and Tokens are required")
 	}
 	setDefaults(&opts)
-	return &Service{o: opts, push: pushMode(opts)}, nil
+	return &Service{o: opts, push: pushMode(opts), limit: newSourceLimit()}, nil
 }
 
 // pushMode reports whether Graph can reach PublicURL: https (or http when
@@ -134,6 +140,9 @@ func setDefaults(o *Options) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.ClientKey == nil {
+		o.ClientKey = (*clientip.Resolver)(nil).Key
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
 }

@@ -36,8 +36,19 @@ type Server struct {
 	// Mounts are extra handlers by path prefix (for example the emulator in
 	// `driveway dev`), each given the full request path.
 	Mounts map[string]http.Handler
-	// ServeMetrics is false when /metrics is served on its own address.
+	// ServeMetrics is false when /metrics is not served on this listener
+	// (its own address, or `serve` without a token).
 	ServeMetrics bool
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// BodyTimeout, when positive, is how long a request may take to send
+	// its body, counted from when its headers were read; the connection is
+	// cut after. Streaming requests are exempt.
+	BodyTimeout time.Duration
+	// Streaming reports the requests whose bodies may take as long as they
+	// need (the Graph proxy's uploads, which pass bodies through as they
+	// arrive); nil: none.
+	Streaming func(*http.Request) bool
 	// Front, when set, sees every request before the router, with its path
 	// uncleaned, and passes what it does not serve to the router (the Graph
 	// proxy: proxy.Front).

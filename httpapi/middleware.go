@@ -2,9 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +69,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		s.bodyDeadline(w, r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -115,11 +121,57 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-// MetricsHandler serves the Prometheus metrics of Gatherer.
+// MetricsHandler serves the Prometheus metrics of Gatherer, behind
+// MetricsToken when set.
 func (s *Server) MetricsHandler() http.Handler {
 	g := s.Gatherer
 	if g == nil {
 		g = prometheus.DefaultGatherer
 	}
-	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	if s.MetricsToken == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(s.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(token))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need a bearer token", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// bodyDeadline sets the read deadline of r's body (BodyTimeout), unless r
+// has none or streams, and clears it once the body has been read: a
+// deadline left set would cancel the request's context when it passes
+// during a long handler (net/http reads the idle connection in the
+// background then). net/http sets the next request's deadlines itself.
+func (s *Server) bodyDeadline(w http.ResponseWriter, r *http.Request) {
+	if s.BodyTimeout <= 0 || r.Body == nil || r.Body == http.NoBody || (s.Streaming != nil && s.Streaming(r)) {
+		return
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(s.BodyTimeout)) != nil {
+		return
+	}
+	r.Body = &deadlineBody{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+}
+
+// deadlineBody clears the read deadline when its body reaches EOF.
+type deadlineBody struct {
+	io.ReadCloser
+	once  sync.Once
+	clear func()
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.clear)
+	}
+	return n, err
 }

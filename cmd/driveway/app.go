@@ -164,12 +164,14 @@ type server struct {
 	workers int
 
 	metricsHandler func() http.Handler
+	// dev serves /metrics openly and lets the emulator's uploads stream.
+	dev bool
 }
 
 // newServer builds the services every node runs on db and registers their
 // jobs; run starts them. dev allows webhook endpoints on localhost.
 func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyring, endpoints *microsoft.Endpoints, dev bool) (*server, error) {
-	s := &server{cfg: cfg, logger: logger, db: db, ring: ring, endpoints: endpoints,
+	s := &server{cfg: cfg, logger: logger, db: db, ring: ring, endpoints: endpoints, dev: dev,
 		admin: &admin.Service{Store: db, PublicURL: cfg.PublicURL}}
 	s.creds = &credential.Manager{Store: db, Endpoints: endpoints, Logger: logger,
 		HTTP: &http.Client{Timeout: 30 * time.Second}}
@@ -293,7 +295,8 @@ func (s *server) handler() http.Handler {
 	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector())
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
-		Mounts: s.publicMounts(), ServeMetrics: s.cfg.MetricsAddr == "", Connect: s.connect, Webhooks: s.webhooks,
+		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
+		BodyTimeout: s.cfg.BodyTimeout, Streaming: s.streaming, Connect: s.connect, Webhooks: s.webhooks,
 		Workflows: s.workflows,
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
@@ -302,6 +305,7 @@ func (s *server) handler() http.Handler {
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
 			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions, Workflows: s.workflows,
+			ClientKey: s.cfg.resolver().Key,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler
@@ -323,6 +327,7 @@ func listen(addr string) (net.Listener, error) {
 func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) error {
 	h := s.handler()
 	defer ln.Close()
+	ln = httpapi.LimitConns(ln, s.cfg.MaxConnsPerClient, s.cfg.MaxConns, s.cfg.resolver().Trusts)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -39,6 +40,24 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on its own listener instead of
 	// the main one (DRIVEWAY_METRICS_ADDR).
 	MetricsAddr string
+	// MetricsToken, when set, is the bearer token /metrics requires
+	// (DRIVEWAY_METRICS_TOKEN or _FILE). serve answers /metrics on the main
+	// listener only with a token; dev serves it openly.
+	MetricsToken string
+	// TrustedProxies are the load balancers and reverse proxies whose
+	// X-Forwarded-For names the client (DRIVEWAY_TRUSTED_PROXIES: addresses
+	// and CIDR networks, comma-separated); none by default.
+	TrustedProxies []netip.Prefix
+	// BodyTimeout is how long a request may take to send its body, except
+	// the proxy's streaming uploads (DRIVEWAY_BODY_TIMEOUT).
+	BodyTimeout time.Duration
+	// MaxConnsPerClient caps the open connections of one client address
+	// (IPv6: /64); trusted proxies are exempt
+	// (DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT).
+	MaxConnsPerClient int
+	// MaxConns caps the open connections of the main listener
+	// (DRIVEWAY_MAX_CONNECTIONS).
+	MaxConns int
 	// LogLevel is debug, info, warn or error (DRIVEWAY_LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is json or text (DRIVEWAY_LOG_FORMAT).
@@ -65,12 +84,15 @@ type Config struct {
 
 func defaultConfig() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		DataDir:         ".driveway",
-		LogLevel:        slog.LevelInfo,
-		LogFormat:       "json",
-		ShutdownTimeout: 10 * time.Second,
-		JobRescueAfter:  5 * time.Minute,
+		Addr:              "127.0.0.1:8080",
+		DataDir:           ".driveway",
+		LogLevel:          slog.LevelInfo,
+		LogFormat:         "json",
+		ShutdownTimeout:   10 * time.Second,
+		JobRescueAfter:    5 * time.Minute,
+		BodyTimeout:       time.Minute,
+		MaxConnsPerClient: 256,
+		MaxConns:          10000,
 	}
 }
 
@@ -132,6 +154,12 @@ func loadEnv(cfg *Config, getenv env) error {
 	if cfg.AdminPassword, err = getenv.secret("DRIVEWAY_ADMIN_PASSWORD"); err != nil {
 		return err
 	}
+	if cfg.MetricsToken, err = getenv.secret("DRIVEWAY_METRICS_TOKEN"); err != nil {
+		return err
+	}
+	if err := loadEdge(cfg, getenv); err != nil {
+		return err
+	}
 	if v := getenv("DRIVEWAY_FILE_CHANGE_POLLING"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -144,7 +172,8 @@ func loadEnv(cfg *Config, getenv env) error {
 			return badConfig("DRIVEWAY_LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
 		}
 	}
-	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout, "DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter}
+	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout,
+		"DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter, "DRIVEWAY_BODY_TIMEOUT": &cfg.BodyTimeout}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -206,6 +235,9 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.JobRescueAfter < 10*time.Second || cfg.JobRescueAfter > 24*time.Hour {
 		return badConfig("DRIVEWAY_JOB_RESCUE_AFTER", "must be between 10s and 24h")
+	}
+	if err := cfg.validateEdge(); err != nil {
+		return err
 	}
 	if (cfg.MicrosoftLoginURL == "") != (cfg.MicrosoftGraphURL == "") {
 		return badConfig("DRIVEWAY_MICROSOFT_GRAPH_URL", "set both DRIVEWAY_MICROSOFT_LOGIN_URL and DRIVEWAY_MICROSOFT_GRAPH_URL, or neither")

@@ -103,6 +103,9 @@ func TestDevCreatesProjectWritesDevJSONAndReusesIt(t *testing.T) {
 	if status, _ := get(t, r.base+"/readyz"); status != 200 {
 		t.Fatalf("readyz: %d", status)
 	}
+	if status, body := get(t, r.base+"/metrics"); status != 200 || !strings.Contains(body, "driveway_http_requests_total") {
+		t.Fatalf("dev serves /metrics openly: got %d", status)
+	}
 	var info map[string]string
 	raw, err := os.ReadFile(filepath.Join(dir, "dev.json"))
 	if err != nil {
@@ -220,6 +223,11 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		{map[string]string{"DRIVEWAY_MICROSOFT_LOGIN_URL": "http://127.0.0.1:1"}, nil, "DRIVEWAY_MICROSOFT_GRAPH_URL"},
 		{map[string]string{"DRIVEWAY_FILE_CHANGE_POLLING": "maybe"}, nil, "DRIVEWAY_FILE_CHANGE_POLLING"},
 		{map[string]string{"DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS": "no-port"}, nil, "DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS"},
+		{map[string]string{"DRIVEWAY_ADMIN_PASSWORD": "hunter2"}, nil, "DRIVEWAY_ADMIN_PASSWORD"},
+		{map[string]string{"DRIVEWAY_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "DRIVEWAY_TRUSTED_PROXIES"},
+		{map[string]string{"DRIVEWAY_BODY_TIMEOUT": "0s"}, nil, "DRIVEWAY_BODY_TIMEOUT"},
+		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT": "0"}, nil, "DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT"},
+		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS": "many"}, nil, "DRIVEWAY_MAX_CONNECTIONS"},
 	}
 	for _, c := range cases {
 		env := map[string]string{"DRIVEWAY_DATA_DIR": dir}
@@ -240,6 +248,9 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		if strings.Contains(errb.String(), "short") && c.want == "DRIVEWAY_SECRET_KEYS" && c.env["DRIVEWAY_SECRET_KEYS"] != "" {
 			t.Errorf("the error quotes key material: %q", errb.String())
 		}
+		if strings.Contains(errb.String(), "hunter2") {
+			t.Errorf("the error quotes the admin password: %q", errb.String())
+		}
 	}
 }
 
@@ -252,8 +263,8 @@ func TestServeRunsOnAKeyringAndMigratesAtStart(t *testing.T) {
 	if status, _ := get(t, r.base+"/readyz"); status != 200 {
 		t.Fatalf("readyz: %d", status)
 	}
-	if status, body := get(t, r.base+"/metrics"); status != 200 || !strings.Contains(body, "driveway_http_requests_total") {
-		t.Fatalf("metrics: %d", status)
+	if status, _ := get(t, r.base+"/metrics"); status != 404 {
+		t.Fatalf("metrics without a token or a listener of their own: %d, want 404 (not public)", status)
 	}
 	if status, _ := get(t, r.base+"/api/v1/projects"); status != 401 {
 		t.Fatalf("admin API without a key: %d", status)

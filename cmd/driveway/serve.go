@@ -20,6 +20,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if cfg.AdminPassword == "" {
 		logger.Warn("DRIVEWAY_ADMIN_PASSWORD is not set: the dashboard will refuse every login")
 	}
+	if cfg.MetricsAddr == "" && cfg.MetricsToken == "" {
+		logger.Info("/metrics is off: set DRIVEWAY_METRICS_TOKEN (bearer token) or DRIVEWAY_METRICS_ADDR (own listener)")
+	}
 	db, err := openDatabase(ctx, cfg, ring, logger)
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ func (s *server) wireFileChange(dev bool) error {
 	fc, err := filechange.New(filechange.Options{Store: s.db, Queue: s.db.queue, Tokens: s.creds,
 		Resolver:  microsoft.Resolver{Override: s.endpoints},
 		PublicURL: s.cfg.PublicURL, AllowHTTP: dev, Polling: s.cfg.FileChangePolling, Hook: workflowHook{s.workflows}, Logger: s.logger,
-		HTTP: &http.Client{Timeout: 60 * time.Second}})
+		HTTP: &http.Client{Timeout: 60 * time.Second}, ClientKey: s.cfg.resolver().Key})
 	if err != nil {
 		return err
 	}
