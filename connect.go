@@ -22,6 +22,11 @@ type OAuthState struct {
 	Origin string
 	// SessionID is the SDK's oauthMetaKeyId, for the polling route.
 	SessionID string
+	// Code is Microsoft's authorization code once /oauth received it: the
+	// state then waits, under the ID of a new completion secret, for the
+	// SDK that started the sign-in to finish it. Plain text in memory only;
+	// the store seals it. "" for a sign-in Microsoft has not answered.
+	Code      string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }

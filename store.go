@@ -105,12 +105,21 @@ type Queries interface {
 	// DeleteExpiredOAuthStates deletes states that expired before t and
 	// returns how many.
 	DeleteExpiredOAuthStates(ctx context.Context, t time.Time) (int, error)
+	// CountOAuthStates counts a user's states (pending sign-ins and
+	// completions) that expire at or after t.
+	CountOAuthStates(ctx context.Context, projectID, userID string, t time.Time) (int, error)
 
 	// PutInstallSession creates or replaces a session.
 	PutInstallSession(ctx context.Context, s *InstallSession) error
 	// GetInstallSession returns a project's session of a user.
 	GetInstallSession(ctx context.Context, projectID, userID, id string) (*InstallSession, error)
 	DeleteInstallSession(ctx context.Context, projectID, userID, id string) error
+	// CountInstallSessions counts a user's sessions that expire at or
+	// after t.
+	CountInstallSessions(ctx context.Context, projectID, userID string, t time.Time) (int, error)
+	// DeleteExpiredInstallSessions deletes sessions that expired before t
+	// and returns how many.
+	DeleteExpiredInstallSessions(ctx context.Context, t time.Time) (int, error)
 
 	// AppendEvent records an event.
 	AppendEvent(ctx context.Context, e *Event) error

@@ -14,7 +14,9 @@ func httpStatus(err error) int { return httpapi.StatusFor(driveway.ErrorCode(err
 // callback is GET /oauth, where Microsoft sends the browser back. The state
 // is checked before anything else: a missing, unknown, reused, expired or
 // mismatched state ends on an error page and no token exchange is tried.
-// The page answers the opener only at the origin the state was bound to.
+// A valid answer is not redeemed here: it waits for the SDK that started
+// the sign-in to finish it (awaitCompletion, complete.go). The page answers
+// the opener only at the origin the state was bound to.
 func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	st, problem := h.consumeState(r, q.Get("state"))
@@ -33,12 +35,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.failSignIn(w, r, st, errNoCode)
 		return
 	}
-	cr, reconnected, err := h.finishSignIn(r, st, code)
-	if err != nil {
-		h.failSignIn(w, r, st, err)
-		return
-	}
-	h.succeed(w, r, st, cr, reconnected)
+	h.awaitCompletion(w, r, st, code)
 }
 
 // consumeState takes the state out of the store (single use) and checks
@@ -58,6 +55,8 @@ func (h *Handler) consumeState(r *http.Request, state string) (*driveway.OAuthSt
 	case err != nil:
 		h.logger().ErrorContext(r.Context(), "consume oauth state", "err", err)
 		return nil, "The sign-in could not be checked."
+	case st.Code != "": // a completion secret is never a state
+		return nil, "This sign-in is unknown or was already used."
 	case st.ProjectID != pid:
 		return nil, "This sign-in belongs to another project."
 	case !h.now().Before(st.ExpiresAt):
@@ -109,41 +108,29 @@ func tokenFlowError(err error) *flowError {
 	return &flowError{"sign_in_failed", "Microsoft refused the sign-in. Start again from the app."}
 }
 
+// flowFailure maps err to what the user and the SDK are told, logging it
+// when it is not an expected sign-in failure.
+func (h *Handler) flowFailure(r *http.Request, st *driveway.OAuthState, err error) *flowError {
+	var fe *flowError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	if fe = tokenFlowError(err); fe == nil {
+		fe = &flowError{"sign_in_failed", "OneDrive could not be connected. Try again."}
+	}
+	h.logger().ErrorContext(r.Context(), "oauth sign-in failed", "request_id", httpapi.RequestID(r.Context()),
+		"project", st.ProjectID, "err", err)
+	return fe
+}
+
 // failSignIn records the failure for polling and shows it, answering the
 // opener with oauth_error_callback.
 func (h *Handler) failSignIn(w http.ResponseWriter, r *http.Request, st *driveway.OAuthState, err error) {
-	var fe *flowError
-	if !errors.As(err, &fe) {
-		if fe = tokenFlowError(err); fe == nil {
-			fe = &flowError{"sign_in_failed", "OneDrive could not be connected. Try again."}
-		}
-		h.logger().ErrorContext(r.Context(), "oauth callback failed", "request_id", httpapi.RequestID(r.Context()),
-			"project", st.ProjectID, "err", err)
-	}
+	fe := h.flowFailure(r, st, err)
 	h.putSession(r, st, "", fe.Code)
 	renderResult(w, http.StatusOK, resultPage{Title: "OneDrive was not connected", Detail: fe.Detail, Origin: st.Origin,
 		Message: map[string]any{"type": "oauth_error_callback", "error": fe.Code, "integrationId": IntegrationID(st.ProjectID),
 			"errorResponse": map[string]any{"message": fe.Detail, "code": fe.Code}}})
-}
-
-func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, st *driveway.OAuthState, cr *driveway.Credential, reconnected bool) {
-	h.putSession(r, st, cr.ID, "")
-	kind := driveway.EventCredentialConnected
-	if reconnected {
-		kind = driveway.EventCredentialReconnected
-	}
-	h.event(r.Context(), kind, cr, nil)
-	for _, f := range h.OnConnect {
-		f(r.Context(), cr, reconnected)
-	}
-	payload := map[string]any{"credentialId": cr.ID}
-	if st.SessionID != "" {
-		payload["sessionId"] = st.SessionID
-	}
-	name := cr.Account.UserPrincipalName
-	renderResult(w, http.StatusOK, resultPage{OK: true, Title: "OneDrive connected", Detail: "Connected as " + name + ".",
-		Origin: st.Origin, Message: map[string]any{"type": "oauth_success_callback",
-			"credential": map[string]any{"integrationId": IntegrationID(st.ProjectID), "payload": payload}}})
 }
 
 // putSession records how the flow ended, when the SDK gave a session id.

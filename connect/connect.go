@@ -11,10 +11,13 @@
 //	 ├─ oauth-nonce, build-oauth the popup protocol: an HTML page that tells the opener it
 //	 │                           loaded, and the Microsoft authorize URL with a fresh state
 //	 │                           and PKCE (install.go)
-//	 ├─ GET /oauth               state first, then the code exchange, id token, /me and
-//	 │                           /me/drive, the credential created or replaced, the install
-//	 │                           session and an event, and a page that posts the result to
-//	 │                           the opener's validated origin (callback.go, account.go)
+//	 ├─ GET /oauth               state first; the code is kept sealed under a single-use
+//	 │                           completion secret, and a page posts that secret to the
+//	 │                           opener's validated origin only (callback.go, complete.go)
+//	 ├─ POST .../sdk/credentials {payload:{completion}} with the starting user's token: the
+//	 │                           code exchange, id token, /me and /me/drive, the credential
+//	 │                           created or replaced, the install session and an event
+//	 │                           (complete.go, account.go); bounds per user (limits.go)
 //	 └─ GET /connect/            the portal page: html/template + vanilla JS (portal.go, assets/)
 //
 // Errors are answered in the NestJS shape the SDK reads,
@@ -122,6 +125,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /v2" + sdk + "/actions/build-oauth", h.cors(http.HandlerFunc(h.buildOAuth))},
 		{"/projects/{pid}/sdk/{rest...}", h.cors(http.HandlerFunc(notFound))},
 		{"GET /oauth", http.HandlerFunc(h.callback)},
+		{"POST /oauth/finish", http.HandlerFunc(h.finishHere)},
 		{"GET /connect", http.HandlerFunc(toPortal)},
 		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
 		{"GET /connect/ui", http.HandlerFunc(h.portalUI)},

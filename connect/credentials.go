@@ -76,19 +76,24 @@ func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *calle
 }
 
 // completeCredential is POST /sdk/credentials (and .../complete-setup):
-// the SDK sends the oauth_success_callback payload, and the answer is the
-// credential the callback already stored. It is idempotent: the SDK may
-// both receive the message and poll the session.
+// the SDK sends the oauth_success_callback payload. A payload with a
+// completion secret finishes the sign-in (complete); one with a credential
+// or session id answers the caller's own credential, so that a repeated
+// call is harmless.
 func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var in struct {
 		IntegrationID string `json:"integrationId"`
 		Payload       struct {
 			CredentialID string `json:"credentialId"`
 			SessionID    string `json:"sessionId"`
+			Completion   string `json:"completion"`
 		} `json:"payload"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	if in.Payload.Completion != "" {
+		return h.complete(w, r, c, in.Payload.Completion)
 	}
 	id := r.PathValue("credentialId")
 	if id == "" {
@@ -134,6 +139,9 @@ func (h *Handler) updateCredential(w http.ResponseWriter, r *http.Request, c *ca
 	maps.Copy(cs.Workflow, in.Config.WorkflowSettings)
 	s[cr.ID] = cs
 	s.store(c.User)
+	if err := checkMetaSize(c.User.Metadata); err != nil {
+		return err
+	}
 	c.User.UpdatedAt = h.now()
 	if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
 		return fmt.Errorf("save user settings: %w", err)

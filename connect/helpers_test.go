@@ -332,12 +332,17 @@ func (e *env) authorize(authorizeURL, upn string) string {
 	return loc
 }
 
-// install runs build-oauth → authorize → /oauth and returns the callback
-// page.
+// install runs build-oauth → authorize → /oauth and, as the SDK does, the
+// completion call with the page's secret; it returns the callback page.
 func (e *env) install(p *driveway.Project, token, session, selected, upn string) (callbackURL string, status int, page string) {
 	e.t.Helper()
 	cb := e.authorize(e.buildOAuth(p, token, session, selected), upn)
 	status, body, _ := e.call("GET", cb, "", nil)
+	if m := completionPattern.FindStringSubmatch(string(body)); m != nil {
+		if st, out := e.finish(p.ID, token, m[1]); st != http.StatusOK {
+			e.t.Logf("completion = %d %v", st, out)
+		}
+	}
 	return cb, status, string(body)
 }
 

@@ -39,6 +39,7 @@ func (h *Handler) oauthNonce(w http.ResponseWriter, r *http.Request) {
 			Detail: "This page was opened from a site the project does not allow."})
 		return
 	}
+	h.setBinding(w, r, c, origin)
 	nonce := pageNonce()
 	pageHeaders(w, nonce)
 	_ = pages.ExecuteTemplate(w, "nonce.html", map[string]any{"Origin": origin, "Nonce": nonce})
@@ -102,6 +103,9 @@ func (h *Handler) startSignIn(r *http.Request, c *caller) (string, error) {
 			return "", err
 		}
 	}
+	if err := h.checkSignInLimits(r, c, req.sessionID != ""); err != nil {
+		return "", err
+	}
 	in, err := h.integration(r, c.Project.ID)
 	if err != nil {
 		return "", err
@@ -135,14 +139,19 @@ func (h *Handler) startSignIn(r *http.Request, c *caller) (string, error) {
 		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), Scopes: microsoft.RequestScopes(in.Scopes)}), nil
 }
 
-// PurgeExpired deletes the sign-ins that expired unused, and returns how
-// many; run it periodically (a state is useless after StateLifetime).
+// PurgeExpired deletes the sign-ins that expired unused and the expired
+// install sessions, and returns how many; run it periodically (a state is
+// useless after StateLifetime, a session after its lifetime).
 func (h *Handler) PurgeExpired(ctx context.Context) (int, error) {
 	n, err := h.Store.DeleteExpiredOAuthStates(ctx, h.now())
 	if err != nil {
 		return 0, fmt.Errorf("purge oauth states: %w", err)
 	}
-	return n, nil
+	m, err := h.Store.DeleteExpiredInstallSessions(ctx, h.now())
+	if err != nil {
+		return n, fmt.Errorf("purge install sessions: %w", err)
+	}
+	return n + m, nil
 }
 
 // randomToken returns 256 random bits, base64url (43 characters): a state

@@ -10,10 +10,12 @@ import (
 	"github.com/drivewayhq/driveway/jobs"
 )
 
-// PurgeInterval is how often expired OAuth states are deleted.
+// PurgeInterval is how often expired OAuth states and install sessions
+// are deleted.
 const PurgeInterval = 10 * time.Minute
 
-// PurgeArgs is the job that deletes expired OAuth states.
+// PurgeArgs is the job that deletes expired OAuth states and install
+// sessions.
 type PurgeArgs struct{}
 
 // Kind is "connect.purge_expired".
@@ -32,7 +34,7 @@ func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 		return err
 	}
 	if n > 0 {
-		w.Handler.logger().InfoContext(ctx, "purged expired oauth states", "count", n)
+		w.Handler.logger().InfoContext(ctx, "purged expired sign-ins and install sessions", "count", n)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func TestPurgeJobDeletesExpiredStates(t *testing.T) {
 	// Poll (with a deadline) for the job's log line; the deferred checks
 	// then find the expired state gone and the live one still there.
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(e.logs.String(), "purged expired oauth states") {
+	for !strings.Contains(e.logs.String(), "purged expired sign-ins and install sessions") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the purge job did not run within 20 s; logs:\n%s", e.logs.String())
 		}

@@ -22,7 +22,8 @@ func pageNonce() string {
 
 // pageHeaders sets the headers of the popup pages (oauth-nonce and the
 // /oauth result): no caching, no referrer (the URL holds a code or a user
-// token), only the page's own inline script, and never framed.
+// token), only the page's own inline script (which may call Driveway
+// itself: POST /oauth/finish), and never framed.
 func pageHeaders(w http.ResponseWriter, nonce string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -30,7 +31,7 @@ func pageHeaders(w http.ResponseWriter, nonce string) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+
-		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		"'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 }
 
 // resultPage is what the /oauth callback (and a refused oauth-nonce) shows.

@@ -131,7 +131,8 @@ func (h *Handler) meView(r *http.Request, c *caller) (*meJSON, error) {
 }
 
 // patchMe merges {meta:{...}} into the user's metadata ("name"/"email" in
-// any case become "Name"/"Email") and answers with /sdk/me.
+// any case become "Name"/"Email") and answers with /sdk/me; a result over
+// MaxMetadataBytes is refused and nothing is saved.
 func (h *Handler) patchMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var in struct {
 		Meta map[string]any `json:"meta"`
@@ -139,13 +140,11 @@ func (h *Handler) patchMe(w http.ResponseWriter, r *http.Request, c *caller) err
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if c.User.Metadata == nil {
-		c.User.Metadata = map[string]any{}
+	meta, err := mergeMeta(c.User.Metadata, in.Meta)
+	if err != nil {
+		return err
 	}
-	for k, v := range normalizeMeta(in.Meta) {
-		c.User.Metadata[k] = v
-	}
-	c.User.UpdatedAt = h.now()
+	c.User.Metadata, c.User.UpdatedAt = meta, h.now()
 	if err := h.Store.UpsertConnectedUser(r.Context(), c.User); err != nil {
 		return fmt.Errorf("update user metadata: %w", err)
 	}

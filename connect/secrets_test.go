@@ -1,6 +1,7 @@
 package connect_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -38,9 +39,17 @@ func TestClientSecretRotation(t *testing.T) {
 	if err := e.store.PutIntegration(ctx, in); err != nil {
 		t.Fatalf("put integration: %v", err)
 	}
-	_, st, page := e.install(e.project, e.token("rot-user-2"), "", "", e.user2.UPN)
-	if st != 200 || !strings.Contains(page, `"error":"app_credentials_invalid"`) || strings.Contains(page, "not-the-secret") {
-		t.Fatalf("install with only a refused secret = %d\n%s", st, page)
+	tok2 := e.token("rot-user-2")
+	_, page := e.get(e.authorize(e.buildOAuth(e.project, tok2, "rot-sess", ""), e.user2.UPN))
+	st, out := e.finish(e.project.ID, tok2, completionOf(t, page))
+	if st != 400 || !strings.Contains(fmt.Sprint(out["message"]), "app's own Microsoft credentials were refused") ||
+		strings.Contains(fmt.Sprint(out), "not-the-secret") {
+		t.Fatalf("finishing with only a refused secret = %d %v", st, out)
+	}
+	var sess map[string]string
+	e.callJSON("GET", "/projects/"+e.project.ID+"/sdk/actions/session-id/rot-sess", tok2, nil, &sess)
+	if sess["error"] != "app_credentials_invalid" || sess["connectCredentialId"] != "" {
+		t.Fatalf("session after the refused secret = %v", sess)
 	}
 	if cs := e.credentials(e.project, "rot-user-2"); len(cs) != 0 {
 		t.Fatalf("%d credentials made with a refused secret", len(cs))
@@ -60,7 +69,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{autoConsent: true})
 	tok := e.token("log-user")
-	cb, st, _ := e.install(e.project, tok, "s1", "", e.user.UPN)
+	cb, st, page := e.install(e.project, tok, "s1", "", e.user.UPN)
 	if st != 200 {
 		t.Fatalf("install = %d", st)
 	}
@@ -74,7 +83,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 		t.Fatalf("the logs miss the refusal, so this test checks nothing:\n%s", logs)
 	}
 	secret := q.Get("state")[strings.Index(q.Get("state"), ".")+1:]
-	for name, s := range map[string]string{"user token": tok, "code": q.Get("code"), "state": secret,
+	for name, s := range map[string]string{"user token": tok, "code": q.Get("code"), "state": secret, "completion": completionOf(t, page),
 		"access token": cred.AccessToken, "refresh token": cred.RefreshToken} {
 		if strings.Contains(logs, s) {
 			t.Fatalf("the logs hold the %s", name)

@@ -7,9 +7,9 @@ import (
 	"github.com/drivewayhq/driveway"
 )
 
-const oauthStateColumns = `id, project_id, user_id, credential_id, verifier, redirect_uri, origin, session_id, created_at, expires_at`
+const oauthStateColumns = `id, project_id, user_id, credential_id, verifier, redirect_uri, origin, session_id, created_at, expires_at, code`
 
-// CreateOAuthState inserts s, its verifier sealed; ECONFLICT if the id
+// CreateOAuthState inserts s, its verifier and code sealed; ECONFLICT if the id
 // exists, ENOTFOUND if the project does not. A zero CreatedAt is set to now.
 func (q *queries) CreateOAuthState(ctx context.Context, s *driveway.OAuthState) error {
 	nowIfZero(&s.CreatedAt)
@@ -17,9 +17,13 @@ func (q *queries) CreateOAuthState(ctx context.Context, s *driveway.OAuthState) 
 	if err != nil {
 		return err
 	}
-	_, err = q.w.ExecContext(ctx, `INSERT INTO oauth_states (`+oauthStateColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	code, err := q.sealCode(s)
+	if err != nil {
+		return err
+	}
+	_, err = q.w.ExecContext(ctx, `INSERT INTO oauth_states (`+oauthStateColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.ProjectID, s.UserID, s.CredentialID, verifier, s.RedirectURI, s.Origin, s.SessionID,
-		dbTime(s.CreatedAt), dbTime(s.ExpiresAt))
+		dbTime(s.CreatedAt), dbTime(s.ExpiresAt), code)
 	return mapErr(err, "oauth state")
 }
 
@@ -29,16 +33,31 @@ func (q *queries) CreateOAuthState(ctx context.Context, s *driveway.OAuthState) 
 func (q *queries) ConsumeOAuthState(ctx context.Context, id string) (*driveway.OAuthState, error) {
 	s := &driveway.OAuthState{}
 	var verifier string
+	var code *string
 	err := q.w.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE id = ? RETURNING `+oauthStateColumns, id).Scan(
 		&s.ID, &s.ProjectID, &s.UserID, &s.CredentialID, &verifier, &s.RedirectURI, &s.Origin, &s.SessionID,
-		timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
+		timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}, &code)
 	if err != nil {
 		return nil, mapErr(err, "oauth state")
 	}
 	if s.Verifier, err = q.open(verifier, "oauth_states", "verifier", s.ID); err != nil {
 		return nil, err
 	}
+	if code != nil {
+		if s.Code, err = q.open(*code, "oauth_states", "code", s.ID); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// sealCode seals the state's authorization code; nil (NULL) when it has
+// none.
+func (q *queries) sealCode(s *driveway.OAuthState) (any, error) {
+	if s.Code == "" {
+		return nil, nil
+	}
+	return q.seal(s.Code, "oauth_states", "code", s.ID)
 }
 
 // DeleteExpiredOAuthStates deletes the states that expired before t and
@@ -50,6 +69,33 @@ func (q *queries) DeleteExpiredOAuthStates(ctx context.Context, t time.Time) (in
 	}
 	n, err := res.RowsAffected()
 	return int(n), mapErr(err, "delete expired oauth states")
+}
+
+// CountOAuthStates counts the user's states that expire at or after t.
+func (q *queries) CountOAuthStates(ctx context.Context, projectID, userID string, t time.Time) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM oauth_states WHERE project_id = ? AND user_id = ? AND expires_at >= ?`,
+		projectID, userID, dbTime(t)).Scan(&n)
+	return n, mapErr(err, "count oauth states")
+}
+
+// CountInstallSessions counts the user's sessions that expire at or after t.
+func (q *queries) CountInstallSessions(ctx context.Context, projectID, userID string, t time.Time) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM install_sessions WHERE project_id = ? AND user_id = ? AND expires_at >= ?`,
+		projectID, userID, dbTime(t)).Scan(&n)
+	return n, mapErr(err, "count install sessions")
+}
+
+// DeleteExpiredInstallSessions deletes the sessions that expired before t
+// and returns how many.
+func (q *queries) DeleteExpiredInstallSessions(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM install_sessions WHERE expires_at < ?`, dbTime(t))
+	if err != nil {
+		return 0, mapErr(err, "delete expired install sessions")
+	}
+	n, err := res.RowsAffected()
+	return int(n), mapErr(err, "delete expired install sessions")
 }
 
 const installSessionColumns = `project_id, user_id, id, credential_id, error, created_at, expires_at`

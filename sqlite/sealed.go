@@ -23,6 +23,7 @@ var sealedColumns = []sealedColumn{
 	{"drive_watches", "client_state", "project_id || '/' || credential_id", []string{"project_id", "credential_id"}},
 	{"integration_client_secrets", "value", "project_id || '/' || id", []string{"project_id", "id"}},
 	{"integrations", "cert_private_key", "project_id", []string{"project_id"}},
+	{"oauth_states", "code", "id", []string{"id"}},
 	{"oauth_states", "verifier", "id", []string{"id"}},
 	{"project_secrets", "value", "project_id || '/' || name", []string{"project_id", "name"}},
 	{"webhook_endpoint_secrets", "value", "project_id || '/' || endpoint_id || '/' || id", []string{"project_id", "endpoint_id", "id"}},

@@ -236,3 +236,72 @@ func testIntegrationAlarm(t *testing.T, b *bundle) {
 	ok(t, "GetIntegration", err)
 	eq(t, "GetIntegration after clearing", got, in)
 }
+
+// testOAuthCompletion: a state that carries Microsoft's authorization code
+// (a sign-in waiting for its completion) keeps it sealed at rest, and
+// gives it back whole once.
+func testOAuthCompletion(t *testing.T, b *bundle) {
+	ctx := context.Background()
+	p := newProject(t, b.s, "prj_a")
+	s := oauthState(p.ID, "u", "st_done", "c")
+	s.Code = "M.C509_BAY.2.U.code-canary-7f3a"
+	ok(t, "CreateOAuthState with a code", b.s.CreateOAuthState(ctx, s))
+	for _, v := range listAllSealed(t, b.s, 1000) {
+		if v.Ref.Table == "oauth_states" && containsAny(v.Ciphertext, "code-canary") {
+			t.Fatalf("the authorization code is stored in plain text at %+v", v.Ref)
+		}
+	}
+	got, err := b.s.ConsumeOAuthState(ctx, s.ID)
+	ok(t, "ConsumeOAuthState", err)
+	eq(t, "ConsumeOAuthState with a code", got, s)
+}
+
+// testOAuthStateCount: CountOAuthStates counts one user's live states only.
+func testOAuthStateCount(t *testing.T, b *bundle) {
+	ctx := context.Background()
+	p := newProject(t, b.s, "prj_a")
+	other := newProject(t, b.s, "prj_b")
+	for i, exp := range []time.Duration{-time.Minute, time.Minute, time.Hour} {
+		st := oauthState(p.ID, "u", fmt.Sprintf("st_n%d", i), "n")
+		st.ExpiresAt = at(exp)
+		ok(t, "CreateOAuthState", b.s.CreateOAuthState(ctx, st))
+	}
+	ok(t, "CreateOAuthState", b.s.CreateOAuthState(ctx, oauthState(p.ID, "v", "st_v", "v")))
+	ok(t, "CreateOAuthState", b.s.CreateOAuthState(ctx, oauthState(other.ID, "u", "st_o", "o")))
+	for _, c := range []struct {
+		project, user string
+		want          int
+	}{{p.ID, "u", 2}, {p.ID, "v", 1}, {other.ID, "u", 1}, {p.ID, "nobody", 0}} {
+		n, err := b.s.CountOAuthStates(ctx, c.project, c.user, at(0))
+		ok(t, "CountOAuthStates", err)
+		if n != c.want {
+			t.Fatalf("CountOAuthStates(%s, %s) = %d, want %d", c.project, c.user, n, c.want)
+		}
+	}
+}
+
+// testInstallSessionPurge: DeleteExpiredInstallSessions deletes only the
+// sessions that expired.
+func testInstallSessionPurge(t *testing.T, b *bundle) {
+	ctx := context.Background()
+	p := newProject(t, b.s, "prj_a")
+	for i, exp := range []time.Duration{-time.Hour, -time.Second, time.Second, time.Hour} {
+		s := &driveway.InstallSession{ProjectID: p.ID, UserID: "u", ID: fmt.Sprintf("meta_%d", i),
+			CreatedAt: at(exp - time.Minute), ExpiresAt: at(exp)}
+		ok(t, "PutInstallSession", b.s.PutInstallSession(ctx, s))
+	}
+	live, err := b.s.CountInstallSessions(ctx, p.ID, "u", at(0))
+	ok(t, "CountInstallSessions", err)
+	if none, err := b.s.CountInstallSessions(ctx, p.ID, "v", at(0)); live != 2 || none != 0 || err != nil {
+		t.Fatalf("CountInstallSessions = %d for u (want 2), %d for v (want 0), %v", live, none, err)
+	}
+	n, err := b.s.DeleteExpiredInstallSessions(ctx, at(0))
+	ok(t, "DeleteExpiredInstallSessions", err)
+	if n != 2 {
+		t.Fatalf("DeleteExpiredInstallSessions deleted %d, want 2", n)
+	}
+	_, err = b.s.GetInstallSession(ctx, p.ID, "u", "meta_1")
+	code(t, "GetInstallSession of a purged session", err, driveway.ENOTFOUND)
+	_, err = b.s.GetInstallSession(ctx, p.ID, "u", "meta_2")
+	ok(t, "GetInstallSession of a live session", err)
+}

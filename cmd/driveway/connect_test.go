@@ -68,6 +68,9 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 	if status, body, _ = call("GET", hdr.Get("Location")); status != 200 || !strings.Contains(body, "oauth_success_callback") {
 		t.Fatalf("callback: %d %s", status, body)
 	}
+	if status, body = finishSignIn(t, r.base, info.ProjectID, tok, body); status != 200 {
+		t.Fatalf("finish the sign-in: %d %s", status, body)
+	}
 	status, body, _ = call("GET", sdk+"/credentials?integration=onedrive")
 	if status != 200 || !strings.Contains(body, `"VALID"`) || !strings.Contains(body, info.DemoUser) {
 		t.Fatalf("credential after connecting: %d %s", status, body)
@@ -133,11 +136,15 @@ func TestDevActionsAPI(t *testing.T) {
 	var built struct{ RedirectURL string }
 	json.Unmarshal([]byte(body), &built)
 	_, _, hdr := do("GET", built.RedirectURL, "")
-	if status, body, _ := do("GET", hdr.Get("Location"), ""); status != 200 {
-		t.Fatalf("callback: %d %s", status, body)
+	status, page, _ := do("GET", hdr.Get("Location"), "")
+	if status != 200 {
+		t.Fatalf("callback: %d %s", status, page)
+	}
+	if status, out := finishSignIn(t, r.base, info.ProjectID, tok, page); status != 200 {
+		t.Fatalf("finish the sign-in: %d %s", status, out)
 	}
 	actions := r.base + "/projects/" + info.ProjectID + "/actions"
-	status, body, _ := do("GET", actions+"?format=json_schema&integrations=onedrive", "")
+	status, body, _ = do("GET", actions+"?format=json_schema&integrations=onedrive", "")
 	if status != 200 || !strings.Contains(body, "ONEDRIVE_SAVE_FILE") {
 		t.Fatalf("list actions: %d %.300s", status, body)
 	}

@@ -183,8 +183,12 @@ func (d *devClient) connect() string {
 	var built struct{ RedirectURL string }
 	json.Unmarshal([]byte(body), &built)
 	_, _, hdr := d.do("GET", built.RedirectURL, d.tok, "")
-	if s, body, _ := d.do("GET", hdr.Get("Location"), d.tok, ""); s != 200 {
-		d.t.Fatalf("callback: %d %s", s, body)
+	s, page, _ := d.do("GET", hdr.Get("Location"), d.tok, "")
+	if s != 200 {
+		d.t.Fatalf("callback: %d %s", s, page)
+	}
+	if s, out := finishSignIn(d.t, d.r.base, d.info.ProjectID, d.tok, page); s != 200 {
+		d.t.Fatalf("finish the sign-in: %d %s", s, out)
 	}
 	_, body = d.user("GET", "/projects/"+d.info.ProjectID+"/sdk/credentials?integration=onedrive", "")
 	var cred struct{ ID string }

@@ -190,6 +190,9 @@ func TestTwoProcessesOnOnePostgresRefreshOnce(t *testing.T) {
 	if resp, body = get(resp.Header.Get("Location")); resp.StatusCode != 200 || !strings.Contains(body, "oauth_success_callback") {
 		t.Fatalf("callback: %d %s", resp.StatusCode, body)
 	}
+	if st, out := finishSignIn(t, nodeA, p.ID, tok, body); st != 200 {
+		t.Fatalf("finish the sign-in: %d %s", st, out)
+	}
 
 	// Expire the stored access token.
 	creds, err := store.ListCredentials(ctx, p.ID, "u1")

@@ -65,11 +65,15 @@ func TestDevRunsTheGuideWorkflow(t *testing.T) {
 		t.Fatalf("build-oauth: %s", body)
 	}
 	_, _, hdr := do("GET", built.RedirectURL, "")
-	if status, body, _ := do("GET", hdr.Get("Location"), ""); status != 200 {
-		t.Fatalf("callback: %d %s", status, body)
+	status, page, _ := do("GET", hdr.Get("Location"), "")
+	if status != 200 {
+		t.Fatalf("callback: %d %s", status, page)
+	}
+	if status, out := finishSignIn(t, r.base, info.ProjectID, tok, page); status != 200 {
+		t.Fatalf("finish the sign-in: %d %s", status, out)
 	}
 
-	status, body, hdr := do("POST", r.base+"/projects/"+info.ProjectID+"/sdk/triggers/save-report",
+	status, body, hdr = do("POST", r.base+"/projects/"+info.ProjectID+"/sdk/triggers/save-report",
 		`{"folder": "Reports", "file": "q1.txt", "content": "hello"}`)
 	if status != 200 || hdr.Get("X-Driveway-Run-Id") == "" {
 		t.Fatalf("trigger: %d %s", status, body)

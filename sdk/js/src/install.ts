@@ -5,12 +5,18 @@
  *  2. meanwhile fetch `…/v2/…/sdk/actions/build-oauth` for the authorize URL;
  *  3. when the popup posts `{type:"oauth-nonce-loaded"}`, send it to that URL;
  *  4. the user signs in at Microsoft, which redirects to Driveway's `/oauth`;
- *  5. finish on whichever comes first: the callback page's
- *     `oauth_success_callback` message (then `POST …/sdk/credentials`), or
- *     polling `…/sdk/actions/session-id/{key}` (then `GET …/sdk/credentials/{id}`);
+ *  5. the callback page posts `oauth_success_callback` to this window only
+ *     (its opener, on the origin build-oauth named), carrying a single-use
+ *     completion secret; the SDK finishes with `POST …/sdk/credentials`
+ *     and the same user token, and only then does Driveway redeem the
+ *     code and store the credential. Polling `…/sdk/actions/session-id/{key}`
+ *     reports a failed sign-in, or a credential once this window finished
+ *     it; it cannot finish a sign-in itself, so a sign-in link that reached
+ *     any other browser connects nothing;
  *  6. `DELETE …/sdk/actions/session-id/{key}`.
  *
- * Messages are accepted only from Driveway's origin.
+ * Messages are accepted only from Driveway's origin, and only for this
+ * run's session key.
  *
  * @module
  */
@@ -114,6 +120,7 @@ class Flow {
         this.navigate();
         return;
       case "oauth_success_callback":
+        if (!this.ownPayload(data.credential?.payload)) return;
         this.run.completeFromPayload(data.credential?.payload).then(
           (c) => this.succeed(c),
           (err) => this.fail(err),
@@ -123,6 +130,12 @@ class Flow {
         this.fail(installError(data));
         return;
     }
+  }
+
+  /** Whether a callback payload is this run's: another run's is ignored. */
+  private ownPayload(payload: unknown): boolean {
+    const session = (payload as { sessionId?: unknown } | null | undefined)?.sessionId;
+    return session === undefined || session === this.key;
   }
 
   private poll(): void {

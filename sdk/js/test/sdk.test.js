@@ -9,6 +9,7 @@ import {
   AuthenticationError,
   DrivewayConnect,
   GraphError,
+  InstallError,
   NotConnectedError,
   PopupBlockedError,
 } from "../dist/index.js";
@@ -69,12 +70,16 @@ test("installIntegration with a blocked popup is a PopupBlockedError", async () 
   assert.ok(failed instanceof PopupBlockedError, "onError is called");
 });
 
-test("installIntegration finishes by polling when the callback's message is lost", async () => {
+test("polling cannot finish a sign-in whose callback message never reached the SDK", async () => {
+  // As when the sign-in link was opened in another browser: /oauth answered,
+  // but its completion secret reached no one, so nothing may be connected.
   const { client, win } = await signedIn("user-polling", { deliverCallbackMessage: false });
-  const credential = await client.installIntegration("onedrive", { timeoutMs: 30_000 });
-  assert.equal(credential.status, "VALID");
+  await assert.rejects(client.installIntegration("onedrive", { timeoutMs: 30_000 }), InstallError);
   assert.equal(win.popups[0].callback?.status, 200);
-  assert.equal(client.getUser().integrations.onedrive.credentialId, credential.id);
+  assert.match(win.popups[0].callback.html, /"completion":"[A-Za-z0-9_-]{43}"/);
+  await client.refresh();
+  assert.equal(client.getUser().integrations.onedrive.enabled, false);
+  assert.equal(client.getUser().integrations.onedrive.allCredentials?.length ?? 0, 0);
 });
 
 describe("a connected user", () => {
