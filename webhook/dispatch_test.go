@@ -126,7 +126,12 @@ func TestNoEventLostOrDoubledAcrossCrash(t *testing.T) {
 		}
 		b := newNode(t, db, webhookConfig())
 		b.start(t)
-		waitFor(t, "every delivery succeeded", 30*time.Second, func() bool {
+		// The stopped node's jobs come back once node b is River's leader
+		// (the first node's lease may run its course: up to 15 s) and its
+		// rescuer finds them older than RescueStuckJobsAfter (11 s): about
+		// 30 s on SQLite, more under -race on a loaded machine. The bound
+		// only catches a hang.
+		waitFor(t, "every delivery succeeded", 2*time.Minute, func() bool {
 			ds, err := b.svc.ListDeliveries(t.Context(), pid, driveway.DeliveryFilter{Status: driveway.DeliverySucceeded, Limit: 500})
 			if err != nil {
 				t.Fatalf("ListDeliveries: %v", err)
