@@ -67,9 +67,10 @@ func (w *world) invalidateDelta(u *user, log *faultLog) {
 // revoke revokes u's refresh tokens and expires its access tokens, waits
 // for Driveway to mark the credential INVALID, and reconnects.
 func (w *world) revoke(u *user, log *faultLog) {
-	w.must(w.control("POST", "/revoke", map[string]any{"User": u.UPN, "ClientID": w.clientID}, nil))
-	w.must(w.control("POST", "/expire-tokens", map[string]any{"User": u.UPN}, nil))
-	log.add("refresh token of %s revoked, access token expired", u.Sub)
+	var revoked struct{ Revoked int }
+	w.must(w.control("POST", "/revoke", map[string]any{"User": u.EmuID, "ClientID": w.clientID}, &revoked))
+	w.must(w.control("POST", "/expire-tokens", map[string]any{"User": u.EmuID}, nil))
+	log.add("%d refresh token(s) of %s revoked, access tokens expired", revoked.Revoked, u.Sub)
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		// A proxy call makes Driveway refresh, fail, and mark it INVALID.

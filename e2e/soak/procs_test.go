@@ -104,6 +104,7 @@ func (p *proc) start(t *testing.T) {
 	cmd := exec.Command(p.bin, p.args...)
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // none outlives a killed test
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", p.name, err)
 	}
@@ -226,7 +227,8 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	first := int(b.next.Add(1))
 	var lastErr error
-	for i := range len(b.nodes) * 2 {
+	deadline := time.Now().Add(30 * time.Second) // a lone node killed a moment ago is back by then
+	for i := 0; i == 0 || time.Now().Before(deadline); i++ {
 		node := b.nodes[(first+i)%len(b.nodes)]
 		req, _ := http.NewRequestWithContext(r.Context(), r.Method, node+r.URL.RequestURI(), bytes.NewReader(body))
 		req.Header = r.Header.Clone()
@@ -248,8 +250,13 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.Copy(w, resp.Body)
 		return
 	}
+	w.Header().Set(noNodeHeader, "1")
 	http.Error(w, fmt.Sprintf("no node answered: %v", lastErr), http.StatusBadGateway)
 }
+
+// noNodeHeader marks the balancer's own answer when no node took the
+// request: the harness's outage, not an answer of Driveway.
+const noNodeHeader = "X-Soak-No-Node"
 
 // notSent reports whether err happened before the request reached a node
 // (the connection was refused), so that another node may take it.

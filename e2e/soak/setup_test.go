@@ -68,6 +68,7 @@ func (w *world) startEmulator(bin string, users int, redirect string) {
 		u.EmuID, u.DriveID = created.ID, created.DriveID
 		w.must(w.control("POST", "/users/"+u.UPN+"/folders", map[string]string{"path": "/soak/a"}, nil))
 		w.must(w.control("POST", "/users/"+u.UPN+"/folders", map[string]string{"path": "/soak/b"}, nil))
+		w.must(w.control("POST", "/users/"+u.UPN+"/folders", map[string]string{"path": "/archive"}, nil))
 		w.users = append(w.users, u)
 	}
 	var app struct{ ClientID string }

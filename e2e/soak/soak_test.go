@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -90,6 +91,7 @@ func soak(w *world, s settings, dsn string, nodes int) {
 	newBalancer(t, lbPort, w.startNodes(bin, nodes, dsn, keySpec, emuPort))
 	w.rc = newReceiver(t)
 	w.must(w.call("POST", w.public+"/api/v1/projects/"+w.projectID+"/webhook-endpoints", w.apiKey, map[string]string{"url": w.rc.URL}, nil))
+	w.saveWorkflows()
 	began := time.Now()
 	w.connectAll()
 	t.Logf("%s: %d users connected and watched in %s", w.engine, len(w.users), time.Since(began).Round(time.Second))
@@ -112,11 +114,12 @@ func soak(w *world, s settings, dsn string, nodes int) {
 	w.checkCredential(v)
 	mem.check(v, w.nodes, s.duration)
 	l.check(v)
-	report := fmt.Sprintf("soak %s, %d node(s), %d users, %s at %.1f changes/s\nfaults:\n%s\n%s\nmemory: %s\nproxy: %s\n%s",
-		w.engine, nodes, len(w.users), s.duration, s.rate, log, figures(l.snapshot()), mem, l.proxySummary(), v)
+	wf := w.checkWorkflows(v, l.snapshot())
+	report := fmt.Sprintf("soak %s, %d node(s), %d users, %s at %.1f changes/s\nfaults:\n%s\n%s\nmemory: %s\nproxy: %s\n%s\n%s",
+		w.engine, nodes, len(w.users), s.duration, s.rate, log, figures(l.snapshot()), mem, l.proxySummary(), wf, v)
 	t.Log("\n" + report)
 	if out := os.Getenv("DRIVEWAY_SOAK_REPORT"); out != "" {
-		os.WriteFile(filepath.Join(out, "soak-"+w.engine+".txt"), []byte(report), 0o644)
+		w.writeRecords(out, report, l.snapshot())
 	}
 	if !v.ok() {
 		t.Fatalf("soak %s: verdict FAIL (see the report above)", w.engine)
@@ -186,10 +189,12 @@ func (w *world) faults(d time.Duration, log *faultLog) {
 	}
 }
 
-// drain waits until every change is delivered or coalesced, or 4 minutes
-// (the safety delta runs every minute), and returns the verdict.
+// drain waits until every change is delivered or coalesced, or 8 minutes,
+// and returns the verdict. The safety delta runs every minute; a delivery
+// that failed twice while the receiver answered 500 is tried again 5
+// minutes later (the Standard Webhooks schedule: 5 s, 5 min, 30 min...).
 func (w *world) drain(l *workload) *verdict {
-	deadline := time.Now().Add(4 * time.Minute)
+	deadline := time.Now().Add(8 * time.Minute)
 	for {
 		v := judge(l.snapshot(), w.rc.deliveries())
 		w.t.Logf("drain: %d changes, %d lost so far", v.Changes, len(v.Lost))
@@ -217,4 +222,23 @@ func (w *world) checkCredential(v *verdict) {
 	if n != 1 {
 		v.Other = append(v.Other, fmt.Sprintf("credential %s: %d INVALID status events delivered, want 1", w.revoked, n))
 	}
+}
+
+// writeRecords writes the report, the record of changes and the
+// receiver's record of deliveries (JSON) into dir, for reading directly.
+func (w *world) writeRecords(dir, report string, changes []change) {
+	write := func(name string, v any) {
+		b, err := json.MarshalIndent(v, "", " ")
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "soak-"+w.engine+"-"+name), b, 0o644)
+		}
+		if err != nil {
+			w.t.Errorf("write %s: %v", name, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "soak-"+w.engine+".txt"), []byte(report), 0o644); err != nil {
+		w.t.Errorf("write the report: %v", err)
+	}
+	write("changes.json", changes)
+	write("deliveries.json", w.rc.deliveries())
 }

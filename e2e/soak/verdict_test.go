@@ -62,8 +62,8 @@ func judge(changes []change, ds []delivery) *verdict {
 		case c.Seq != lastOf[c.ItemID].Seq || coalescedEnd(byItem[c.ItemID], c):
 			v.Coalesced++
 		default:
-			v.Lost = append(v.Lost, fmt.Sprintf("change %d: %s %s of %s (item %s, at %s): no delivery",
-				c.Seq, c.Type, c.Path+c.Name, c.User, c.ItemID, c.At.Format("15:04:05.000")))
+			v.Lost = append(v.Lost, fmt.Sprintf("change %d: %s %s of %s (item %s, at %s): no delivery; the item's events: %s",
+				c.Seq, c.Type, c.Path, c.User, c.ItemID, c.At.Format("15:04:05.000"), describe(byItem[c.ItemID])))
 		}
 	}
 	v.Doubled = doubles(byItem)
@@ -123,8 +123,12 @@ func (v *verdict) String() string {
 	fmt.Fprintf(&b, "changes %d: delivered %d, coalesced by delta %d, lost %d\n", v.Changes, v.Delivered, v.Coalesced, len(v.Lost))
 	fmt.Fprintf(&b, "webhook requests %d, distinct events accepted %d, 2xx repeats before dedupe %d, doubled changes %d\n",
 		v.Requests, v.Accepted, v.Repeats, len(v.Doubled))
-	if len(v.Lost) > 0 {
-		fmt.Fprintf(&b, "FIRST LOST: %s\n", v.Lost[0])
+	for i, l := range v.Lost {
+		if i == 5 {
+			fmt.Fprintf(&b, "... %d more lost\n", len(v.Lost)-5)
+			break
+		}
+		fmt.Fprintf(&b, "LOST: %s\n", l)
 	}
 	if len(v.Doubled) > 0 {
 		fmt.Fprintf(&b, "FIRST DOUBLED: %s\n", v.Doubled[0])
@@ -138,4 +142,15 @@ func (v *verdict) String() string {
 		b.WriteString("VERDICT: FAIL\n")
 	}
 	return b.String()
+}
+
+func describe(evs []fileEvent) string {
+	if len(evs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, e := range evs {
+		parts = append(parts, e.typ+" "+e.path+" ("+e.name+")")
+	}
+	return strings.Join(parts, "; ")
 }

@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"path"
+	"strings"
 	"sync"
 	"time"
 )
@@ -39,19 +40,22 @@ type workload struct {
 	changes []change
 	live    map[string][]*item // by user sub
 	proxy   proxyTally
-	errs    []string // control calls that failed (not a verdict failure: the emulator refused)
+	pings   requestTally // the Request-triggered workflow's answers
+	errs    []string     // control calls that failed (not a verdict failure: the emulator refused)
 }
 
 // proxyTally counts the proxy's answers; bad holds answers that were
 // neither a success nor a Graph error.
 type proxyTally struct {
 	calls, ok, graphErrors int
+	noNode                 int // no node was up to answer (the lone SQLite node restarting)
 	byStatus               map[int]int
 	bad                    []string
 }
 
 func newWorkload(w *world, gap time.Duration) *workload {
-	return &workload{w: w, gap: gap, live: map[string][]*item{}, proxy: proxyTally{byStatus: map[int]int{}}}
+	return &workload{w: w, gap: gap, live: map[string][]*item{}, proxy: proxyTally{byStatus: map[int]int{}},
+		pings: requestTally{byStatus: map[int]int{}}}
 }
 
 // run makes changes at rate per second until stop is closed.
@@ -69,6 +73,9 @@ func (l *workload) run(rate float64, stop <-chan struct{}) {
 			wg.Go(func() { l.step(u) })
 			if mrand.IntN(2) == 0 {
 				wg.Go(func() { l.callProxy(l.w.users[mrand.IntN(len(l.w.users))]) })
+			}
+			if mrand.IntN(4) == 0 {
+				wg.Go(func() { l.w.callPing(l.w.users[mrand.IntN(len(l.w.users))], &l.pings) })
 			}
 		}
 	}
@@ -180,6 +187,10 @@ func (l *workload) callProxy(u *user) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.Header.Get(noNodeHeader) != "" {
+		l.proxy.noNode++ // no node was up: not an answer of the proxy
+		return
+	}
 	l.proxy.byStatus[resp.StatusCode]++
 	if resp.StatusCode/100 == 2 {
 		l.proxy.ok++
@@ -190,7 +201,7 @@ func (l *workload) callProxy(u *user) {
 	}
 	if json.Unmarshal(raw, &ge) != nil || ge.Error.Code == "" || ge.Error.Message == "" || resp.StatusCode < 400 ||
 		(resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "") {
-		l.proxy.bad = append(l.proxy.bad, fmt.Sprintf("%s: %d %.200s", u.Sub, resp.StatusCode, raw))
+		l.proxy.bad = append(l.proxy.bad, fmt.Sprintf("%s: %d %.200s", u.Sub, resp.StatusCode, strings.TrimSpace(string(raw))))
 		return
 	}
 	l.proxy.graphErrors++
@@ -229,8 +240,10 @@ func (l *workload) check(v *verdict) {
 func (l *workload) proxySummary() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return fmt.Sprintf("%d calls: %d 2xx, %d Graph errors %v, %d bad; control calls refused by the emulator: %d",
-		l.proxy.calls, l.proxy.ok, l.proxy.graphErrors, l.proxy.byStatus, len(l.proxy.bad), len(l.errs))
+	l.pings.mu.Lock()
+	defer l.pings.mu.Unlock()
+	return fmt.Sprintf("%d calls: %d 2xx, %d Graph errors %v, %d bad, %d with no node up; control calls refused by the emulator: %d; Request workflow answers %v",
+		l.proxy.calls, l.proxy.ok, l.proxy.graphErrors, l.proxy.byStatus, len(l.proxy.bad), l.proxy.noNode, len(l.errs), l.pings.byStatus)
 }
 
 // figures counts the changes by type.
