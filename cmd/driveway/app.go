@@ -200,7 +200,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := s.wireFileChange(dev); err != nil {
 		return nil, err
 	}
-	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev, Logger: logger})
+	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
