@@ -1,0 +1,58 @@
+package emulator
+
+import (
+	"testing"
+)
+
+// modes pairs each drive mode's user with a token, for tests that run in both.
+func (f *fixture) modes() []struct {
+	name string
+	user User
+	tok  string
+} {
+	return []struct {
+		name string
+		user User
+		tok  string
+	}{{ModeBusiness, f.biz, f.tokB}, {ModePersonal, f.personal, f.tokP}}
+}
+
+// Microsoft's delta page says parentReference.path is not returned, but the
+// live service sends it for work or school drives and omits it for personal
+// ones: https://github.com/OneDrive/onedrive-api-docs/issues/298 quotes both
+// responses. Sync clients (abraunegg/onedrive, rclone's ChangeNotify) build
+// local paths from it on business drives.
+func TestDeltaParentPathByMode(t *testing.T) {
+	f := setup(t, Options{})
+	for _, m := range f.modes() {
+		file, err := f.s.WriteFile(m.user.ID, "/Docs/Sub/a.txt", []byte("x"))
+		must(t, err)
+		items, _, _ := f.deltaRound("/me/drive/root/delta", m.tok)
+		got := str(items[file.ID], "parentReference", "path")
+		wantPath := ""
+		if m.name == ModeBusiness {
+			wantPath = "/drive/root:/Docs/Sub"
+		}
+		want(t, m.name+" delta parentReference.path", got, wantPath)
+		want(t, m.name+" delta parentReference.id", str(items[file.ID], "parentReference", "id"),
+			f.s.mustStat(t, m.user.ID, "/Docs/Sub").ID)
+	}
+}
+
+// The authentication scheme is case-insensitive (RFC 7235 §2.1:
+// https://www.rfc-editor.org/rfc/rfc7235#section-2.1) and Graph accepts
+// "bearer"; a missing token is still refused.
+func TestBearerSchemeCaseInsensitive(t *testing.T) {
+	f := setup(t, Options{})
+	for _, m := range f.modes() {
+		for _, scheme := range []string{"bearer ", "BEARER ", "Bearer  "} {
+			code, body := f.call("GET", "/me/drive/root", "", nil, "Authorization", scheme+m.tok)
+			want(t, m.name+" "+scheme+"status", code, 200)
+			want(t, m.name+" root name", str(body, "name"), "root")
+		}
+		for _, bad := range []string{"bearer ", "Basic " + m.tok, m.tok} {
+			code, _ := f.call("GET", "/me/drive/root", "", nil, "Authorization", bad)
+			want(t, m.name+" "+bad+" status", code, 401)
+		}
+	}
+}
