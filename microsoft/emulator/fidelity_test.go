@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,39 @@ func TestBearerSchemeCaseInsensitive(t *testing.T) {
 			code, _ := f.call("GET", "/me/drive/root", "", nil, "Authorization", bad)
 			want(t, m.name+" "+bad+" status", code, 401)
 		}
+	}
+}
+
+// createUploadSession takes driveItemUploadableProperties, whose
+// fileSystemInfo and description are writable, and the instance attribute
+// @microsoft.graph.conflictBehavior:
+// https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession
+// https://learn.microsoft.com/en-us/graph/api/resources/driveitemuploadableproperties
+func TestUploadSessionHonoursItemProperties(t *testing.T) {
+	f := setup(t, Options{RejectPreAuthAuthorization: true})
+	for _, m := range f.modes() {
+		_, err := f.s.WriteFile(m.user.ID, "/up/t.txt", []byte("old"))
+		must(t, err)
+		for _, c := range []struct{ conflict, name string }{{"replace", "t.txt"}, {"rename", "t 1.txt"}} {
+			item := map[string]any{"@microsoft.graph.conflictBehavior": c.conflict, "description": "from a laptop",
+				"fileSystemInfo": map[string]any{"createdDateTime": "2020-01-02T03:04:05.678Z", "lastModifiedDateTime": "2021-06-07T08:09:10Z"}}
+			code, s := f.call("POST", "/me/drive/root:/up/t.txt:/createUploadSession", m.tok, map[string]any{"item": item})
+			want(t, m.name+" session status", code, 200)
+			code, it := f.putRange(str(s, "uploadUrl"), []byte("new"), 0, 3)
+			if code != 200 && code != 201 {
+				t.Fatalf("%s %s commit status %d: %v", m.name, c.conflict, code, it)
+			}
+			want(t, m.name+" name", str(it, "name"), c.name)
+			want(t, m.name+" fs modified", str(it, "fileSystemInfo", "lastModifiedDateTime"), "2021-06-07T08:09:10Z")
+			want(t, m.name+" fs created", str(it, "fileSystemInfo", "createdDateTime"), "2020-01-02T03:04:05Z")
+			want(t, m.name+" description", str(it, "description"), "from a laptop")
+			if strings.HasPrefix(str(it, "lastModifiedDateTime"), "2021") {
+				t.Fatalf("%s: the service's lastModifiedDateTime took the client's time", m.name)
+			}
+		}
+		code, s := f.call("POST", "/me/drive/root:/up/t.txt:/createUploadSession", m.tok,
+			map[string]any{"item": map[string]any{"@microsoft.graph.conflictBehavior": "fail"}})
+		want(t, m.name+" fail on existing", code, 409)
+		want(t, m.name+" fail code", errCode(s), "nameAlreadyExists")
 	}
 }

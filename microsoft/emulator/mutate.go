@@ -105,11 +105,8 @@ type itemPatch struct {
 		DriveID string `json:"driveId"`
 		Path    string `json:"path"`
 	} `json:"parentReference"`
-	FileSystemInfo *struct {
-		CreatedDateTime      string `json:"createdDateTime"`
-		LastModifiedDateTime string `json:"lastModifiedDateTime"`
-	} `json:"fileSystemInfo"`
-	Conflict string `json:"@microsoft.graph.conflictBehavior"`
+	FileSystemInfo *fsInfoPatch `json:"fileSystemInfo"`
+	Conflict       string       `json:"@microsoft.graph.conflictBehavior"`
 }
 
 // update applies a rename, move, description or fileSystemInfo change. Lock held.
@@ -136,16 +133,28 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 	if p.Description != nil {
 		it.Description = *p.Description
 	}
-	if fs := p.FileSystemInfo; fs != nil {
-		if t, ok := parseTime(fs.CreatedDateTime); ok {
-			it.FSCreated = t.Truncate(time.Second)
-		}
-		if t, ok := parseTime(fs.LastModifiedDateTime); ok {
-			it.FSModified = t.Truncate(time.Second)
-		}
-	}
+	p.FileSystemInfo.apply(it)
 	e.bump(d, it, by, false)
 	return nil
+}
+
+// fsInfoPatch is a writable fileSystemInfo (PATCH, createUploadSession).
+type fsInfoPatch struct {
+	CreatedDateTime      string `json:"createdDateTime"`
+	LastModifiedDateTime string `json:"lastModifiedDateTime"`
+}
+
+// apply sets the client times it names, to the second. Lock held.
+func (fs *fsInfoPatch) apply(it *Item) {
+	if fs == nil {
+		return
+	}
+	if t, ok := parseTime(fs.CreatedDateTime); ok {
+		it.FSCreated = t.Truncate(time.Second)
+	}
+	if t, ok := parseTime(fs.LastModifiedDateTime); ok {
+		it.FSModified = t.Truncate(time.Second)
+	}
 }
 
 // patchParent resolves the parentReference of a PATCH: the current parent
