@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -89,5 +90,72 @@ func TestUploadSessionHonoursItemProperties(t *testing.T) {
 			map[string]any{"item": map[string]any{"@microsoft.graph.conflictBehavior": "fail"}})
 		want(t, m.name+" fail on existing", code, 409)
 		want(t, m.name+" fail code", errCode(s), "nameAlreadyExists")
+	}
+}
+
+// Microsoft's "Restrictions and limitations in OneDrive and SharePoint"
+// (https://support.microsoft.com/en-us/office/restrictions-and-limitations-in-onedrive-and-sharepoint-64883a5d-228e-48f5-b3d2-eb39e07630fa)
+// lists what both account kinds refuse; "#" and "%" are allowed in
+// OneDrive for work or school and SharePoint Online.
+func TestNameRulesByMode(t *testing.T) {
+	f := setup(t, Options{})
+	allowed := []string{"50% #1.txt", "a#b", "100%", "mail@example.com.txt", "~file.txt", "&{}[].txt", "CON.txt", "forms.txt"}
+	refused := []string{"a:b", "a*b", "a<b", "a>b", `a"b`, "a?b", `a\b`, "a|b", " lead", "trail ", "dot.",
+		".lock", "CON", "prn", "AUX", "nul", "COM0", "lpt9", "desktop.ini", "~$budget.xlsx", "my_vti_file", "_VTI_"}
+	for _, m := range f.modes() {
+		for _, name := range allowed {
+			code, body := f.call("PUT", "/me/drive/root:/"+url.PathEscape(name)+":/content", m.tok, "x")
+			if code != 201 {
+				t.Fatalf("%s: %q refused: %d %v", m.name, name, code, body)
+			}
+			want(t, m.name+" stored name", str(body, "name"), name)
+		}
+		for _, name := range refused {
+			code, body := f.call("POST", "/me/drive/root/children", m.tok, map[string]any{"name": name, "folder": map[string]any{}})
+			want(t, m.name+" folder "+name+" status", code, 400)
+			want(t, m.name+" folder "+name+" code", errCode(body), "invalidRequest")
+		}
+	}
+	// SharePoint only: folders beginning with a tilde, and "forms" at the library root.
+	_, err := f.s.MakeFolder(f.biz.ID, "/Sub")
+	must(t, err)
+	_, err = f.s.MakeFolder(f.personal.ID, "/Sub")
+	must(t, err)
+	for _, c := range []struct {
+		path, name string
+		personal   int
+	}{{"root", "~tmp", 201}, {"root", "Forms", 201}, {"root:/Sub:", "forms", 201}} {
+		wantBiz := 400
+		if c.path != "root" {
+			wantBiz = 201
+		}
+		code, _ := f.call("POST", "/me/drive/"+c.path+"/children", f.tokB, map[string]any{"name": c.name, "folder": map[string]any{}})
+		want(t, "business folder "+c.path+"/"+c.name, code, wantBiz)
+		code, _ = f.call("POST", "/me/drive/"+c.path+"/children", f.tokP, map[string]any{"name": c.name, "folder": map[string]any{}})
+		want(t, "personal folder "+c.path+"/"+c.name, code, c.personal)
+	}
+}
+
+// Graph decodes the URL before it splits a path (an encoded "/" is a
+// separator: microsoftgraph/microsoft-graph-docs#10167), and a name can never
+// hold "/" (Restrictions and limitations in OneDrive and SharePoint), so
+// root:/.%2FDocs addresses the folder Docs.
+func TestEncodedSlashInPath(t *testing.T) {
+	f := setup(t, Options{})
+	for _, m := range f.modes() {
+		file, err := f.s.WriteFile(m.user.ID, "/Docs/Sub/a.txt", []byte("x"))
+		must(t, err)
+		docs := f.s.mustStat(t, m.user.ID, "/Docs")
+		for _, p := range []string{"/root:/.%2FDocs", "/root:/Docs%2F", "/root:%2FDocs:", "/root:/Docs%2FSub%2F..:"} {
+			code, body := f.call("GET", "/me/drive"+p, m.tok, nil)
+			want(t, m.name+" "+p+" status", code, 200)
+			want(t, m.name+" "+p+" id", str(body, "id"), docs.ID)
+		}
+		code, body := f.call("GET", "/me/drive/root:/Docs%2FSub%2Fa.txt", m.tok, nil)
+		want(t, m.name+" nested status", code, 200)
+		want(t, m.name+" nested id", str(body, "id"), file.ID)
+		code, body = f.call("GET", "/me/drive/items/"+docs.ID+":/..%2F..%2FDocs%2FSub:/children", m.tok, nil)
+		want(t, m.name+" dot-dot stays below the base", code, 404)
+		want(t, m.name+" dot-dot code", errCode(body), "itemNotFound")
 	}
 }

@@ -12,27 +12,10 @@ const (
 	conflictRename  = "rename"
 )
 
-// validName checks a file or folder name against OneDrive's rules.
-func validName(mode, name string) *graphError {
-	bad := `/\*<>?:|"`
-	if mode == ModeBusiness {
-		bad += "#%"
-	}
-	switch {
-	case name == "" || strings.TrimSpace(name) == "" || strings.ContainsAny(name, bad):
-		return gerr(400, "invalidRequest", "The provided name contains invalid characters.", "invalidPath")
-	case strings.HasSuffix(name, ".") || strings.HasSuffix(name, " "):
-		return gerr(400, "invalidRequest", "The provided name cannot end with a period or a space.", "invalidPath")
-	case mode == ModeBusiness && strings.HasPrefix(name, "~"):
-		return gerr(400, "invalidRequest", "The provided name cannot start with a tilde.", "invalidPath")
-	}
-	return nil
-}
-
 // writeFile stores content as the file name in parent, honouring conflict.
 // It returns the item and whether it was created. Lock held.
 func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, conflict, by string) (*Item, bool, *graphError) {
-	if g := validName(d.Mode, name); g != nil {
+	if g := validName(d, parent, name, false); g != nil {
 		return nil, false, g
 	}
 	if conflict == "" {
@@ -78,7 +61,7 @@ func (e *Emulator) setContent(d *Drive, it *Item, b *blob, qx, by string) {
 
 // mkdir creates a folder. status is 201, or 200 for the personal quirk. Lock held.
 func (e *Emulator) mkdir(d *Drive, parent *Item, name, conflict, by string) (*Item, int, *graphError) {
-	if g := validName(d.Mode, name); g != nil {
+	if g := validName(d, parent, name, true); g != nil {
 		return nil, 0, g
 	}
 	if existing := d.child(parent, name); existing != nil {
@@ -120,7 +103,7 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 	}
 	name := it.Name
 	if p.Name != nil {
-		if g := validName(d.Mode, *p.Name); g != nil {
+		if g := validName(d, newParent, *p.Name, it.Folder); g != nil {
 			return g
 		}
 		name = *p.Name
