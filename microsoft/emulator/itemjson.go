@@ -182,16 +182,21 @@ func (e *Emulator) webURL(d *Drive, it *Item) string {
 	if d.Mode == ModePersonal {
 		return "https://my.microsoftpersonalcontent.com/personal/" + strings.ToLower(d.ID) + "/Documents" + escapePath(p)
 	}
-	owner := e.st.Users[d.OwnerID]
-	site := "contoso"
-	who := "user"
-	if owner != nil {
+	site, who := e.businessSite(d)
+	return "https://" + site + "-my.sharepoint.com/personal/" + who + "/Documents" + escapePath(p)
+}
+
+// businessSite names a business drive's tenant host prefix and personal
+// site (adele_contoso_onmicrosoft_com). Lock held.
+func (e *Emulator) businessSite(d *Drive) (site, who string) {
+	site, who = "contoso", "user"
+	if owner := e.st.Users[d.OwnerID]; owner != nil {
 		who = strings.NewReplacer("@", "_", ".", "_").Replace(owner.UPN)
 		if t := e.st.Tenants[owner.TenantID]; t != nil {
 			site = strings.Split(t.Domain, ".")[0]
 		}
 	}
-	return "https://" + site + "-my.sharepoint.com/personal/" + who + "/Documents" + escapePath(p)
+	return site, who
 }
 
 func escapePath(p string) string {

@@ -53,6 +53,7 @@ func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, c
 
 // setContent replaces a file's content. Lock held.
 func (e *Emulator) setContent(d *Drive, it *Item, b *blob, qx, by string) {
+	e.snapshot(it)
 	d.addSize(it, b.size-it.Size)
 	it.Content, it.Size, it.QuickXor, it.SHA256 = b, b.size, qx, b.sha256
 	it.FSModified = e.Now()
@@ -115,6 +116,9 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 	}
 	if p.Description != nil {
 		it.Description = *p.Description
+	}
+	if p.FileSystemInfo != nil && d.Mode == ModeBusiness {
+		e.snapshot(it) // SharePoint versions property changes
 	}
 	p.FileSystemInfo.apply(it)
 	e.bump(d, it, by, false)
