@@ -100,8 +100,8 @@ func seedDriveway(t *testing.T, st *sqlite.Store, w *world) string {
 		st.UpsertConnectedUser(ctx, &driveway.ConnectedUser{ProjectID: proxyProject, ID: proxyUser}),
 		st.CreateCredential(ctx, &driveway.Credential{ID: "cred_rclone", ProjectID: proxyProject, UserID: proxyUser,
 			Integration: driveway.IntegrationOneDrive, Status: driveway.CredentialValid,
-			Account:     driveway.Account{TenantID: w.user.TenantID, ObjectID: w.user.ID, UserPrincipalName: w.user.UPN},
-			DriveID:     w.user.DriveID, DriveType: driveType, AccessToken: tok, RefreshToken: "unused",
+			Account: driveway.Account{TenantID: w.user.TenantID, ObjectID: w.user.ID, UserPrincipalName: w.user.UPN},
+			DriveID: w.user.DriveID, DriveType: driveType, AccessToken: tok, RefreshToken: "unused",
 			AccessTokenExpiresAt: time.Now().Add(time.Hour)}),
 	} {
 		if err != nil {
