@@ -58,9 +58,10 @@ func startDrivewayProxy(t *testing.T, w *world) route {
 	}
 	userToken := seedDriveway(t, st, w)
 	emuURL := "http://" + w.emu.Addr
-	preauth, _ := url.Parse(w.emu.PreAuthBaseURL)
+	// Downloads are followed to the pre-authenticated host through the
+	// interceptor; the transport dials loopback addresses only.
 	p := &proxy.Proxy{Tokens: &emulatorTokens{store: st, emu: w.emu.Emulator, user: w.user.ID, clientID: w.app.ClientID},
-		Store: st, DownloadHosts: []string{preauth.Host},
+		Store: st, DownloadHosts: []string{preAuthHost}, Transport: w.ic.confine(t, proxy.NewTransport()),
 		Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{Login: emuURL, Graph: emuURL}}}
 	verifier := &usertoken.Verifier{Keys: st.ListSigningKeys}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {

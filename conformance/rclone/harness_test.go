@@ -18,6 +18,10 @@ import (
 // rcloneScopes are the scopes rclone's OneDrive backend asks for.
 var rcloneScopes = []string{"Files.Read", "Files.ReadWrite", "Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "offline_access"}
 
+// preAuthHost is the host of the emulator's pre-authenticated URLs, one of
+// Microsoft's OneDrive content hosts.
+const preAuthHost = "public.files.1drv.com"
+
 // rcloneRedirect is rclone's local redirect URI for its OAuth flow.
 const rcloneRedirect = "http://localhost:53682/"
 
@@ -47,23 +51,28 @@ type worldOpts struct {
 // front of it.
 func newWorld(t *testing.T, o worldOpts) *world {
 	t.Helper()
-	// The API answers as https://graph.microsoft.com so that every link it
-	// returns (nextLink, deltaLink) comes back through the interceptor;
-	// pre-authenticated URLs stay on http://127.0.0.1:PORT.
+	// The API answers as https://graph.microsoft.com and pre-authenticated
+	// URLs are on https://public.files.1drv.com, so every link it returns
+	// (nextLink, deltaLink, download, upload and monitor URLs) comes back
+	// through the interceptor over https, as from Microsoft (rclone refuses
+	// an https-to-http redirect).
 	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{BaseURL: "https://graph.microsoft.com",
-		RejectPreAuthAuthorization: !o.lenient, AutoConsent: true, ControlAPI: true})
+		PreAuthBaseURL: "https://" + preAuthHost, RejectPreAuthAuthorization: !o.lenient, AutoConsent: true, ControlAPI: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
 	w := &world{emu: emu, mode: emulator.ModePersonal, remote: "TestOneDrive:"}
 	w.seed(t, o.business)
+	w.ic = startInterceptor(t, map[string]route{})
 	direct, _ := url.Parse("http://" + emu.Addr)
 	graph := route{target: direct}
 	if o.viaProxy {
 		graph = startDrivewayProxy(t, w)
 	}
-	w.ic = startInterceptor(t, map[string]route{"graph.microsoft.com": graph, "login.microsoftonline.com": {target: direct}})
+	w.ic.routes["graph.microsoft.com"] = graph
+	w.ic.routes["login.microsoftonline.com"] = route{target: direct}
+	w.ic.routes[preAuthHost] = route{target: direct}
 	w.writeConfig(t)
 	return w
 }

@@ -1,13 +1,11 @@
 package rclone
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
+	"strings"
 	"testing"
 )
 
@@ -23,14 +21,7 @@ func TestInterceptorRoutesOnlyMicrosoftHosts(t *testing.T) {
 	target, _ := url.Parse(backend.URL + "/prefix")
 	ic := startInterceptor(t, map[string]route{"graph.microsoft.com": {target: target,
 		header: func(h http.Header) { h.Set("Authorization", "Bearer injected") }}})
-	pem, err := os.ReadFile(ic.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	proxyURL, _ := url.Parse("http://" + ic.Addr)
-	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	c := &http.Client{Transport: ic.confine(t, &http.Transport{})}
 	resp, err := c.Get("https://graph.microsoft.com/v1.0/me")
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +33,10 @@ func TestInterceptorRoutesOnlyMicrosoftHosts(t *testing.T) {
 	}
 	if _, err := c.Get("https://example.com/"); err == nil {
 		t.Fatal("a request for example.com went through")
+	}
+	// The confined transport never dials a non-loopback address itself.
+	if _, err := c.Get("http://192.0.2.1/"); err == nil || !strings.Contains(err.Error(), "non-loopback") {
+		t.Fatalf("plain http to a non-loopback address: %v", err)
 	}
 	refused, served := ic.stats()
 	if len(refused) != 1 || refused[0] != "CONNECT example.com:443" || served["graph.microsoft.com"] != 1 {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -33,7 +34,7 @@ type interceptor struct {
 	Addr   string // 127.0.0.1:PORT, for HTTPS_PROXY
 	CAFile string // PEM of the CA, for --ca-cert and SSL_CERT_FILE
 
-	routes  map[string]route // "graph.microsoft.com" → route
+	routes  map[string]route // "graph.microsoft.com" → route; set before the first client runs
 	ca      *x509.Certificate
 	caKey   *ecdsa.PrivateKey
 	srv     *http.Server
@@ -190,4 +191,34 @@ type closeNotify struct {
 func (c *closeNotify) Close() error {
 	c.once.Do(func() { close(c.done) })
 	return c.Conn.Close()
+}
+
+// confine sets up tr for in-process clients (Driveway's proxy): https goes
+// through the interceptor and trusts its CA, plain http may reach loopback
+// addresses only, so nothing leaves the machine.
+func (ic *interceptor) confine(t *testing.T, tr *http.Transport) *http.Transport {
+	t.Helper()
+	pemBytes, err := os.ReadFile(ic.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	proxyURL, _ := url.Parse("http://" + ic.Addr)
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		host, _, _ := net.SplitHostPort(address)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return errors.New("refusing to dial a non-loopback address: " + address)
+		}
+		return nil
+	}}
+	tr.Proxy = func(r *http.Request) (*url.URL, error) {
+		if r.URL.Scheme == "https" {
+			return proxyURL, nil
+		}
+		return nil, nil
+	}
+	tr.DialContext = dialer.DialContext
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr
 }
