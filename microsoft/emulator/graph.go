@@ -237,6 +237,8 @@ func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *p
 		e.createLink(w, r, p, t)
 	case a == "permanentDelete" && r.Method == "POST":
 		e.permanentDelete(w, r, p, t)
+	case a == "invite" || a == "permissions" || strings.HasPrefix(a, "permissions/"):
+		e.servePermissions(w, r, t)
 	case a == "versions" || strings.HasPrefix(a, "versions/"):
 		e.serveVersions(w, r, p, t)
 	case (a == "delta" || strings.HasPrefix(a, "delta(")) && r.Method == "GET":

@@ -79,3 +79,57 @@ func TestCreateLink(t *testing.T) {
 		}
 	}
 }
+
+// Permissions list the owner and the sharing links; a link can be removed;
+// invitations answer 400 sharingFailed, as Microsoft now does on many
+// accounts (https://learn.microsoft.com/en-us/graph/api/driveitem-list-permissions,
+// rclone's OneDrive tests).
+func TestPermissions(t *testing.T) {
+	t.Parallel()
+	s := emulator.StartTest(t, emulator.Options{})
+	tn, _ := s.CreateTenant(emulator.TenantSpec{Name: "Contoso"})
+	for _, tenant := range []string{"", tn.ID} {
+		u, _ := s.CreateUser(emulator.UserSpec{TenantID: tenant, UPN: "p" + tenant + "@example.test"})
+		app, _ := s.CreateApp(emulator.AppSpec{Name: "perms"})
+		tok, _ := s.IssueAccessToken(u.ID, app.ClientID)
+		it, _ := s.WriteFile(u.ID, "/f.txt", []byte("x"))
+		call := func(method, path, body string) (int, map[string]any) {
+			req, _ := http.NewRequest(method, s.GraphURL()+"/me/drive/items/"+it.ID+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, out
+		}
+		granted := "grantedTo"
+		if tenant != "" {
+			granted = "grantedToV2"
+		}
+		_, link := call("POST", "/createLink", `{"type":"view"}`)
+		status, list := call("GET", "/permissions", "")
+		perms, _ := list["value"].([]any)
+		if status != 200 || len(perms) != 2 {
+			t.Fatalf("%s: list: %d %v", tenant, status, list)
+		}
+		owner := perms[0].(map[string]any)
+		if owner["roles"].([]any)[0] != "owner" || owner[granted].(map[string]any)["user"].(map[string]any)["id"] != u.ID {
+			t.Fatalf("%s: owner permission %v", tenant, owner)
+		}
+		if status, _ := call("DELETE", "/permissions/"+link["id"].(string), ""); status != 204 {
+			t.Fatalf("%s: delete link permission: %d", tenant, status)
+		}
+		if status, list := call("GET", "/permissions", ""); status != 200 || len(list["value"].([]any)) != 1 {
+			t.Fatalf("%s: after delete: %d %v", tenant, status, list)
+		}
+		status, inv := call("POST", "/invite", `{"recipients":[{"email":"ryan@contoso.com"}],"roles":["read"],"requireSignIn":true}`)
+		inner, _ := inv["error"].(map[string]any)["innerError"].(map[string]any)
+		if status != 400 || inner["code"] != "sharingFailed" {
+			t.Fatalf("%s: invite: %d %v", tenant, status, inv)
+		}
+	}
+}
