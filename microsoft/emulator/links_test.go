@@ -71,6 +71,15 @@ func TestCreateLink(t *testing.T) {
 		if status, _ := post(it.ID, `{"type":"embed"}`); status != wantEmbed {
 			t.Fatalf("%s: embed: %d, want %d", mode, status, wantEmbed)
 		}
+		// Expiring links need a premium personal account (rclone's integration
+		// config records accessDenied: accountUpgradeRequired).
+		wantExpiring := 201
+		if mode == emulator.ModePersonal {
+			wantExpiring = 403
+		}
+		if status, out := post(it.ID, `{"type":"view","scope":"users","expirationDateTime":"2030-01-01T00:00:00Z"}`); status != wantExpiring {
+			t.Fatalf("%s: expiring link: %d %v, want %d", mode, status, out, wantExpiring)
+		}
 		if status, _ := post("nope", `{"type":"view"}`); status != 404 {
 			t.Fatalf("%s: missing item: %d", mode, status)
 		}
