@@ -24,9 +24,6 @@ var personalOnly = map[string]string{
 		"which personal drives leave out (onedrive-api-docs#298; the emulator follows it). rclone's own " +
 		"daily run against a live personal drive does not excuse this case, which suggests the service now " +
 		"sends it; to be confirmed against a live account.",
-	"FsMkdir/FsPutFiles/PublicLink": "expiring links need a premium personal account: the service (and the " +
-		"emulator) answers 403 accessDenied/accountUpgradeRequired; rclone's own integration config " +
-		"ignores this case for personal drives for the same reason.",
 }
 
 // proxyPending lists cases expected to fail only through Driveway's proxy
@@ -111,6 +108,8 @@ func checkSuite(t *testing.T, cases map[string]string, excused map[string]string
 		switch {
 		case res == "FAIL" && !ok && !hasFailingChild(cases, name):
 			failed = append(failed, name)
+		case res == "PASS" && ok:
+			t.Errorf("%s passed but is excused (%s): remove the excuse", name, excused[leaf(name)])
 		case res == "PASS":
 			passed++
 		}

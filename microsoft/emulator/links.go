@@ -39,7 +39,7 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 	g := checkLink(t.d.Mode, body.Type, body.Scope)
 	if g == nil && t.d.Mode == ModePersonal && (!body.ExpirationDateTime.IsZero() || body.Password != "") {
 		// Expiring and password links need a premium personal account
-		// (rclone's integration config: "accessDenied: accountUpgradeRequired").
+		// (rclone issue #5420: "accessDenied: accountUpgradeRequired").
 		g = gerr(403, "accessDenied", "Account Upgrade is required for this operation.", "accountUpgradeRequired")
 	}
 	if g != nil {
