@@ -11,11 +11,13 @@ import (
 // serveShape answers the Graph shapes that address a drive or an item
 // through something else than a user or a drive id: sites (sites/root,
 // sites/{hostname}, sites/{hostname}:/{path}:, sites/{site-id}), shares
-// (shares/{shareId or "u!" + base64url(sharing URL)}) and POST
-// search/query. It reports whether it handled the request. Beta paths
+// (shares/{shareId or "u!" + base64url(sharing URL)}), POST search/query
+// and POST $batch. It reports whether it handled the request. Beta paths
 // arrive here too: /beta is an alias of /v1.0 over the same model.
 func (e *Emulator) serveShape(w http.ResponseWriter, r *http.Request, p *principal, segs []string) bool {
 	switch {
+	case len(segs) == 1 && segs[0] == "$batch" && r.Method == http.MethodPost:
+		e.serveBatch(w, r)
 	case len(segs) >= 2 && segs[0] == "search" && segs[1] == "query":
 		e.searchQuery(w, r, p)
 	case len(segs) >= 2 && segs[0] == "sites":

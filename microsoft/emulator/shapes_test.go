@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -164,4 +165,34 @@ func TestSearchQueryDriveItems(t *testing.T) {
 	st, m := f.call("POST", "/search/query", f.tokB, map[string]any{"requests": []any{map[string]any{"entityTypes": []string{"message"}, "query": map[string]string{"queryString": "x"}}}})
 	want(t, "another entity type", st, 400)
 	want(t, "code", errCode(m), "BadRequest")
+}
+
+// TestJSONBatch runs requests through POST $batch on v1.0 and beta: JSON
+// answers nested as JSON, each with its own status, a nested $batch or
+// absolute URL refused.
+func TestJSONBatch(t *testing.T) {
+	f := setup(t, Options{})
+	_, err := f.s.Emulator.WriteFile(f.personal.ID, "/a.txt", []byte("a"))
+	must(t, err)
+	for _, base := range []string{f.graph(), strings.TrimSuffix(f.graph(), "/v1.0") + "/beta"} {
+		body := map[string]any{"requests": []any{
+			map[string]any{"id": "1", "method": "GET", "url": "/me/drive/root:/a.txt"},
+			map[string]any{"id": "2", "method": "GET", "url": "/me/drive/root:/missing.txt"},
+			map[string]any{"id": "3", "method": "POST", "url": "/me/drive/root/children", "body": map[string]any{"name": "F" + base[len(base)-4:], "folder": map[string]any{}},
+				"headers": map[string]string{"Content-Type": "application/json"}},
+			map[string]any{"id": "4", "method": "POST", "url": "/$batch", "body": map[string]any{"requests": []any{}}},
+			map[string]any{"id": "5", "method": "GET", "url": "http://evil.example/v1.0/me"},
+		}}
+		st, m := f.call("POST", base+"/$batch", f.tokP, body)
+		want(t, "POST $batch", st, 200)
+		got := map[string]float64{}
+		for _, r := range m["responses"].([]any) {
+			rm := r.(map[string]any)
+			got[rm["id"].(string)] = rm["status"].(float64)
+			if rm["id"] == "1" {
+				want(t, "nested body name", str(rm, "body", "name"), "a.txt")
+			}
+		}
+		want(t, "statuses", fmt.Sprint(got), "map[1:200 2:404 3:201 4:400 5:400]")
+	}
 }
