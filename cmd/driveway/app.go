@@ -186,7 +186,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	}
 	s.workers += 2
 	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
-		Logger: logger, TokenRetryAfter: credential.RetryAfter}
+		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL}
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
 	})

@@ -34,6 +34,8 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, path strin
 	case path == "/me/drives":
 		e.serveDrives(w, r, p)
 		return
+	case e.serveShape(w, r, p, segs): // sites, shares, search/query (shapes.go)
+		return
 	}
 	t, g := e.resolveDrive(p, segs, r.Method == "HEAD")
 	if g != nil {

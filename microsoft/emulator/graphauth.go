@@ -30,6 +30,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *princip
 	switch {
 	case at == nil:
 		msg = "IDX14100: JWT is not well formed, there are no dots (.)."
+		e.stats.unknownTokens++
 	case !now.Before(at.Expires) || now.Before(at.Issued.Add(-5*time.Minute)):
 		msg = "Access token has expired or is not yet valid."
 	case at.Cloud != e.cloudOf(r.Host):
