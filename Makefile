@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: test vet gotest race soak conformance bench run npm jstest
+.PHONY: test vet gotest race soak conformance bench run npm jstest image
 
 test: vet npm gotest jstest conformance
 
@@ -50,3 +50,9 @@ bench:
 
 run:
 	$(GO) run ./cmd/driveway dev
+
+# image builds the container image (IMAGE, default driveway:latest) from a
+# binary built here, without downloading a base image; the Dockerfile is the
+# multi-stage build for Docker users. docs/operations.md.
+image:
+	bash deploy/image/build.sh

@@ -157,6 +157,7 @@ type server struct {
 	webhooks   *webhook.Service
 	actions    *action.Executor
 	filechange *filechange.Service
+	graph      *graphResponses // opsmetrics.go
 	// intake are Microsoft's notification routes (no user token).
 	intake map[string]http.Handler
 	// workers counts the job workers registered on db.queue. River refuses
@@ -185,8 +186,9 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 		return nil, err
 	}
 	s.workers += 2
+	s.graph = newGraphResponses()
 	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
-		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL}
+		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL, Transport: s.graph.wrap(proxy.NewTransport())}
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
 	})
@@ -292,7 +294,7 @@ func configEndpoints(cfg *Config) *microsoft.Endpoints {
 func (s *server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector())
+	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector(), s.graph.counter, newIntegrationHealth(s.db))
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,

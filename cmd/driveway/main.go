@@ -9,6 +9,8 @@
 //	driveway migrate                apply database migrations
 //	driveway secrets rotate         re-seal every secret under the newest key
 //	driveway workflows apply DIR    validate and save the workflow files of a directory
+//	driveway backup --to FILE       copy the SQLite database while the server runs
+//	driveway healthcheck            exit 0 when the local server's /healthz answers
 //	driveway version                print the version
 //
 // Wiring lives here only; every other package is a library.
@@ -60,7 +62,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	cmds := map[string]func(context.Context, []string) error{
 		"serve": m.serve, "dev": m.dev, "emulator": m.emulator, "token": m.token,
 		"keys": m.keys, "migrate": m.migrate, "secrets": m.secrets, "version": m.printVersion,
-		"workflows": m.workflowsCmd,
+		"workflows": m.workflowsCmd, "backup": m.backup, "healthcheck": m.healthcheck,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -102,13 +104,10 @@ commands:
   migrate            apply database migrations
   secrets rotate     re-seal every secret under the newest key
   workflows apply    validate and save the workflow files of a directory
-  version            print the version
+  backup --to FILE   copy the SQLite database while the server runs
+  healthcheck        check the local server's /healthz (for container health checks)
+  version            print the version, module version and VCS revision
 
 Run "driveway <command> -h" for a command's flags. Configuration: docs/configuration.md.
 `)
-}
-
-func (m *Main) printVersion(ctx context.Context, args []string) error {
-	fmt.Fprintf(m.Stdout, "driveway %s\n", version)
-	return nil
 }
