@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: test vet gotest race soak conformance bench run npm jstest image
+.PHONY: test vet gotest race soak conformance bench bench-proxy run npm jstest image
 
 test: vet npm gotest jstest conformance
 
@@ -47,6 +47,12 @@ conformance:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+# bench-proxy measures the Graph proxy through the real binary against a
+# bare ReverseProxy, nginx and direct calls (see BENCHMARKS.md); Postgres
+# too when DRIVEWAY_TEST_POSTGRES_URL is set. About 10 minutes per engine.
+bench-proxy:
+	$(GO) run ./e2e/benchproxy $(BENCH_PROXY_FLAGS)
 
 run:
 	$(GO) run ./cmd/driveway dev

@@ -264,9 +264,13 @@ type emuTokens struct {
 	mu               sync.Mutex
 	tokens           map[string]string
 	invalidateCalled int
+	// asked records every credential id AccessToken was called with (the
+	// credential Manager refreshes there when the token is due).
+	asked sync.Map
 }
 
 func (e *emuTokens) AccessToken(ctx context.Context, projectID, credentialID string) (string, *driveway.Credential, error) {
+	e.asked.Store(credentialID, true)
 	c, err := e.store.GetCredential(ctx, projectID, credentialID)
 	if err != nil {
 		return "", nil, err

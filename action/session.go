@@ -35,15 +35,10 @@ func (e *Executor) session(ctx context.Context, p *driveway.Principal, credentia
 	if err != nil {
 		return nil, err
 	}
-	if credentialID == "" {
-		if credentialID, err = e.pickCredential(ctx, p); err != nil {
-			return nil, err
-		}
+	if credentialID, err = e.pickCredential(ctx, p, credentialID); err != nil {
+		return nil, err
 	}
 	_, cred, err := e.Tokens.AccessToken(ctx, p.ProjectID, credentialID)
-	if cred != nil && (cred.UserID != p.UserID || cred.ProjectID != p.ProjectID || cred.Integration != driveway.IntegrationOneDrive) {
-		return nil, &Error{Err: driveway.Errorf(driveway.ENOTFOUND, "no such OneDrive credential for this user")}
-	}
 	if err != nil {
 		return nil, e.tokenError(err)
 	}
@@ -65,8 +60,11 @@ func credentialError(err error) error {
 	return err
 }
 
-// pickCredential returns the user's single VALID OneDrive credential.
-func (e *Executor) pickCredential(ctx context.Context, p *driveway.Principal) (string, error) {
+// pickCredential returns the user's OneDrive credential named by
+// requested, or without a name the single VALID one. A name that is not one
+// of the user's credentials is ENOTFOUND before anything asks for its token
+// (which may refresh it).
+func (e *Executor) pickCredential(ctx context.Context, p *driveway.Principal, requested string) (string, error) {
 	creds, err := e.Store.ListCredentials(ctx, p.ProjectID, p.UserID)
 	if err != nil {
 		return "", err
@@ -74,7 +72,13 @@ func (e *Executor) pickCredential(ctx context.Context, p *driveway.Principal) (s
 	var valid []string
 	invalid := false
 	for _, c := range creds {
-		if c.Integration != driveway.IntegrationOneDrive {
+		if c.Integration != driveway.IntegrationOneDrive || c.UserID != p.UserID || c.ProjectID != p.ProjectID {
+			continue
+		}
+		if requested != "" {
+			if c.ID == requested {
+				return c.ID, nil
+			}
 			continue
 		}
 		if c.Status == driveway.CredentialValid {
@@ -84,6 +88,8 @@ func (e *Executor) pickCredential(ctx context.Context, p *driveway.Principal) (s
 		}
 	}
 	switch {
+	case requested != "":
+		return "", &Error{Err: driveway.Errorf(driveway.ENOTFOUND, "no such OneDrive credential for this user")}
 	case len(valid) == 1:
 		return valid[0], nil
 	case len(valid) > 1:

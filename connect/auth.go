@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/usertoken"
 )
 
@@ -22,8 +23,15 @@ type apiFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
 // api wraps fn with CORS and the user token check: Authorization: Bearer
 // only (the query parameter is accepted on the OAuth start routes alone).
 func (h *Handler) api(fn apiFunc) http.Handler {
+	return h.apiAs(fn, true)
+}
+
+// apiAs is api; without full, the caller's User holds only its ids (the
+// proxy and other packages' routes need no more), which lets a known user
+// be found in memory.
+func (h *Handler) apiAs(fn apiFunc, full bool) http.Handler {
 	return h.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.authenticate(r, false)
+		c, err := h.authenticateAs(r, false, full)
 		if err == nil {
 			err = fn(w, r, c)
 		}
@@ -49,6 +57,12 @@ var errNoToken = driveway.Errorf(driveway.EUNAUTHORIZED, "send the user token as
 // "sub". Only a missing or bad token is EUNAUTHORIZED; a store failure is
 // EINTERNAL, so that the SDK does not log its user out.
 func (h *Handler) authenticate(r *http.Request, allowQuery bool) (*caller, error) {
+	return h.authenticateAs(r, allowQuery, true)
+}
+
+// authenticateAs is authenticate; without full, the caller's User holds
+// only its ids.
+func (h *Handler) authenticateAs(r *http.Request, allowQuery, full bool) (*caller, error) {
 	ctx := r.Context()
 	p, err := h.project(r)
 	if err != nil {
@@ -68,11 +82,28 @@ func (h *Handler) authenticate(r *http.Request, allowQuery bool) (*caller, error
 	if err != nil {
 		return nil, err
 	}
+	if !full {
+		return h.knownCaller(r, p, v)
+	}
 	u, err := h.connectedUser(r, p.ID, v)
 	if err != nil {
 		return nil, err
 	}
 	return &caller{Project: p, User: u}, nil
+}
+
+// knownCaller is the caller with only the user's ids, from memory when the
+// user was seen since it last changed.
+func (h *Handler) knownCaller(r *http.Request, p *driveway.Project, v *usertoken.Verified) (*caller, error) {
+	stamp := h.Changes.Stamp(p.ID, v.Subject)
+	key := authcache.Key(p.ID, v.Subject)
+	if _, ok := h.users.Get(key, stamp); !ok {
+		if _, err := h.connectedUser(r, p.ID, v); err != nil {
+			return nil, err
+		}
+		h.users.Put(key, stamp, true)
+	}
+	return &caller{Project: p, User: &driveway.ConnectedUser{ProjectID: p.ID, ID: v.Subject}}, nil
 }
 
 func (h *Handler) connectedUser(r *http.Request, projectID string, v *usertoken.Verified) (*driveway.ConnectedUser, error) {
@@ -101,11 +132,11 @@ func (h *Handler) connectedUser(r *http.Request, projectID string, v *usertoken.
 // here, without a token, as on every SDK route: the proxy sees every
 // method of its path before the router's preflight route could.
 func (h *Handler) Authenticated(next http.Handler) http.Handler {
-	authed := h.api(func(w http.ResponseWriter, r *http.Request, c *caller) error {
+	authed := h.apiAs(func(w http.ResponseWriter, r *http.Request, c *caller) error {
 		p := &driveway.Principal{ProjectID: c.Project.ID, UserID: c.User.ID}
 		next.ServeHTTP(w, r.WithContext(driveway.WithPrincipal(r.Context(), p)))
 		return nil
-	})
+	}, false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.preflight(w, r)

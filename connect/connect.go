@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/usertoken"
 )
@@ -82,6 +83,14 @@ type Handler struct {
 	// /v2/projects/...): Register serves them behind Authenticated, so they
 	// find the caller with driveway.PrincipalFrom.
 	SDKRoutes []Route
+	// Changes, when set, lets the SDK routes keep projects and the
+	// existence of connected users in memory until they change (Store must
+	// then be the authcache.Store that bumps it on every write). Nothing is
+	// cached without it, or while it is not live.
+	Changes *authcache.Feed
+
+	projects authcache.Cache[*driveway.Project]
+	users    authcache.Cache[bool]
 }
 
 // WorkflowInfo is what the SDK is told of one workflow a user may enable.

@@ -34,7 +34,7 @@ func (h *Handler) originAllowed(p *driveway.Project, origin string) bool {
 // Access-Control-Allow-Origin, so the browser refuses the call.
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 	origin := r.Header.Get("Origin")
-	p, err := h.Store.GetProject(r.Context(), r.PathValue("pid"))
+	p, err := h.getProject(r.Context(), r.PathValue("pid"))
 	w.Header().Add("Vary", "Origin")
 	if err != nil || !h.originAllowed(p, origin) {
 		w.WriteHeader(http.StatusForbidden)
@@ -57,7 +57,7 @@ func (h *Handler) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Origin")
 		if origin := r.Header.Get("Origin"); origin != "" {
-			p, err := h.Store.GetProject(r.Context(), r.PathValue("pid"))
+			p, err := h.getProject(r.Context(), r.PathValue("pid"))
 			if err == nil {
 				r = r.WithContext(context.WithValue(r.Context(), projectKey{}, p))
 				if h.originAllowed(p, origin) {
@@ -75,7 +75,21 @@ func (h *Handler) project(r *http.Request) (*driveway.Project, error) {
 	if p, ok := r.Context().Value(projectKey{}).(*driveway.Project); ok && p.ID == r.PathValue("pid") {
 		return p, nil
 	}
-	return h.Store.GetProject(r.Context(), r.PathValue("pid"))
+	return h.getProject(r.Context(), r.PathValue("pid"))
+}
+
+// getProject reads the project, from memory while it has not changed.
+// The project returned may be shared: callers must not change it.
+func (h *Handler) getProject(ctx context.Context, id string) (*driveway.Project, error) {
+	stamp := h.Changes.Stamp(id, "")
+	if p, ok := h.projects.Get(id, stamp); ok {
+		return p, nil
+	}
+	p, err := h.Store.GetProject(ctx, id)
+	if err == nil {
+		h.projects.Put(id, stamp, p)
+	}
+	return p, err
 }
 
 // CORS wraps next (a handler under /projects/{pid}/...) with the CORS

@@ -173,9 +173,13 @@ type emuTokens struct {
 	// with this reason.
 	failRefresh atomic.Value
 	mu          sync.Mutex
+	// asked records every credential id AccessToken was called with (the
+	// credential Manager refreshes there when the token is due).
+	asked sync.Map
 }
 
 func (e *emuTokens) AccessToken(ctx context.Context, pid, id string) (string, *driveway.Credential, error) {
+	e.asked.Store(id, true)
 	c, err := e.store.GetCredential(ctx, pid, id)
 	if err != nil {
 		return "", nil, err

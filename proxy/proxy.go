@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/microsoft"
 )
 
@@ -40,6 +42,7 @@ const (
 	DefaultMaxReplay     = 1 << 20
 	DefaultMaxBatchBody  = 4 << 20
 	DefaultCacheTTL      = 2 * time.Second
+	DefaultMaxHold       = time.Minute
 )
 
 // Request headers a caller may send to the proxy.
@@ -78,6 +81,10 @@ type Proxy struct {
 	// MaxRetryWait is how long one call may wait in total for Retry-After
 	// before the proxy answers 429 itself (default 10 s).
 	MaxRetryWait time.Duration
+	// MaxHold caps how long one Retry-After holds back every call of the
+	// tenant (or personal account) on this node (default 1 minute); the
+	// call that got it still answers with Graph's own Retry-After.
+	MaxHold time.Duration
 	// MaxConcurrent bounds the Graph calls in flight per credential
 	// (default 16); more wait their turn.
 	MaxConcurrent int
@@ -94,6 +101,11 @@ type Proxy struct {
 	// CacheTTL is how long a picked credential and its token are reused
 	// without asking Store and Tokens again (default 2 s; negative: never).
 	CacheTTL time.Duration
+	// Changes, when set, drops a cached session as soon as its user's
+	// credentials or the project change (the authcache.Store that bumps it
+	// must be the one every writer uses); while it is not live, nothing is
+	// cached. Without it, a change is seen within CacheTTL.
+	Changes *authcache.Feed
 	// BufferPool lends the copy buffers; default a pool of 32 KiB buffers.
 	BufferPool httputil.BufferPool
 	// PublicURL is the origin clients reach Driveway at
@@ -116,6 +128,7 @@ type Proxy struct {
 	upstream http.RoundTripper
 	sessions sessionCache
 	gates    sync.Map // tenant key → *gate
+	ngates   atomic.Int64
 	sems     sync.Map // credential key → chan struct{}
 }
 

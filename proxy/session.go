@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,22 +33,23 @@ type sessionCache struct {
 type cacheEntry struct {
 	s       *session
 	expires time.Time
+	stamp   uint64 // the user's authcache stamp when read
 }
 
-func (c *sessionCache) get(key string, now time.Time) *session {
+func (c *sessionCache) get(key string, now time.Time, stamp uint64) *session {
 	v, ok := c.m.Load(key)
 	if !ok {
 		return nil
 	}
 	e := v.(*cacheEntry)
-	if now.After(e.expires) {
+	if now.After(e.expires) || e.stamp != stamp {
 		return nil
 	}
 	return e.s
 }
 
-func (c *sessionCache) put(key string, s *session, expires time.Time) {
-	c.m.Store(key, &cacheEntry{s: s, expires: expires})
+func (c *sessionCache) put(key string, s *session, expires time.Time, stamp uint64) {
+	c.m.Store(key, &cacheEntry{s: s, expires: expires, stamp: stamp})
 	if c.puts.Add(1)%1024 == 0 {
 		now := time.Now()
 		c.m.Range(func(k, v any) bool {
@@ -70,7 +72,9 @@ func sessionKey(p *driveway.Principal, requested string) string {
 func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested string) (*session, error) {
 	key := sessionKey(pr, requested)
 	now := time.Now()
-	if s := p.sessions.get(key, now); s != nil {
+	stamp := p.Changes.Stamp(pr.ProjectID, pr.UserID)
+	cache := p.cacheTTL() > 0 && (p.Changes == nil || stamp != 0)
+	if s := p.sessions.get(key, now, stamp); cache && s != nil {
 		return s, nil
 	}
 	in, err := p.Store.GetIntegration(ctx, pr.ProjectID)
@@ -89,42 +93,51 @@ func (p *Proxy) session(ctx context.Context, pr *driveway.Principal, requested s
 		return nil, err
 	}
 	base.Path = trimSlash(base.Path)
-	credID := requested
-	if credID == "" {
-		if credID, err = p.pickCredential(ctx, pr); err != nil {
-			return nil, err
-		}
+	credID, err := p.pickCredential(ctx, pr, requested)
+	if err != nil {
+		return nil, err
 	}
 	tok, cred, err := p.Tokens.AccessToken(ctx, pr.ProjectID, credID)
-	if cred != nil && (cred.UserID != pr.UserID || cred.Integration != driveway.IntegrationOneDrive) {
-		return nil, errNoCredential(requested)
-	}
 	if err != nil {
 		return nil, p.credentialFailure(err, cred, requested)
 	}
 	s := &session{projectID: pr.ProjectID, userID: pr.UserID, credID: cred.ID, cloud: in.Cloud, base: base, token: tok,
 		tenantKey: tenantKey(cred)}
-	if ttl := p.cacheTTL(); ttl > 0 {
-		p.sessions.put(key, s, now.Add(ttl))
+	if cache {
+		p.sessions.put(key, s, now.Add(p.cacheTTL()), stamp)
 	}
 	return s, nil
 }
 
+// ConsumersTenantID is the tenant of every personal Microsoft account.
+const ConsumersTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
 // tenantKey names what Graph throttles together: the app (one per
-// project) in the account's tenant.
+// project) in the account's tenant. Every personal account shares the
+// consumers tenant, but Graph throttles them one by one, so a personal
+// account is its own key: one personal user's 429 must not hold back the
+// project's other personal users.
 func tenantKey(c *driveway.Credential) string {
 	t := c.Account.TenantID
-	if t == "" {
+	switch {
+	case t == "":
 		t = "cred:" + c.ID
+	case strings.EqualFold(t, ConsumersTenantID) && c.Account.ObjectID != "":
+		t += "\x00" + c.Account.ObjectID
+	case strings.EqualFold(t, ConsumersTenantID):
+		t += "\x00cred:" + c.ID
 	}
 	return c.ProjectID + "\x00" + t
 }
 
-// pickCredential returns the id of the user's single VALID OneDrive
-// credential. With none VALID but some others, it fails with the newest
-// one's status (401); with none at all, ENOTFOUND; with several VALID,
-// EINVALID asking for the credential header.
-func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (string, error) {
+// pickCredential returns the id of the user's OneDrive credential named by
+// requested (ENOTFOUND when it is not one of the user's: its owner is
+// checked before anything asks for its token, since a token request may
+// refresh it), or without a name the single VALID one. With none VALID but
+// some others, it fails with the newest one's status (401); with none at
+// all, ENOTFOUND; with several VALID, EINVALID asking for the credential
+// header.
+func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal, requested string) (string, error) {
 	creds, err := p.Store.ListCredentials(ctx, pr.ProjectID, pr.UserID)
 	if err != nil {
 		return "", err
@@ -133,7 +146,11 @@ func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (str
 	var other *driveway.Credential
 	for _, c := range creds {
 		switch {
-		case c.Integration != driveway.IntegrationOneDrive:
+		case c.Integration != driveway.IntegrationOneDrive || c.UserID != pr.UserID:
+		case requested != "":
+			if c.ID == requested {
+				return c.ID, nil
+			}
 		case c.Status == driveway.CredentialValid:
 			valid = append(valid, c)
 		default:
@@ -141,6 +158,7 @@ func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (str
 		}
 	}
 	switch {
+	case requested != "":
 	case len(valid) == 1:
 		return valid[0].ID, nil
 	case len(valid) > 1:
@@ -149,7 +167,7 @@ func (p *Proxy) pickCredential(ctx context.Context, pr *driveway.Principal) (str
 	case other != nil:
 		return "", &credentialError{cred: other, msg: "the user's OneDrive connection is not valid: the user must reconnect"}
 	}
-	return "", errNoCredential("")
+	return "", errNoCredential(requested)
 }
 
 func errNoCredential(requested string) error {
@@ -188,7 +206,7 @@ func trimSlash(s string) string {
 
 // Forget drops the cached session of a credential on this node, so the
 // next call re-reads the store: call it when a credential is disconnected.
-// Other nodes drop theirs within CacheTTL.
+// Other nodes drop theirs when Changes tells them, else within CacheTTL.
 func (p *Proxy) Forget(projectID, credentialID string) {
 	p.dropSessions(&session{projectID: projectID, credID: credentialID})
 }

@@ -31,12 +31,43 @@ func (g *gate) hold(t time.Time) {
 	}
 }
 
+// holdFor holds the tenant's gate for Graph's Retry-After, at most
+// MaxHold: a Retry-After of an hour (or a date far ahead) must not stop
+// every call of the tenant for that long. The caller that got the 429
+// still sees Graph's own Retry-After.
+func (p *Proxy) holdFor(key string, now time.Time, wait time.Duration) {
+	p.gate(key).hold(now.Add(min(wait, p.maxHold())))
+}
+
+func (p *Proxy) maxHold() time.Duration {
+	if p.MaxHold > 0 {
+		return p.MaxHold
+	}
+	return DefaultMaxHold
+}
+
 func (p *Proxy) gate(key string) *gate {
 	if v, ok := p.gates.Load(key); ok {
 		return v.(*gate)
 	}
-	v, _ := p.gates.LoadOrStore(key, &gate{})
+	v, loaded := p.gates.LoadOrStore(key, &gate{})
+	if !loaded && p.ngates.Add(1)%1024 == 0 {
+		p.pruneGates()
+	}
 	return v.(*gate)
+}
+
+// pruneGates drops gates whose hold has passed, so that one gate per
+// personal account does not grow the map forever. A call holding a pruned
+// gate only loses a hold that was over anyway.
+func (p *Proxy) pruneGates() {
+	now := time.Now()
+	p.gates.Range(func(k, v any) bool {
+		if v.(*gate).get().Before(now) {
+			p.gates.Delete(k)
+		}
+		return true
+	})
 }
 
 // throttleError is a call refused locally because its tenant must wait

@@ -57,7 +57,7 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		case isThrottle:
-			p.gate(sess.tenantKey).hold(now.Add(wait))
+			p.holdFor(sess.tenantKey, now, wait)
 			p.logger().LogAttrs(ctx, slog.LevelInfo, "proxy: graph throttled the tenant",
 				slog.Int("status", resp.StatusCode), slog.Duration("retryAfter", wait), slog.String("credential", sess.credID))
 			if retriableWhenThrottled(req.Method) && throttles < maxThrottleRetries && wait <= budget && c.canReplay(&retryBody) {
@@ -133,7 +133,7 @@ func (p *Proxy) refresh(req *http.Request, s *session) (*session, error) {
 func (p *Proxy) replaceSessions(old, n *session) {
 	p.sessions.m.Range(func(k, v any) bool {
 		if e := v.(*cacheEntry); e.s.credID == old.credID && e.s.projectID == old.projectID {
-			p.sessions.m.Store(k, &cacheEntry{s: n, expires: e.expires})
+			p.sessions.m.Store(k, &cacheEntry{s: n, expires: e.expires, stamp: e.stamp})
 		}
 		return true
 	})

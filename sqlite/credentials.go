@@ -83,7 +83,7 @@ func (q *queries) GetCredential(ctx context.Context, projectID, id string) (*dri
 // ListCredentials lists a user's credentials (the project's for userID ""),
 // oldest first.
 func (q *queries) ListCredentials(ctx context.Context, projectID, userID string) ([]*driveway.Credential, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+credentialColumns+` FROM credentials
+	rows, err := q.cachedQuery(ctx, `SELECT `+credentialColumns+` FROM credentials
 		WHERE project_id = ? AND (? = '' OR user_id = ?) ORDER BY created_at, id`, projectID, userID, userID)
 	if err != nil {
 		return nil, mapErr(err, "list credentials")

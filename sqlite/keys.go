@@ -36,7 +36,7 @@ func (q *queries) GetSigningKey(ctx context.Context, projectID, id string) (*dri
 
 // ListSigningKeys lists the project's keys, oldest first.
 func (q *queries) ListSigningKeys(ctx context.Context, projectID string) ([]*driveway.SigningKey, error) {
-	rows, err := q.r.QueryContext(ctx,
+	rows, err := q.cachedQuery(ctx,
 		`SELECT `+signingKeyColumns+` FROM signing_keys WHERE project_id = ? ORDER BY created_at, id`, projectID)
 	if err != nil {
 		return nil, mapErr(err, "list signing keys")

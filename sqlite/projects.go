@@ -31,7 +31,7 @@ func (q *queries) CreateProject(ctx context.Context, p *driveway.Project) error 
 
 // GetProject returns the project; ENOTFOUND if there is none.
 func (q *queries) GetProject(ctx context.Context, id string) (*driveway.Project, error) {
-	p, err := scanProject(q.r.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = ?`, id))
+	p, err := scanProject(q.cachedQueryRow(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = ?`, id))
 	if err != nil {
 		return nil, mapErr(err, "project")
 	}

@@ -8,17 +8,22 @@ import (
 )
 
 // stmtCache keeps prepared statements for the hot paths (the credential read
-// and compare-and-swap update): preparing a statement is about half the cost
+// and compare-and-swap update, and what an SDK request reads when its cache
+// misses: project, signing keys, user, credentials): preparing a statement is about half the cost
 // of a point read on SQLite. (pgx caches prepared statements by itself.)
 type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db   *sql.DB
+	mu   sync.Mutex // held while preparing and closing
+	m    map[string]*sql.Stmt
+	fast sync.Map // query → *sql.Stmt: the read path takes no lock
 }
 
 func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
 
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.fast.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.m[query]; ok {
@@ -29,6 +34,7 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 		return nil, err
 	}
 	c.m[query] = st
+	c.fast.Store(query, st)
 	return st, nil
 }
 
@@ -40,6 +46,7 @@ func (c *stmtCache) close() error {
 		errs = append(errs, st.Close())
 	}
 	clear(c.m)
+	c.fast.Clear()
 	return errors.Join(errs...)
 }
 
@@ -52,6 +59,16 @@ func (q *queries) cachedQueryRow(ctx context.Context, query string, args ...any)
 		}
 	}
 	return q.r.QueryRowContext(ctx, query, args...)
+}
+
+// cachedQuery is cachedQueryRow for several rows.
+func (q *queries) cachedQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.rstmts != nil {
+		if st, err := q.rstmts.get(ctx, query); err == nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return q.r.QueryContext(ctx, query, args...)
 }
 
 // cachedExec runs a cached statement on the writer, or query in the current

@@ -31,7 +31,7 @@ func (q *queries) UpsertConnectedUser(ctx context.Context, u *driveway.Connected
 
 // GetConnectedUser returns the project's user; ENOTFOUND if there is none.
 func (q *queries) GetConnectedUser(ctx context.Context, projectID, id string) (*driveway.ConnectedUser, error) {
-	u, err := scanUser(q.r.QueryRowContext(ctx,
+	u, err := scanUser(q.cachedQueryRow(ctx,
 		`SELECT `+userColumns+` FROM connected_users WHERE project_id = ? AND id = ?`, projectID, id))
 	if err != nil {
 		return nil, mapErr(err, "connected user")

@@ -9,7 +9,8 @@ import (
 // Cache remembers verified tokens, keyed by a hash of the project and the
 // token (the token itself is not kept), until the earlier of the token's
 // expiry and TTL from verification, so that a deleted key stops working
-// within TTL. It holds at most Max entries, dropping expired ones and then others
+// within TTL; with the Verifier's Changes, at once (any change of the
+// project's keys drops its tokens). It holds at most Max entries, dropping expired ones and then others
 // at random when full. Safe for concurrent use.
 type Cache struct {
 	TTL time.Duration // default 1 minute
@@ -22,6 +23,7 @@ type Cache struct {
 type cacheEntry struct {
 	v     *Verified
 	until time.Time
+	stamp uint64 // the project's authcache stamp when verified
 }
 
 func cacheKey(projectID, token string) [32]byte {
@@ -34,7 +36,7 @@ func cacheKey(projectID, token string) [32]byte {
 	return k
 }
 
-func (c *Cache) get(projectID, token string, now time.Time) (*Verified, bool) {
+func (c *Cache) get(projectID, token string, now time.Time, stamp uint64) (*Verified, bool) {
 	k := cacheKey(projectID, token)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -42,14 +44,14 @@ func (c *Cache) get(projectID, token string, now time.Time) (*Verified, bool) {
 	if !ok {
 		return nil, false
 	}
-	if !now.Before(e.until) {
+	if !now.Before(e.until) || e.stamp != stamp {
 		delete(c.entries, k)
 		return nil, false
 	}
 	return e.v, true
 }
 
-func (c *Cache) put(projectID, token string, v *Verified, now time.Time) {
+func (c *Cache) put(projectID, token string, v *Verified, now time.Time, stamp uint64) {
 	ttl, max := c.TTL, c.Max
 	if ttl <= 0 {
 		ttl = time.Minute
@@ -70,7 +72,7 @@ func (c *Cache) put(projectID, token string, v *Verified, now time.Time) {
 	if len(c.entries) >= max {
 		c.evict(now, max)
 	}
-	c.entries[k] = cacheEntry{v: v, until: until}
+	c.entries[k] = cacheEntry{v: v, until: until, stamp: stamp}
 }
 
 // evict drops expired entries, then, if the cache is still more than three

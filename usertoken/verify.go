@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/authcache"
 )
 
 // Limits of what Verify accepts.
@@ -56,6 +57,13 @@ type Verifier struct {
 	Now func() time.Time
 	// Cache, when set, remembers verified tokens (see Cache).
 	Cache *Cache
+	// Changes, when set, lets the Verifier keep each project's keys in
+	// memory, and its Cache drop a project's tokens, until the project
+	// changes (a key added or deleted, the project deleted). While it is
+	// not live, nothing is cached.
+	Changes *authcache.Feed
+
+	keys authcache.Cache[[]*driveway.SigningKey]
 }
 
 var errInvalid = driveway.Errorf(driveway.EUNAUTHORIZED, "invalid user token")
@@ -74,17 +82,19 @@ func (v *Verifier) Verify(ctx context.Context, projectID, token string) (*Verifi
 	if len(token) > MaxTokenBytes {
 		return nil, reject("longer than 8 KB")
 	}
-	if v.Cache != nil {
-		if got, ok := v.Cache.get(projectID, token, now); ok {
+	stamp := v.Changes.Stamp(projectID, "")
+	useCache := v.Cache != nil && (v.Changes == nil || stamp != 0)
+	if useCache {
+		if got, ok := v.Cache.get(projectID, token, now, stamp); ok {
 			return got, nil
 		}
 	}
-	got, err := v.verify(ctx, projectID, token, now)
+	got, err := v.verify(ctx, projectID, token, now, stamp)
 	if err != nil {
 		return nil, err
 	}
-	if v.Cache != nil {
-		v.Cache.put(projectID, token, got, now)
+	if useCache {
+		v.Cache.put(projectID, token, got, now, stamp)
 	}
 	return got, nil
 }
@@ -96,7 +106,7 @@ type header struct {
 	Crit []string `json:"crit"`
 }
 
-func (v *Verifier) verify(ctx context.Context, projectID, token string, now time.Time) (*Verified, error) {
+func (v *Verifier) verify(ctx context.Context, projectID, token string, now time.Time, stamp uint64) (*Verified, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return nil, reject("not a compact JWS")
@@ -112,7 +122,7 @@ func (v *Verifier) verify(ctx context.Context, projectID, token string, now time
 	if err != nil {
 		return nil, reject("signature is not base64url")
 	}
-	keys, err := v.candidates(ctx, projectID, h.Kid)
+	keys, err := v.candidates(ctx, projectID, h.Kid, stamp)
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +146,8 @@ func (v *Verifier) verify(ctx context.Context, projectID, token string, now time
 
 // candidates returns the keys to try: the one named by kid, or up to
 // maxKeysTried keys when the token names none.
-func (v *Verifier) candidates(ctx context.Context, projectID, kid string) ([]*driveway.SigningKey, error) {
-	all, err := v.Keys(ctx, projectID)
+func (v *Verifier) candidates(ctx context.Context, projectID, kid string, stamp uint64) ([]*driveway.SigningKey, error) {
+	all, err := v.projectKeys(ctx, projectID, kid, stamp)
 	if err != nil {
 		if driveway.ErrorCode(err) == driveway.ENOTFOUND {
 			return nil, reject("unknown project")
@@ -153,6 +163,29 @@ func (v *Verifier) candidates(ctx context.Context, projectID, kid string) ([]*dr
 		}
 	}
 	return nil, reject("unknown kid")
+}
+
+// projectKeys lists the project's keys, from memory when Changes allows
+// it. A kid that the cached list lacks re-reads the store: a key added by
+// another process (`driveway keys generate` on SQLite) works at once.
+func (v *Verifier) projectKeys(ctx context.Context, projectID, kid string, stamp uint64) ([]*driveway.SigningKey, error) {
+	if all, ok := v.keys.Get(projectID, stamp); ok && (kid == "" || hasKid(all, kid)) {
+		return all, nil
+	}
+	all, err := v.Keys(ctx, projectID)
+	if err == nil {
+		v.keys.Put(projectID, stamp, all)
+	}
+	return all, err
+}
+
+func hasKid(keys []*driveway.SigningKey, kid string) bool {
+	for _, k := range keys {
+		if k.ID == kid {
+			return true
+		}
+	}
+	return false
 }
 
 func checkClaims(projectID string, key *driveway.SigningKey, c map[string]any, now time.Time) (*Verified, error) {

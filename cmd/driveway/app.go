@@ -19,6 +19,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
 	"github.com/drivewayhq/driveway/dashboard"
@@ -43,6 +44,10 @@ type database struct {
 	kind    string
 	migrate func(context.Context) error
 	queue   *jobs.Queue
+	// changes is bumped by every write of Store (an authcache.Store) and,
+	// on Postgres, by watch with the other nodes' writes.
+	changes *authcache.Feed
+	watch   func(ctx context.Context, logger *slog.Logger)
 }
 
 // openDatabase opens the store and the queue named by cfg.Database. It does
@@ -64,7 +69,8 @@ func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logg
 			s.Close()
 			return nil, fmt.Errorf("job queue: %w", err)
 		}
-		return &database{Store: s, kind: kind, migrate: s.Migrate, queue: q}, nil
+		feed := authcache.NewFeed(true)
+		return &database{Store: authcache.Wrap(s, feed), kind: kind, migrate: s.Migrate, queue: q, changes: feed}, nil
 	default:
 		s, err := postgres.Open(ctx, addr, sealer)
 		if err != nil {
@@ -75,7 +81,9 @@ func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logg
 			s.Close()
 			return nil, fmt.Errorf("job queue: %w", err)
 		}
-		return &database{Store: s, kind: kind, migrate: s.Migrate, queue: q}, nil
+		feed := authcache.NewFeed(false)
+		return &database{Store: authcache.Wrap(s, feed), kind: kind, migrate: s.Migrate, queue: q, changes: feed,
+			watch: func(ctx context.Context, logger *slog.Logger) { s.WatchChanges(ctx, feed, logger) }}, nil
 	}
 }
 
@@ -180,7 +188,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 		return nil, fmt.Errorf("register credential jobs: %w", err)
 	}
 	s.connect = &connect.Handler{Store: db, PublicURL: cfg.PublicURL, Logger: logger,
-		Verifier: &usertoken.Verifier{Keys: db.ListSigningKeys, Cache: &usertoken.Cache{}},
+		Verifier: &usertoken.Verifier{Keys: db.ListSigningKeys, Cache: &usertoken.Cache{}, Changes: db.changes}, Changes: db.changes,
 		Resolver: microsoft.Resolver{Override: endpoints}, HTTP: &http.Client{Timeout: 30 * time.Second}, Tokens: s.creds}
 	if err := connect.RegisterJobs(db.queue, s.connect); err != nil {
 		return nil, err
@@ -188,7 +196,8 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	s.workers += 2
 	s.graph = newGraphResponses()
 	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
-		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL, Transport: s.graph.wrap(proxy.NewTransport())}
+		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL, Transport: s.graph.wrap(proxy.NewTransport()),
+		Changes: db.changes}
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
 	})
@@ -345,6 +354,17 @@ func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) e
 		mux.Handle("GET /metrics", s.metricsHandler())
 		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { errc <- msrv.Serve(mln) }()
+	}
+	if s.db.watch != nil {
+		go s.db.watch(ctx, s.logger)
+	}
+	if s.cfg.PprofAddr != "" {
+		stop, err := servePprof(s.cfg.PprofAddr)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stop()
 	}
 	if s.workers > 0 {
 		if err := s.db.queue.Start(ctx); err != nil {

@@ -58,6 +58,9 @@ type Config struct {
 	// MaxConns caps the open connections of the main listener
 	// (DRIVEWAY_MAX_CONNECTIONS).
 	MaxConns int
+	// PprofAddr, when set, serves Go's profiler (net/http/pprof) on its own
+	// listener (DRIVEWAY_PPROF_ADDR); keep it on loopback.
+	PprofAddr string
 	// LogLevel is debug, info, warn or error (DRIVEWAY_LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is json or text (DRIVEWAY_LOG_FORMAT).
@@ -139,7 +142,7 @@ func (e env) secret(name string) (string, error) {
 func loadEnv(cfg *Config, getenv env) error {
 	str := map[string]*string{
 		"DRIVEWAY_ADDR": &cfg.Addr, "DRIVEWAY_PUBLIC_URL": &cfg.PublicURL, "DRIVEWAY_DATA_DIR": &cfg.DataDir,
-		"DRIVEWAY_DATABASE_URL": &cfg.Database, "DRIVEWAY_METRICS_ADDR": &cfg.MetricsAddr,
+		"DRIVEWAY_DATABASE_URL": &cfg.Database, "DRIVEWAY_METRICS_ADDR": &cfg.MetricsAddr, "DRIVEWAY_PPROF_ADDR": &cfg.PprofAddr,
 		"DRIVEWAY_LOG_FORMAT": &cfg.LogFormat, "DRIVEWAY_MICROSOFT_LOGIN_URL": &cfg.MicrosoftLoginURL,
 		"DRIVEWAY_MICROSOFT_GRAPH_URL": &cfg.MicrosoftGraphURL,
 	}
@@ -243,6 +246,11 @@ func (cfg *Config) validate() error {
 	if cfg.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
 			return badConfig("DRIVEWAY_METRICS_ADDR", "%q is not host:port", cfg.MetricsAddr)
+		}
+	}
+	if cfg.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.PprofAddr); err != nil {
+			return badConfig("DRIVEWAY_PPROF_ADDR", "%q is not host:port", cfg.PprofAddr)
 		}
 	}
 	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
