@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -308,7 +309,7 @@ func (s *server) handler() http.Handler {
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
 		BodyTimeout: s.cfg.BodyTimeout, Streaming: s.streaming, Connect: s.connect, Webhooks: s.webhooks,
-		Workflows: s.workflows,
+		Workflows: s.workflows, PublicHost: publicHost(s.cfg.PublicURL),
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},
@@ -321,6 +322,15 @@ func (s *server) handler() http.Handler {
 	}
 	s.metricsHandler = api.MetricsHandler
 	return api.Handler()
+}
+
+// publicHost is the host name of the public URL (validated at start-up).
+func publicHost(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // listen opens the main listener; dev opens it before building the server
