@@ -20,6 +20,7 @@
   var pending = null;
   var parentOrigin = null, calls = {}, callSeq = 0, shown = false;
   var workflowMeta = {};
+  var noToken = "Open this page from the app: it needs a user token.";
 
   // sdk calls a method of the parent's ConnectSDK and resolves with its
   // result.
@@ -46,6 +47,7 @@
     var ctx = m.nextContext || {}, modal = m.nextModalState || {};
     var user = ctx.user || {};
     token = user.token || "";
+    if (token && document.getElementById("message").textContent === noToken) { say(""); }
     var opts = modal.apiInstallationOptions || {};
     var want = !!(modal.integration && modal.integration.type === "onedrive" && !opts.isApiInstallation);
     if (want && !shown) {
@@ -182,7 +184,7 @@
   }
 
   function load() {
-    if (!token) { say("Open this page from the app: it needs a user token.", true); return Promise.resolve(); }
+    if (!token) { say(noToken, true); return Promise.resolve(); }
     var meta = embedded ? Promise.resolve() : api("GET", "/projects/" + pid + "/sdk/integrations").then(function (list) {
       var cfg = list && list[0] && list[0].configs && list[0].configs[0];
       workflowMeta = (cfg && cfg.values && cfg.values.workflowMeta) || {};
@@ -266,6 +268,7 @@
   document.getElementById("connect").addEventListener("click", function () { connect(""); });
   if (embedded) {
     document.getElementById("close").addEventListener("click", function () { sdk("onClose"); });
+  } else {
+    load(); // embedded, the user and their token come with the SDK's UI_UPDATE
   }
-  load();
 })();
