@@ -1,0 +1,105 @@
+package connect_test
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"html/template"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/drivewayhq/driveway/internal/browsertest"
+)
+
+// seedPage is the customer's page around e2e/paragon/seed.js.
+var seedPage = template.Must(template.New("seed").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>App</title></head>
+<body><button id="install">Connect OneDrive</button>
+<script>window.driveway = {host: {{.Host}}, projectId: {{.Project}}, userToken: {{.Token}}, itemId: {{.Item}}};</script>
+<script src="/seed.js"></script></body></html>`))
+
+// bundleSeed bundles e2e/paragon/seed.js (which imports the published
+// package's `paragon` singleton) for the browser.
+func bundleSeed(t *testing.T) string {
+	t.Helper()
+	bundleParagon(t) // skips or fails when node_modules is missing
+	out := filepath.Join(t.TempDir(), "seed.js")
+	cmd := exec.CommandContext(t.Context(), "node_modules/.bin/esbuild", "seed.js", "--bundle", "--format=iife",
+		"--log-level=warning", "--outfile="+out)
+	cmd.Dir = paragonDir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("esbuild: %v\n%s", err, b)
+	}
+	return out
+}
+
+// spki is Chromium's form of a certificate to trust: the base64 SHA-256
+// of its public key.
+func spki(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// TestSeedCodeVerbatim runs the seed's code unchanged in Chromium with the
+// published SDK's default `paragon` singleton, pointed at Driveway by
+// configureGlobal({host: "localhost:PORT"}) alone: the SDK derives
+// https://{service}.localhost:PORT for each service, which Chromium maps
+// to loopback and Driveway routes by host name. installIntegration runs
+// the popup flow through zeus.localhost; then a fresh page authenticates
+// without await, lists the drive's root and downloads a file.
+func TestSeedCodeVerbatim(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	bundle := bundleSeed(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	appURL := "http://localhost:" + portOf(ln)
+	e := newEnv(t, envOptions{autoConsent: true, origins: []string{appURL}, proxy: true, tls: true})
+	e.emu.SetNextUser(e.user.UPN)
+	host := "localhost:" + strings.TrimPrefix(e.url[strings.LastIndex(e.url, ":"):], ":")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /seed.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		_ = seedPage.Execute(w, map[string]string{"Host": host, "Project": e.project.ID,
+			"Token": e.token("sdk-user"), "Item": r.URL.Query().Get("item")})
+	})
+	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
+	app.Start()
+	t.Cleanup(app.Close)
+	ctx := browsertest.NewWith(t, 90*time.Second,
+		chromedp.Flag("host-resolver-rules", "MAP *.localhost 127.0.0.1, MAP localhost 127.0.0.1"),
+		chromedp.Flag("ignore-certificate-errors-spki-list", spki(e.tlsCert)))
+	step(t, ctx, "authenticate", chromedp.Navigate(appURL+"/"), waitJS(`window.result.ready || window.result.error`))
+	step(t, ctx, "install and upload", chromedp.Click(chromedp.ID("install")),
+		waitJS(`window.result.itemId || window.result.error`))
+	var installed struct{ ItemID, Error string }
+	readJSON(t, ctx, `JSON.stringify(window.result)`, &installed)
+	if installed.Error != "" || installed.ItemID == "" {
+		t.Fatalf("install: %+v", installed)
+	}
+	step(t, ctx, "the seed's lines", chromedp.Navigate(appURL+"/?item="+installed.ItemID),
+		waitJS(`window.result.done || window.result.error`))
+	var got struct {
+		Names   []string
+		Content string
+		Error   string
+	}
+	readJSON(t, ctx, `JSON.stringify(window.result)`, &got)
+	if got.Error != "" || !slices.Contains(got.Names, "seed.txt") || got.Content != "Hello from the seed" {
+		t.Fatalf("the seed's code: %+v; want a listing with seed.txt and its content\n%s", got, e.logs.String())
+	}
+	if e.grants() != 1 {
+		t.Fatalf("authorization_code grants = %d, want 1", e.grants())
+	}
+}
