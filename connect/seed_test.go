@@ -1,6 +1,7 @@
 package connect_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -88,6 +89,7 @@ func TestSeedCodeVerbatim(t *testing.T) {
 	if installed.Error != "" || installed.ItemID == "" {
 		t.Fatalf("install: %+v", installed)
 	}
+	graphErrors(t, ctx)
 	step(t, ctx, "the seed's lines", chromedp.Navigate(appURL+"/?item="+installed.ItemID),
 		waitJS(`window.result.done || window.result.error`))
 	var got struct {
@@ -101,5 +103,39 @@ func TestSeedCodeVerbatim(t *testing.T) {
 	}
 	if e.grants() != 1 {
 		t.Fatalf("authorization_code grants = %d, want 1", e.grants())
+	}
+}
+
+// graphErrors: a Graph error through the proxy reaches the app with its
+// status on the published SDK's error object (error.response.statusCode,
+// as on Driveway's own errors) beside Graph's own code, so a conflict and a missing item differ.
+func graphErrors(t *testing.T, ctx context.Context) {
+	t.Helper()
+	const js = `(async () => {
+  const failure = async (path, opts) => {
+    try { await window.paragon.request("onedrive", path, opts); return {}; }
+    catch (e) { return { status: e.response && e.response.statusCode, code: e.response && e.response.error && e.response.error.code }; }
+  };
+  const folder = { name: "Taken", folder: {}, "@microsoft.graph.conflictBehavior": "fail" };
+  await window.paragon.request("onedrive", "/me/drive/root/children", { method: "POST", body: folder });
+  window.result.missing = await failure("/me/drive/items/NOSUCHITEM", { method: "GET" });
+  window.result.conflict = await failure("/me/drive/root/children", { method: "POST", body: folder });
+  window.result.errorsDone = true;
+})().catch((e) => { window.result.error = "graph errors: " + e.message; }), true`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "Graph errors", waitJS(`window.result.errorsDone || window.result.error`))
+	var got struct {
+		Missing, Conflict struct {
+			Status int
+			Code   string
+		}
+		Error string
+	}
+	readJSON(t, ctx, `JSON.stringify(window.result)`, &got)
+	if got.Error != "" || got.Missing.Status != 404 || got.Missing.Code != "itemNotFound" ||
+		got.Conflict.Status != 409 || got.Conflict.Code != "nameAlreadyExists" {
+		t.Fatalf("errors on the SDK's error object: %+v; want 404 itemNotFound and 409 nameAlreadyExists", got)
 	}
 }

@@ -19,6 +19,7 @@ type call struct {
 	body    *replay // nil without a body or when it is too large to keep
 	hasBody bool
 	manual  bool // X-Driveway-Redirect: manual
+	paragon bool // the published Paragon SDK's call: Graph errors carry their status
 	links   *links
 }
 
@@ -54,7 +55,8 @@ func (p *Proxy) prepare(r *http.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &call{sess: s, target: target, links: l, manual: strings.EqualFold(r.Header.Get(HeaderRedirect), "manual")}
+	c := &call{sess: s, target: target, links: l, manual: strings.EqualFold(r.Header.Get(HeaderRedirect), "manual"),
+		paragon: r.Header.Get(HeaderParagonSDK) != ""}
 	if isBatch(target, s.base) {
 		if err := p.checkBatch(r, s.base); err != nil {
 			return nil, err
@@ -179,14 +181,19 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		return nil
 	}
 	c := callFrom(resp.Request)
-	if c == nil || c.links == nil || resp.Request.URL.Host != c.sess.base.Host {
+	if c == nil || resp.Request.URL.Host != c.sess.base.Host {
 		return nil
 	}
-	err := c.links.rewriteResponse(resp, p.maxLinkRewrite())
-	if err != nil {
-		p.logger().WarnContext(resp.Request.Context(), "proxy: reading a graph answer to rewrite its links failed", errAttr(err))
+	if c.links != nil {
+		if err := c.links.rewriteResponse(resp, p.maxLinkRewrite()); err != nil {
+			p.logger().WarnContext(resp.Request.Context(), "proxy: reading a graph answer to rewrite its links failed", errAttr(err))
+			return err
+		}
 	}
-	return err
+	if c.paragon {
+		addErrorStatus(resp)
+	}
+	return nil
 }
 
 // publicOrigin is PublicURL, else the scheme and Host of the request.

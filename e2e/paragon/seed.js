@@ -7,6 +7,7 @@ import { paragon } from "@useparagon/connect";
 const { host, projectId, userToken, itemId } = window.driveway;
 window.result = {};
 paragon.configureGlobal({ host });
+window.paragon = paragon; // for the test's own calls after the seed's
 
 // seed runs the guide's lines as written, with the project, the user token
 // and the item id filled in.
