@@ -104,6 +104,38 @@ func TestSeedCodeVerbatim(t *testing.T) {
 	if e.grants() != 1 {
 		t.Fatalf("authorization_code grants = %d, want 1", e.grants())
 	}
+	portalByHost(t, ctx, e)
+}
+
+// portalByHost: paragon.connect("onedrive") frames the portal at
+// https://connect.localhost:PORT/ui; it shows the account with no error
+// message, and its Connect button runs the sign-in from that origin
+// (accepted as the portal's own) and reconnects the same account.
+func portalByHost(t *testing.T, ctx context.Context, e *env) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.paragon.connect("onedrive").then(
+		(r) => { window.result.portal = (r && r.credentialId) || "?"; },
+		(e) => { window.result.error = "connect: " + e.message; }), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	frame := browsertest.AttachFrame(t, ctx, "connect.localhost")
+	step(t, frame, "the portal lists the account", waitJS(`document.querySelectorAll("#accounts li").length === 1`))
+	if m, err := chromedp.Run(frame, chromedp.Evaluate[string](`document.getElementById("message").textContent`)); err != nil || m != "" {
+		t.Fatalf("the portal says %q (%v), want no message", m, err)
+	}
+	e.emu.SetNextUser(e.user.UPN)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(e.logs.String())
+		}
+	})
+	step(t, frame, "reconnect from the portal", chromedp.Click(chromedp.ID("connect")),
+		waitJS(`document.getElementById("message").textContent !== ""`))
+	m, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.getElementById("message").textContent`))
+	creds := e.credentials(e.project, "sdk-user")
+	if !strings.HasPrefix(m, "Connected") || len(creds) != 1 || e.grants() != 2 {
+		t.Fatalf("portal on connect.localhost: message %q, %d credentials, %d grants; want connected again, 1, 2", m, len(creds), e.grants())
+	}
 }
 
 // graphErrors: a Graph error through the proxy reaches the app with its

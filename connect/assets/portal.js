@@ -13,6 +13,9 @@
   var pid = root.dataset.projectId;
   var iid = root.dataset.integrationId;
   var returnTo = root.dataset.returnTo;
+  // The sign-in's last page (/oauth) is on Driveway's public origin, which
+  // differs from this page's when the SDK frames it at connect.{host}.
+  var ownOrigins = [location.origin, root.dataset.publicOrigin];
   var embedded = root.dataset.embedded === "1";
   var parentOrigins = embedded ? JSON.parse(root.dataset.parentOrigins || "[]") : [];
   var tokenKey = "driveway-user-token:" + pid;
@@ -252,7 +255,7 @@
       fromParent(ev.data);
       return;
     }
-    if (ev.origin !== location.origin || !ev.data || typeof ev.data.type !== "string") { return; }
+    if (ownOrigins.indexOf(ev.origin) < 0 || !ev.data || typeof ev.data.type !== "string") { return; }
     if (ev.data.type === "oauth-nonce-loaded" && pending) {
       var p = pending;
       p.built.then(function (b) { p.popup.location.href = b.redirectUrl; });
