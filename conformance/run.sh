@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs the conformance suites: Microsoft's own Graph clients against the
-# Driveway emulator. Exits non-zero if either suite fails.
+# Runs the conformance suites: Microsoft's own Graph clients, and rclone (an
+# independent client), against the Driveway emulator. Exits non-zero if any
+# suite fails.
 #
-#   conformance/run.sh          both suites
+#   conformance/run.sh          all suites
 #   conformance/run.sh js       only @microsoft/microsoft-graph-client (node --test)
 #   conformance/run.sh go       only github.com/microsoftgraph/msgraph-sdk-go (go test)
+#   conformance/run.sh rclone   only rclone: its fstests suite and the rclone command
 #
-# Needs go, node >= 20 and npm. DRIVEWAY_CONFORMANCE_STRICT=1 also runs the Go
+# Needs go, node >= 20, npm and the rclone command (Debian's package). DRIVEWAY_CONFORMANCE_STRICT=1 also runs the Go
 # tests of known emulator deviations (they fail until the emulator is fixed).
 set -uo pipefail
 
@@ -31,6 +33,11 @@ run_go() {
 	(cd "$root/conformance/gosdk" && go test -count=1 -v ./... | grep -v '^=== ')
 }
 
+run_rclone() {
+	echo "== conformance/rclone: rclone's fstests (Go module) and the rclone command"
+	(cd "$root/conformance/rclone" && go test -count=1 -v -timeout 60m ./... | grep -v '^=== ')
+}
+
 if [[ "$which" == all || "$which" == js ]]; then
 	start=$SECONDS
 	run_js || status=1
@@ -40,5 +47,10 @@ if [[ "$which" == all || "$which" == go ]]; then
 	start=$SECONDS
 	run_go || status=1
 	echo "== conformance/gosdk finished in $((SECONDS - start))s (exit status so far: $status)"
+fi
+if [[ "$which" == all || "$which" == rclone ]]; then
+	start=$SECONDS
+	run_rclone || status=1
+	echo "== conformance/rclone finished in $((SECONDS - start))s (exit status so far: $status)"
 fi
 exit $status

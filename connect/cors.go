@@ -2,7 +2,9 @@ package connect
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/drivewayhq/driveway"
@@ -23,10 +25,30 @@ func (h *Handler) originAllowed(p *driveway.Project, origin string) bool {
 	if origin == "" || origin == "null" {
 		return false
 	}
-	if origin == h.publicOrigin() {
+	if origin == h.publicOrigin() || h.connectServiceOrigin(origin) {
 		return true
 	}
 	return slices.Contains(p.AllowedOrigins, origin)
+}
+
+// connectServiceOrigin reports whether origin is the portal's own origin
+// when the published SDK derives it from the public host
+// (configureGlobal): connect.{public host}, with the public URL's scheme
+// and port, or connect.localhost when the public host is loopback.
+func (h *Handler) connectServiceOrigin(origin string) bool {
+	u, err := url.Parse(h.publicOrigin())
+	if err != nil || u.Host == "" {
+		return false
+	}
+	port := ""
+	if u.Port() != "" {
+		port = ":" + u.Port()
+	}
+	if origin == u.Scheme+"://connect."+u.Hostname()+port {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()) && origin == u.Scheme+"://connect.localhost"+port
 }
 
 // preflight answers CORS preflight requests for the project's SDK routes.

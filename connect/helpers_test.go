@@ -49,7 +49,8 @@ type env struct {
 	emu     *emulator.Server
 	store   driveway.Store
 	handler *connect.Handler
-	url     string // Driveway's public URL
+	url     string            // Driveway's public URL
+	tlsCert *x509.Certificate // with tls: the server's certificate
 	offset  atomic.Int64
 	tenant  emulator.Tenant
 	user    emulator.User // adele, a work account
@@ -91,6 +92,9 @@ type envOptions struct {
 	// workflows wires a workflow engine and a working queue as the server
 	// does: workflowMeta in the SDK API, the enable and trigger routes.
 	workflows bool
+	// tls serves Driveway over https (httptest's certificate), as the
+	// published SDK's configureGlobal always derives https URLs.
+	tls bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -108,6 +112,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatalf("listen: %v", err)
 	}
 	e.url = "http://" + ln.Addr().String()
+	if o.tls {
+		e.url = "https://" + ln.Addr().String()
+	}
 	verifier := &usertoken.Verifier{Keys: e.store.ListSigningKeys, Cache: &usertoken.Cache{}}
 	e.handler = &connect.Handler{Store: e.store, Verifier: verifier, PublicURL: e.url,
 		Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}},
@@ -120,11 +127,20 @@ func newEnv(t *testing.T, o envOptions) *env {
 		ep := &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}
 		tokens := &credential.Manager{Store: e.store, Endpoints: ep, Logger: logger}
 		p := &proxy.Proxy{Tokens: tokens, Store: e.store, Resolver: microsoft.Resolver{Override: ep}, Logger: logger}
+		if u, err := url.Parse(e.emu.PreAuthBaseURL); err == nil {
+			p.DownloadHosts = []string{u.Host} // follow the emulator's download redirects, as driveway dev does
+		}
 		e.handler.Tokens = tokens
 		api.Front = func(router http.Handler) http.Handler { return proxy.Front(e.handler.Authenticated(p), router) }
 	}
+	api.PublicHost = "127.0.0.1"
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: api.Handler()}}
-	srv.Start()
+	if o.tls {
+		srv.StartTLS()
+		e.tlsCert = srv.Certificate()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	e.seedMicrosoft()
 	e.project = e.newProject("Acme", append([]string{appOrigin}, o.origins...))

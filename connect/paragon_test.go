@@ -244,6 +244,11 @@ func TestPublishedSDKPortal(t *testing.T) {
 	step(t, ctx, "open the portal", chromedp.Click(chromedp.ID("portal")), waitJS(frameShown+` || !!window.result.error`))
 	frame := browsertest.AttachFrame(t, ctx, "/connect/ui")
 	step(t, frame, "see the portal", waitJS(`document.getElementById("state").textContent === "Not connected"`))
+	// The frame loads before the SDK's UI_UPDATE brings the user token: no
+	// "needs a user token" message may stay on a portal that works.
+	if message, err := chromedp.Run(frame, chromedp.Evaluate[string](`document.getElementById("message").textContent`)); err != nil || message != "" {
+		t.Fatalf("the working portal says %q (%v), want no message", message, err)
+	}
 	step(t, frame, "connect", chromedp.Click(chromedp.ID("connect")),
 		waitJS(`document.querySelector("#accounts li .status")?.textContent === "Connected"`))
 	step(t, ctx, "connect() resolves", waitJS(`!!window.result.portalCredential || !!window.result.error`))

@@ -60,7 +60,7 @@ func (h *Handler) servePortal(w http.ResponseWriter, r *http.Request, embedded b
 	parents, _ := json.Marshal(p.AllowedOrigins)
 	_ = pages.ExecuteTemplate(w, "portal.html", map[string]any{
 		"ProjectID": p.ID, "ProjectName": p.Name, "IntegrationID": IntegrationID(p.ID), "ReturnTo": returnTo,
-		"Embedded": embedded, "ParentOrigins": string(parents),
+		"Embedded": embedded, "ParentOrigins": string(parents), "PublicOrigin": h.publicOrigin(),
 	})
 }
 

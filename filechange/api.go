@@ -190,7 +190,16 @@ func (s *Service) watchStatus(w http.ResponseWriter, r *http.Request) {
 		mode = "polling"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"credentialId": st.CredentialID, "status": st.Status,
-		"reason": st.Reason, "expiresAt": st.ExpiresAt, "lastDeltaAt": st.LastDeltaAt, "mode": mode})
+		"reason": st.Reason, "expiresAt": timeOrNull(st.ExpiresAt), "lastDeltaAt": timeOrNull(st.LastDeltaAt), "mode": mode})
+}
+
+// timeOrNull is t, or nil (JSON null) when it is zero: "lastDeltaAt" is
+// null until the baseline is committed, not year 1.
+func timeOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -60,8 +60,32 @@ func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string, 
 	if err != nil {
 		return false, err
 	}
-	_, again, err := s.commit(ctx, w, link, startSeq, items, full, finish)
-	return again, err
+	return s.commitFresh(ctx, w, link, startSeq, items, full, finish)
+}
+
+// commitFresh commits the round read from w. When the watch changed
+// meanwhile but its delta link did not (a renewal committed during the
+// round, most often while the baseline enumerated), what was read is still
+// the next round: it is committed on the fresh watch instead of being read
+// again. Reading again would enumerate a whole drive once more and, for a
+// baseline, take a later starting token, absorbing (without an event) the
+// changes made since the first one.
+func (s *Service) commitFresh(ctx context.Context, w *driveway.DriveWatch, link string, startSeq int64,
+	items []microsoft.Item, full bool, finish finisher) (bool, error) {
+	from := w.DeltaLink
+	for range casRetries {
+		_, again, err := s.commit(ctx, w, link, startSeq, items, full, finish)
+		if driveway.ErrorCode(err) != driveway.ECONFLICT {
+			return again, err
+		}
+		if w, err = s.o.Store.GetDriveWatch(ctx, w.ProjectID, w.CredentialID); err != nil {
+			return false, ignoreNotFound(err)
+		}
+		if w.DeltaLink != from {
+			return false, driveway.Errorf(driveway.ECONFLICT, "another delta round committed meanwhile")
+		}
+	}
+	return false, driveway.Errorf(driveway.ECONFLICT, "drive watch kept changing during the delta round")
 }
 
 func (s *Service) driveClient(ctx context.Context, w *driveway.DriveWatch) (*microsoft.DriveClient, error) {

@@ -56,6 +56,11 @@ type Server struct {
 	// Connect, when set, registers the SDK API, the install flow (/oauth)
 	// and the Connect Portal (/connect/) on the root mux (package connect).
 	Connect interface{ Register(mux *http.ServeMux) }
+	// PublicHost, when set, is the host name of DRIVEWAY_PUBLIC_URL: a
+	// request to {service}.{PublicHost}, for a service of the published
+	// Paragon SDK (ServicePrefixes), is served by the routes that answer
+	// that service on the public host.
+	PublicHost string
 	// Webhooks serves the outgoing-webhook admin routes; without it they
 	// answer 503.
 	Webhooks *webhook.Service
@@ -104,10 +109,11 @@ func (s *Server) Handler() http.Handler {
 	if s.Dashboard != nil {
 		mux.Handle("GET /{$}", http.RedirectHandler("/dashboard/", http.StatusFound))
 	}
+	var h http.Handler = mux
 	if s.Front != nil {
-		return s.middleware(s.Front(mux))
+		h = s.Front(mux)
 	}
-	return s.middleware(mux)
+	return s.middleware(serviceHosts(s.PublicHost, h))
 }
 
 // route is one entry of a surface's route table.

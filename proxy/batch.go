@@ -37,11 +37,8 @@ func (p *Proxy) checkBatch(r *http.Request, base *url.URL) error {
 	}
 	for i, q := range b.Requests {
 		path, query, _ := strings.Cut(q.URL, "?")
-		if strings.HasPrefix(strings.ToLower(path), "/v1.0/") {
-			path = path[len("/v1.0"):]
-		}
 		u, err := buildTarget(strings.TrimPrefix(path, "/"), query, base)
-		if err == nil && strings.HasSuffix(u.Path, "/$batch") {
+		if err == nil && isBatch(u, base) {
 			err = driveway.Invalid("url", "a $batch may not nest another $batch")
 		}
 		if err != nil {

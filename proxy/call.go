@@ -19,6 +19,8 @@ type call struct {
 	body    *replay // nil without a body or when it is too large to keep
 	hasBody bool
 	manual  bool // X-Driveway-Redirect: manual
+	paragon bool // the published Paragon SDK's call: Graph errors carry their status
+	links   *links
 }
 
 func callFrom(r *http.Request) *call {
@@ -48,12 +50,14 @@ func (p *Proxy) prepare(r *http.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := buildTarget(rest, r.URL.RawQuery, s.base)
+	l := &links{graph: s.base, public: p.publicOrigin(r) + "/projects/" + pidEsc + "/sdk/proxy/" + driveway.IntegrationOneDrive + "/"}
+	target, err := buildTarget(l.ownPath(rest), r.URL.RawQuery, s.base)
 	if err != nil {
 		return nil, err
 	}
-	c := &call{sess: s, target: target, manual: strings.EqualFold(r.Header.Get(HeaderRedirect), "manual")}
-	if strings.HasSuffix(target.Path, "/v1.0/$batch") {
+	c := &call{sess: s, target: target, links: l, manual: strings.EqualFold(r.Header.Get(HeaderRedirect), "manual"),
+		paragon: r.Header.Get(HeaderParagonSDK) != ""}
+	if isBatch(target, s.base) {
 		if err := p.checkBatch(r, s.base); err != nil {
 			return nil, err
 		}
@@ -68,15 +72,13 @@ func (p *Proxy) prepare(r *http.Request) (*call, error) {
 	return c, nil
 }
 
-// buildTarget returns {base}/v1.0/{cleaned path}?{query}: the host and
-// scheme always come from base, never from the request.
+// buildTarget returns {base}/{version}/{cleaned path}?{query}: the host
+// and scheme always come from base, never from the request, and the path is
+// appended to base's, never resolved against it.
 func buildTarget(rest, rawQuery string, base *url.URL) (*url.URL, error) {
-	path, full, err := fullGraphPath(rest, base)
+	version, path, err := splitVersion(rest, base)
 	if err != nil {
 		return nil, err
-	}
-	if !full {
-		path = versionless(rest)
 	}
 	esc, dec, err := graphPath(path)
 	if err != nil {
@@ -86,18 +88,15 @@ func buildTarget(rest, rawQuery string, base *url.URL) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix := base.Path + "/v1.0/"
+	prefix := base.Path + "/" + version + "/"
 	return &url.URL{Scheme: base.Scheme, Host: base.Host, Path: prefix + dec, RawPath: prefix + esc, RawQuery: q}, nil
 }
 
-// versionless strips a leading "v1.0/": Microsoft's Graph SDKs append the
-// version to their base URL, so with the proxy as their base they send
-// /sdk/proxy/onedrive/v1.0/me/drive.
-func versionless(rest string) string {
-	if p, ok := strings.CutPrefix(strings.TrimPrefix(rest, "/"), "v1.0/"); ok {
-		return p
-	}
-	return rest
+// isBatch reports whether target is Graph's $batch endpoint (any version).
+func isBatch(target, base *url.URL) bool {
+	rest := strings.TrimPrefix(target.Path, base.Path+"/")
+	_, p, _ := strings.Cut(rest, "/")
+	return p == "$batch"
 }
 
 // cleanQuery refuses control characters and drops a userToken parameter
@@ -132,6 +131,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL = c.target
 	pr.Out.Host = ""
 	stripRequestHeaders(pr.Out.Header)
+	decodableEncodings(pr.Out.Header)
 	if c.body != nil {
 		pr.Out.Body = c.body.attempt()
 	}
@@ -165,9 +165,10 @@ func strippedHeader(k string) bool {
 }
 
 // modifyResponse removes upstream headers that are not the caller's
-// business: cookies, CORS (Driveway sets its own), and authentication
-// challenges.
-func modifyResponse(resp *http.Response) error {
+// business (cookies, CORS: Driveway sets its own, authentication
+// challenges) and, on an answer of Graph itself, rewrites the links a
+// client follows back to Graph so that they lead through the proxy.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
 	h := resp.Header
 	h.Del("Set-Cookie")
 	h.Del("WWW-Authenticate")
@@ -176,5 +177,47 @@ func modifyResponse(resp *http.Response) error {
 			delete(h, k)
 		}
 	}
+	if resp.Request == nil {
+		return nil
+	}
+	c := callFrom(resp.Request)
+	if c == nil || resp.Request.URL.Host != c.sess.base.Host {
+		return nil
+	}
+	if c.links != nil {
+		if err := c.links.rewriteResponse(resp, p.maxLinkRewrite()); err != nil {
+			p.logger().WarnContext(resp.Request.Context(), "proxy: reading a graph answer to rewrite its links failed", errAttr(err))
+			return err
+		}
+	}
+	if c.paragon {
+		addErrorStatus(resp)
+	}
 	return nil
+}
+
+// publicOrigin is PublicURL, else the scheme and Host of the request.
+func (p *Proxy) publicOrigin(r *http.Request) string {
+	if p.PublicURL != "" {
+		return strings.TrimRight(p.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// decodableEncodings narrows Accept-Encoding to gzip (when the caller
+// accepts it) so that a JSON answer can be decoded to rewrite its links.
+func decodableEncodings(h http.Header) {
+	ae := strings.ToLower(strings.Join(h.Values("Accept-Encoding"), ","))
+	if ae == "" {
+		return
+	}
+	if strings.Contains(ae, "gzip") {
+		h.Set("Accept-Encoding", "gzip")
+		return
+	}
+	h.Del("Accept-Encoding")
 }

@@ -112,6 +112,16 @@ type Proxy struct {
 	Changes *authcache.Feed
 	// BufferPool lends the copy buffers; default a pool of 32 KiB buffers.
 	BufferPool httputil.BufferPool
+	// PublicURL is the origin clients reach Driveway at
+	// ("https://driveway.example.com"). Graph's paging and delta links
+	// (@odata.nextLink, @odata.deltaLink) and a Location on Graph are
+	// rewritten to lead back through the proxy under it. Empty: the scheme
+	// and Host of each request.
+	PublicURL string
+	// MaxLinkRewrite bounds a JSON answer of Graph read whole to rewrite
+	// its links (default 16 MiB; negative: links are never rewritten).
+	// Larger answers, and every non-JSON body, stream as Graph sends them.
+	MaxLinkRewrite int64
 	// TokenRetryAfter, when set, tells how long Microsoft's token endpoint
 	// asked to wait when Tokens failed with ETHROTTLED (wire
 	// credential.RetryAfter); the proxy then answers 429 with Retry-After.
@@ -161,7 +171,7 @@ func (p *Proxy) init() {
 			Rewrite:        p.rewrite,
 			Transport:      roundTripFunc(p.roundTrip),
 			BufferPool:     pool,
-			ModifyResponse: modifyResponse,
+			ModifyResponse: p.modifyResponse,
 			ErrorHandler:   p.upstreamError,
 			ErrorLog:       slog.NewLogLogger(p.logger().Handler(), slog.LevelWarn),
 		}
@@ -189,6 +199,7 @@ func (p *Proxy) maxConcurrent() int          { return orDefault(p.MaxConcurrent,
 func (p *Proxy) maxReplay() int64            { return orDefault(p.MaxReplay, DefaultMaxReplay) }
 func (p *Proxy) maxBatchBody() int64         { return orDefault(p.MaxBatchBody, DefaultMaxBatchBody) }
 func (p *Proxy) cacheTTL() time.Duration     { return orDefault(p.CacheTTL, DefaultCacheTTL) }
+func (p *Proxy) maxLinkRewrite() int64       { return orDefault(p.MaxLinkRewrite, DefaultMaxLinkRewrite) }
 
 func orDefault[T comparable](v, def T) T {
 	var zero T

@@ -29,8 +29,11 @@ type hostileCase struct {
 // ssrfCorpus builds the corpus against each hostile host: scheme-relative,
 // absolute, encoded and double-encoded, backslashes, userinfo, dot segments,
 // foreign roots, control characters, header overrides and nested $batch
-// URLs. Every host is on loopback, so nothing can leave the machine.
-func ssrfCorpus(hosts []string, emuHost string) []hostileCase {
+// URLs; and issue 12's shapes (UPNs, beta, sites by host and path, shares,
+// search/query, names holding @, # and %, the proxy's own links sent back
+// as the path) carrying each host. Every host is on loopback, so nothing
+// can leave the machine.
+func ssrfCorpus(hosts []string, emuHost, front string) []hostileCase {
 	paths := []string{
 		"//%s/v1.0/me", "/%s/v1.0/me", "%s/v1.0/me", "///%s/v1.0/me", "/%%2f%s/v1.0/me",
 		"http://%s/v1.0/me", "https://%s/v1.0/me", "HTTP://%s/v1.0/me", "http:/%s/v1.0/me", "https:%s/v1.0/me",
@@ -49,12 +52,32 @@ func ssrfCorpus(hosts []string, emuHost string) []hostileCase {
 		{"Connection", "X-Forwarded-Host", "X-Forwarded-Host", "%s"}, {"Proxy-Authorization", "Basic %s"},
 		{"Referer", "http://%s/"}, {"Cookie", "session=%s"}, {"X-HTTP-Method-Override", "DELETE", "X-Forwarded-Proto", "%s"},
 	}
+	own := "http://" + front + "/projects/" + projectID + "/sdk/proxy/onedrive/"
+	shapes := []string{
+		"users/x@%s/drive", "users/%s@contoso.com/drive", "users('x@%s')/drive", "users/x%%40%s/drive",
+		"beta/%s/v1.0/me", "beta//%s/me", "beta/../%s/me", "https://%s/beta/me", "http://%s/beta/me", "beta/https://%s/me",
+		"v1.0/http://%s/v1.0/me", "v1.0/beta/%s", "beta/me/drive/root:/..%%2f%s:/content",
+		"sites/%s:/sites/x:/drive", "sites/%s/drive", "sites/root:/%s:/drive", "sites/http://%s/x",
+		"shares/u!aHR0cDovL2V2aWwv%s/driveItem", "shares/u!%s/driveItem/content", "search/query?next=http://%s/",
+		"me/drive/root:/@%s:/content", "me/drive/root:/a%%40%s:/content", "me/drive/root:/%%252f%%252f%s:/content",
+		"me/drive/root:/%%23@%s:/content", "me/drive/root:/%%25%%32%%66%s:/content", "me/drive/root:/%%C3%%9C@%s:/content",
+		own + "http://%s/v1.0/me", own + "v1.0/https://%s/me", own + "%%2f%%2f%s/me", own + "@%s/me",
+		strings.Replace(own, projectID, "other", 1) + "%s/me", "http://%s/projects/" + projectID + "/sdk/proxy/onedrive/me",
+	}
 	batch := []string{"http://%s/v1.0/me", "https://%s/v1.0/me", "//%s/me", "/..//%s/me", "\\\\%s\\me", "/me/../../%s",
-		"me@%s", "/%%2f%%2f%s", "%s/v1.0/me", "/$batch?x=%s"}
+		"me@%s", "/%%2f%%2f%s", "%s/v1.0/me", "/$batch?x=%s", "/beta/$batch?x=%s", "http://%s/beta/me", "/users/x@%s/drive",
+		"/beta//%s/me", own + "http://%s/v1.0/me"}
 	var out []hostileCase
 	for _, h := range hosts {
 		for _, p := range paths {
 			out = append(out, hostileCase{name: "path " + p, method: "GET", path: fmt.Sprintf(p, h)})
+		}
+		for _, p := range shapes {
+			method, body, hdr := "GET", "", []string(nil)
+			if strings.HasPrefix(p, "search/") {
+				method, body, hdr = "POST", `{"requests":[{"entityTypes":["driveItem"],"query":{"queryString":"x"}}]}`, []string{"Content-Type", "application/json"}
+			}
+			out = append(out, hostileCase{name: "shape " + p, method: method, path: fmt.Sprintf(p, h), body: body, hdr: hdr})
 		}
 		for _, hv := range headers {
 			kv := make([]string, len(hv))
@@ -108,9 +131,9 @@ func TestSSRFCorpus(t *testing.T) {
 	ahost := hostOf(t, attacker.URL)
 	_, aport, _ := net.SplitHostPort(ahost)
 	hosts := []string{ahost, "localhost:" + aport, "127.0.0.2:" + aport, preauthHost}
-	corpus := ssrfCorpus(hosts, graphHost)
-	if len(corpus) < 200 {
-		t.Fatalf("corpus has %d cases, want at least 200", len(corpus))
+	corpus := ssrfCorpus(hosts, graphHost, hostOf(t, b.front.URL))
+	if len(corpus) < 400 {
+		t.Fatalf("corpus has %d cases, want at least 400", len(corpus))
 	}
 	canary := b.cred.AccessToken
 	front := hostOf(t, b.front.URL)
@@ -141,12 +164,13 @@ func TestSSRFCorpus(t *testing.T) {
 		if r.Host != graphHost && (r.Host != preauthHost || r.Authorization) {
 			t.Errorf("emulator request to %s%s (Authorization %v): not the Graph host", r.Host, r.Path, r.Authorization)
 		}
-		if !strings.HasPrefix(r.Path, "/v1.0/") && !strings.HasPrefix(r.Path, "/_preauth/") {
+		if !strings.HasPrefix(r.Path, "/v1.0/") && !strings.HasPrefix(r.Path, "/beta/") && !strings.HasPrefix(r.Path, "/_preauth/") {
 			t.Errorf("emulator request outside Graph: %s", r.Path)
 		}
 	}
-	if c := b.emu.Counters(); c.PreAuthWithAuthorization != 0 {
-		t.Fatalf("pre-authenticated requests with Authorization: %d", c.PreAuthWithAuthorization)
+	if c := b.emu.Counters(); c.PreAuthWithAuthorization != 0 || c.UnknownTokens != 0 {
+		t.Fatalf("pre-authenticated requests with Authorization: %d; Graph requests with a token it never issued: %d",
+			c.PreAuthWithAuthorization, c.UnknownTokens)
 	}
 	for _, s := range rec.sent {
 		if s.authorization != "" && (s.host != graphHost || s.authorization != "Bearer "+canary) {

@@ -24,6 +24,22 @@ func TestBuildTargetAccepts(t *testing.T) {
 		"me/drive/root/search(q='report')":                 "https://graph.microsoft.com/v1.0/me/drive/root/search(q='report')",
 		"me/drive/items/root:/a%23b.txt:":                  "https://graph.microsoft.com/v1.0/me/drive/items/root:/a%23b.txt:",
 		"users/0f1e2d3c-0000-4000-8000-000000000000/drive": "https://graph.microsoft.com/v1.0/users/0f1e2d3c-0000-4000-8000-000000000000/drive",
+		// issue 12: UPNs, beta, sites by path, shares, search/query, any name
+		"users/alex@contoso.com/drive":                                "https://graph.microsoft.com/v1.0/users/alex@contoso.com/drive",
+		"users('alex@contoso.com')/drive":                             "https://graph.microsoft.com/v1.0/users('alex@contoso.com')/drive",
+		"users/alex_fabrikam.com%23EXT%23@contoso.com":                "https://graph.microsoft.com/v1.0/users/alex_fabrikam.com%23EXT%23@contoso.com",
+		"beta/me/drive/root/children":                                 "https://graph.microsoft.com/beta/me/drive/root/children",
+		"https://graph.microsoft.com/beta/me/drive":                   "https://graph.microsoft.com/beta/me/drive",
+		"sites/root/drive":                                            "https://graph.microsoft.com/v1.0/sites/root/drive",
+		"sites/contoso.sharepoint.com:/sites/team:/drive":             "https://graph.microsoft.com/v1.0/sites/contoso.sharepoint.com:/sites/team:/drive",
+		"shares/u!aHR0cHM6Ly9jb250b3NvLnNoYXJlcG9pbnQuY29t/driveItem": "https://graph.microsoft.com/v1.0/shares/u!aHR0cHM6Ly9jb250b3NvLnNoYXJlcG9pbnQuY29t/driveItem",
+		"search/query": "https://graph.microsoft.com/v1.0/search/query",
+		"beta/$batch":  "https://graph.microsoft.com/beta/$batch",
+		"me/drive/root:/invoice@acme.pdf:/content":      "https://graph.microsoft.com/v1.0/me/drive/root:/invoice@acme.pdf:/content",
+		"me/drive/root:/a%23b%25c+d%20e.txt:/content":   "https://graph.microsoft.com/v1.0/me/drive/root:/a%23b%25c+d%20e.txt:/content",
+		"me/drive/root:/50%252f%252e%252e.txt:":         "https://graph.microsoft.com/v1.0/me/drive/root:/50%252f%252e%252e.txt:",
+		"me/drive/root:/%C3%9Cn%C3%AF%20%E6%96%87.txt:": "https://graph.microsoft.com/v1.0/me/drive/root:/%C3%9Cn%C3%AF%20%E6%96%87.txt:",
+		"me/drive/root:/a.b%2e.txt:":                    "https://graph.microsoft.com/v1.0/me/drive/root:/a.b%2e.txt:",
 	}
 	for in, want := range cases {
 		u, err := buildTarget(in, "", graphBase)
@@ -34,6 +50,34 @@ func TestBuildTargetAccepts(t *testing.T) {
 		if u.String() != want {
 			t.Errorf("%q → %q, want %q", in, u.String(), want)
 		}
+	}
+}
+
+func TestBuildTargetRefuses(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"v2.0/me", "beta", "beta/", "https://graph.microsoft.com/v2.0/me", "https://graph.microsoft.com/me",
+		"me/drive/root:/a%2fb:", "me/drive/root:/a%5cb:", "me/%2e%2e/x", "me/drive/root:/a#b:", "beta/../me", "users/a@b/../../x",
+		"evil.example/v1.0/me", "beta//evil.example/me", "v1.0/https://evil.example/v1.0/me"} {
+		if u, err := buildTarget(in, "", graphBase); err == nil {
+			t.Errorf("%q accepted as %s", in, u)
+		}
+	}
+}
+
+// TestBuildTargetUnderABasePath: a Graph base with a path (the emulator
+// under /_ms in dev) keeps it, and a full URL must carry it.
+func TestBuildTargetUnderABasePath(t *testing.T) {
+	t.Parallel()
+	base := &url.URL{Scheme: "http", Host: "localhost:8080", Path: "/_ms"}
+	for in, want := range map[string]string{"me/drive": "http://localhost:8080/_ms/v1.0/me/drive",
+		"http://localhost:8080/_ms/beta/me": "http://localhost:8080/_ms/beta/me"} {
+		u, err := buildTarget(in, "", base)
+		if err != nil || u.String() != want {
+			t.Errorf("%q → %v %v, want %s", in, u, err, want)
+		}
+	}
+	if _, err := buildTarget("http://localhost:8080/v1.0/me", "", base); err == nil {
+		t.Errorf("a full URL without the base path was accepted")
 	}
 }
 

@@ -70,11 +70,23 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	began := time.Now()
 	code, reason, wait := s.send(ctx, ep, d)
 	if ctx.Err() != nil {
-		return fmt.Errorf("deliver webhook: interrupted: %w", ctx.Err()) // nothing recorded: the attempt is made again
+		if code == 0 {
+			return fmt.Errorf("deliver webhook: interrupted: %w", ctx.Err()) // nothing recorded: the attempt is made again
+		}
+		// The app answered before the node began to stop: recording that
+		// answer spares it a second request (a 2xx would otherwise be sent
+		// again by the node that picks the job up).
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
+		defer cancel()
+		ctx = rctx
 	}
 	s.metrics.attempt(code, time.Since(began))
 	return s.record(ctx, job, d, code, reason, wait)
 }
+
+// recordGrace bounds the writes that record an answer received while the
+// job's context was being cancelled (a node stopping).
+const recordGrace = 5 * time.Second
 
 // record writes the outcome of an attempt and schedules the next one, no
 // sooner than the receiver's Retry-After (wait). A 410 Gone disables the

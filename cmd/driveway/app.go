@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -196,7 +197,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	s.workers += 2
 	s.graph = newGraphResponses()
 	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
-		Logger: logger, TokenRetryAfter: credential.RetryAfter, Transport: s.graph.wrap(proxy.NewTransport()),
+		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL, Transport: s.graph.wrap(proxy.NewTransport()),
 		Changes: db.changes, MaxConcurrent: cfg.ProxyMaxConcurrent}
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
@@ -211,7 +212,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := s.wireFileChange(dev); err != nil {
 		return nil, err
 	}
-	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev, Logger: logger})
+	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +309,7 @@ func (s *server) handler() http.Handler {
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
 		BodyTimeout: s.cfg.BodyTimeout, Streaming: s.streaming, Connect: s.connect, Webhooks: s.webhooks,
-		Workflows: s.workflows,
+		Workflows: s.workflows, PublicHost: publicHost(s.cfg.PublicURL),
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},
@@ -321,6 +322,15 @@ func (s *server) handler() http.Handler {
 	}
 	s.metricsHandler = api.MetricsHandler
 	return api.Handler()
+}
+
+// publicHost is the host name of the public URL (validated at start-up).
+func publicHost(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // listen opens the main listener; dev opens it before building the server

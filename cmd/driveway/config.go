@@ -86,6 +86,16 @@ type Config struct {
 	// JobRescueAfter is how long a job may stay running before another node
 	// takes it over (DRIVEWAY_JOB_RESCUE_AFTER).
 	JobRescueAfter time.Duration
+	// FileChangeSafetyInterval is the period of File Change's safety delta,
+	// the bound on how late a change whose notification Graph dropped is
+	// seen (DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL; 0: filechange's default).
+	FileChangeSafetyInterval time.Duration
+	// AllowLoopback is for tests against an emulator on the same machine
+	// (DRIVEWAY_ALLOW_LOOPBACK=true): webhook endpoints on loopback
+	// addresses are accepted, and File Change keeps Graph subscriptions
+	// with an http public URL on loopback. Never in production: it lets a
+	// project's admin point webhooks at services of the server's host.
+	AllowLoopback bool
 }
 
 func defaultConfig() Config {
@@ -173,6 +183,13 @@ func loadEnv(cfg *Config, getenv env) error {
 		}
 		cfg.FileChangePolling = b
 	}
+	if v := getenv("DRIVEWAY_ALLOW_LOOPBACK"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badConfig("DRIVEWAY_ALLOW_LOOPBACK", "%q is not true or false", v)
+		}
+		cfg.AllowLoopback = b
+	}
 	if v := getenv("DRIVEWAY_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return badConfig("DRIVEWAY_LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
@@ -186,7 +203,8 @@ func loadEnv(cfg *Config, getenv env) error {
 		cfg.ProxyMaxConcurrent = n
 	}
 	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout,
-		"DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter, "DRIVEWAY_BODY_TIMEOUT": &cfg.BodyTimeout}
+		"DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter, "DRIVEWAY_BODY_TIMEOUT": &cfg.BodyTimeout,
+		"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": &cfg.FileChangeSafetyInterval}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -256,6 +274,9 @@ func (cfg *Config) validate() error {
 	}
 	if err := cfg.validateEdge(); err != nil {
 		return err
+	}
+	if s := cfg.FileChangeSafetyInterval; s != 0 && (s < 10*time.Second || s > 24*time.Hour) {
+		return badConfig("DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL", "must be between 10s and 24h")
 	}
 	if (cfg.MicrosoftLoginURL == "") != (cfg.MicrosoftGraphURL == "") {
 		return badConfig("DRIVEWAY_MICROSOFT_GRAPH_URL", "set both DRIVEWAY_MICROSOFT_LOGIN_URL and DRIVEWAY_MICROSOFT_GRAPH_URL, or neither")

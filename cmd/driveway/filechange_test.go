@@ -1,11 +1,14 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,12 +35,19 @@ func TestDevFileChangeReachesTheApp(t *testing.T) {
 		t.Fatalf("trigger subscription: %d %s", s, body)
 	}
 	credID := d.connect()
-	// Wait until the watch has its baseline, then change a file as the user.
+	// Wait until the watch has its subscription and its baseline (a
+	// lastDeltaAt), then change a file as the user. (This used to look for
+	// the key "lastDeltaAt", which the status always had, with year 1 until
+	// the baseline: the file could be written during the baseline.)
 	emu := strings.Replace(info.PublicURL, "127.0.0.1", "localhost", 1) + "/_ms/_emulator"
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, st := d.user("GET", "/projects/"+info.ProjectID+"/trigger-subscriptions/status/"+credID, "")
-		if strings.Contains(st, `"active"`) && strings.Contains(st, `"lastDeltaAt"`) {
+		var w struct {
+			Status      string
+			LastDeltaAt *time.Time
+		}
+		if json.Unmarshal([]byte(st), &w) == nil && w.Status == "active" && w.LastDeltaAt != nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -66,8 +76,9 @@ func TestDevFileChangeReachesTheApp(t *testing.T) {
 			// lost delta round or a lost delivery.
 			_, st := d.user("GET", "/projects/"+info.ProjectID+"/trigger-subscriptions/status/"+credID, "")
 			_, deliveries := d.admin("GET", "/api/v1/projects/"+info.ProjectID+"/webhook-deliveries", "")
-			t.Fatalf("no onedrive.file.created webhook within 150 s\nwatch: %s\ndeliveries: %.2000s\nserver log:\n%s",
-				st, deliveries, r.stderr.String())
+			_, counters := get(t, emu+"/counters")
+			t.Fatalf("no onedrive.file.created webhook within 150 s\nwatch: %s\ndeliveries: %.2000s\nemulator: %.3000s\njobs:\n%s\nserver log:\n%s",
+				st, deliveries, counters, jobTable(t, dir), r.stderr.String())
 		}
 	}
 }
@@ -197,4 +208,30 @@ func (d *devClient) connect() string {
 		d.t.Fatalf("no credential after connecting: %s", body)
 	}
 	return cred.ID
+}
+
+// jobTable lists the File Change and webhook jobs of a dev data directory
+// (kind, state, attempts, errors), for a failure message.
+func jobTable(t *testing.T, dir string) string {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "driveway.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), `SELECT id, kind, state, attempt, max_attempts, scheduled_at, COALESCE(errors, '')
+		FROM river_job WHERE kind LIKE 'filechange.%' OR kind LIKE 'webhook.%' ORDER BY id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, attempt, maxAttempts int64
+		var kind, state, at, errs string
+		if err := rows.Scan(&id, &kind, &state, &attempt, &maxAttempts, &at, &errs); err != nil {
+			return b.String() + err.Error()
+		}
+		fmt.Fprintf(&b, "%d %s %s attempt %d/%d at %s %.500s\n", id, kind, state, attempt, maxAttempts, at, errs)
+	}
+	return b.String()
 }

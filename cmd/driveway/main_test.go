@@ -222,6 +222,9 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		{map[string]string{}, nil, "DRIVEWAY_SECRET_KEYS"}, // serve requires a keyring
 		{map[string]string{"DRIVEWAY_MICROSOFT_LOGIN_URL": "http://127.0.0.1:1"}, nil, "DRIVEWAY_MICROSOFT_GRAPH_URL"},
 		{map[string]string{"DRIVEWAY_FILE_CHANGE_POLLING": "maybe"}, nil, "DRIVEWAY_FILE_CHANGE_POLLING"},
+		{map[string]string{"DRIVEWAY_ALLOW_LOOPBACK": "sometimes"}, nil, "DRIVEWAY_ALLOW_LOOPBACK"},
+		{map[string]string{"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": "1s"}, nil, "DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL"},
+		{map[string]string{"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": "often"}, nil, "DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL"},
 		{map[string]string{"DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS": "no-port"}, nil, "DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS"},
 		{map[string]string{"DRIVEWAY_ADMIN_PASSWORD": "hunter2"}, nil, "DRIVEWAY_ADMIN_PASSWORD"},
 		{map[string]string{"DRIVEWAY_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "DRIVEWAY_TRUSTED_PROXIES"},

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -39,7 +42,8 @@ func reconcileFileChange(q *jobs.Queue) func(ctx context.Context, tx driveway.Tx
 func (s *server) wireFileChange(dev bool) error {
 	fc, err := filechange.New(filechange.Options{Store: s.db, Queue: s.db.queue, Tokens: s.creds,
 		Resolver:  microsoft.Resolver{Override: s.endpoints},
-		PublicURL: s.cfg.PublicURL, AllowHTTP: dev, Polling: s.cfg.FileChangePolling, Hook: workflowHook{s.workflows}, Logger: s.logger,
+		PublicURL: s.cfg.PublicURL, AllowHTTP: dev || (s.cfg.AllowLoopback && isLoopbackURL(s.cfg.PublicURL)),
+		Polling: s.cfg.FileChangePolling, SafetyInterval: s.cfg.FileChangeSafetyInterval, Hook: workflowHook{s.workflows}, Logger: s.logger,
 		HTTP: &http.Client{Timeout: 60 * time.Second}, ClientKey: s.cfg.resolver().Key})
 	if err != nil {
 		return err
@@ -79,4 +83,18 @@ func (s *server) wireIntegrationEnabled() {
 			s.logger.WarnContext(ctx, "start integration-enabled workflows", "credential", cr.ID, "err", err)
 		}
 	})
+}
+
+// isLoopbackURL reports whether u's host is localhost or a loopback
+// address.
+func isLoopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(p.Hostname(), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(p.Hostname())
+	return ip != nil && ip.IsLoopback()
 }

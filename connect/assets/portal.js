@@ -13,6 +13,9 @@
   var pid = root.dataset.projectId;
   var iid = root.dataset.integrationId;
   var returnTo = root.dataset.returnTo;
+  // The sign-in's last page (/oauth) is on Driveway's public origin, which
+  // differs from this page's when the SDK frames it at connect.{host}.
+  var ownOrigins = [location.origin, root.dataset.publicOrigin];
   var embedded = root.dataset.embedded === "1";
   var parentOrigins = embedded ? JSON.parse(root.dataset.parentOrigins || "[]") : [];
   var tokenKey = "driveway-user-token:" + pid;
@@ -20,6 +23,7 @@
   var pending = null;
   var parentOrigin = null, calls = {}, callSeq = 0, shown = false;
   var workflowMeta = {};
+  var noToken = "Open this page from the app: it needs a user token.";
 
   // sdk calls a method of the parent's ConnectSDK and resolves with its
   // result.
@@ -46,6 +50,7 @@
     var ctx = m.nextContext || {}, modal = m.nextModalState || {};
     var user = ctx.user || {};
     token = user.token || "";
+    if (token && document.getElementById("message").textContent === noToken) { say(""); }
     var opts = modal.apiInstallationOptions || {};
     var want = !!(modal.integration && modal.integration.type === "onedrive" && !opts.isApiInstallation);
     if (want && !shown) {
@@ -182,7 +187,7 @@
   }
 
   function load() {
-    if (!token) { say("Open this page from the app: it needs a user token.", true); return Promise.resolve(); }
+    if (!token) { say(noToken, true); return Promise.resolve(); }
     var meta = embedded ? Promise.resolve() : api("GET", "/projects/" + pid + "/sdk/integrations").then(function (list) {
       var cfg = list && list[0] && list[0].configs && list[0].configs[0];
       workflowMeta = (cfg && cfg.values && cfg.values.workflowMeta) || {};
@@ -250,7 +255,7 @@
       fromParent(ev.data);
       return;
     }
-    if (ev.origin !== location.origin || !ev.data || typeof ev.data.type !== "string") { return; }
+    if (ownOrigins.indexOf(ev.origin) < 0 || !ev.data || typeof ev.data.type !== "string") { return; }
     if (ev.data.type === "oauth-nonce-loaded" && pending) {
       var p = pending;
       p.built.then(function (b) { p.popup.location.href = b.redirectUrl; });
@@ -266,6 +271,7 @@
   document.getElementById("connect").addEventListener("click", function () { connect(""); });
   if (embedded) {
     document.getElementById("close").addEventListener("click", function () { sdk("onClose"); });
+  } else {
+    load(); // embedded, the user and their token come with the SDK's UI_UPDATE
   }
-  load();
 })();

@@ -42,6 +42,13 @@ func Require(t testing.TB) {
 // after timeout.
 func New(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
+	return NewWith(t, timeout)
+}
+
+// NewWith is New with extra Chromium options (a host resolver rule, a
+// test certificate to trust).
+func NewWith(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	Require(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath),
@@ -56,6 +63,7 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	quiet := func(string, ...any) {}
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(quiet), chromedp.WithErrorf(quiet))

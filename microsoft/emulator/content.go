@@ -73,12 +73,17 @@ func (e *Emulator) download(w http.ResponseWriter, r *http.Request, rest string)
 	if d != nil {
 		it = d.live(itemID)
 	}
-	if it == nil || it.Folder || strconv.FormatInt(it.CTagV, 10) != v {
+	var b *blob
+	ok := it != nil && !it.Folder
+	if ok {
+		b, ok = downloadable(d, it, v)
+	}
+	if !ok {
 		e.mu.Unlock()
 		e.writeGraphError(w, r, errNotFound())
 		return
 	}
-	b, etag, mod, name := it.Content, d.cTag(it), it.Modified, it.Name
+	etag, mod, name := d.cTag(it), it.Modified, it.Name
 	e.mu.Unlock()
 	if b == nil {
 		b = &blob{}

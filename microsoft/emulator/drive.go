@@ -67,6 +67,10 @@ type Item struct {
 	Inline []byte `json:"content,omitempty"`
 	// Links are the item's sharing links (createLink).
 	Links []SharingLink `json:"links,omitempty"`
+	// Versions are the file's past states, oldest first (versions.go);
+	// VersionN is the current version's number (0 means 1).
+	Versions []*Version `json:"versions,omitempty"`
+	VersionN int        `json:"versionN,omitempty"`
 
 	children map[string]string // lower-case name → id
 }

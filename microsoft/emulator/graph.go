@@ -34,6 +34,8 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, path strin
 	case path == "/me/drives":
 		e.serveDrives(w, r, p)
 		return
+	case e.serveShape(w, r, p, segs): // sites, shares, search/query (shapes.go)
+		return
 	}
 	t, g := e.resolveDrive(p, segs, r.Method == "HEAD")
 	if g != nil {
@@ -141,14 +143,32 @@ func (e *Emulator) parseItemPath(t *target, p *principal, rest string) *graphErr
 		} else {
 			after = ""
 		}
-		for _, s := range strings.Split(strings.Trim(pathPart, "/"), "/") {
-			if s != "" {
-				t.path = append(t.path, unescape(s))
-			}
-		}
+		t.path = splitItemPath(pathPart)
 	}
 	t.action = strings.TrimPrefix(after, "/")
 	return nil
+}
+
+// splitItemPath decodes the path of "root:/path:" and then splits it, so an
+// encoded "/" (%2F) separates segments: Graph's front end decodes the URL
+// before routing (microsoftgraph/microsoft-graph-docs#10167 shows %2F taken
+// as a separator; names cannot hold "/"). "." segments are dropped and ".."
+// removes the previous one, as URL normalisation does; it never climbs
+// above the addressed item.
+func splitItemPath(escaped string) []string {
+	var out []string
+	for _, s := range strings.Split(unescape(escaped), "/") {
+		switch s {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // splitID splits "ID/rest" or "ID:/path" at the first "/" or ":".
@@ -219,6 +239,10 @@ func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *p
 		e.createLink(w, r, p, t)
 	case a == "permanentDelete" && r.Method == "POST":
 		e.permanentDelete(w, r, p, t)
+	case a == "invite" || a == "permissions" || strings.HasPrefix(a, "permissions/"):
+		e.servePermissions(w, r, t)
+	case a == "versions" || strings.HasPrefix(a, "versions/"):
+		e.serveVersions(w, r, p, t)
 	case (a == "delta" || strings.HasPrefix(a, "delta(")) && r.Method == "GET":
 		e.delta(w, r, t)
 	case strings.HasPrefix(a, "search(") && r.Method == "GET":

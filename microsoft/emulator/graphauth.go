@@ -17,9 +17,8 @@ type principal struct {
 
 // authenticate checks the bearer token. It writes a 401 and returns nil on failure.
 func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *principal {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
+	tok, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
 		e.unauthenticated(w, r, "Access token is empty.")
 		return nil
 	}
@@ -31,6 +30,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *princip
 	switch {
 	case at == nil:
 		msg = "IDX14100: JWT is not well formed, there are no dots (.)."
+		e.stats.unknownTokens++
 	case !now.Before(at.Expires) || now.Before(at.Issued.Add(-5*time.Minute)):
 		msg = "Access token has expired or is not yet valid."
 	case at.Cloud != e.cloudOf(r.Host):
@@ -43,6 +43,14 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *princip
 		e.unauthenticated(w, r, msg)
 	}
 	return p
+}
+
+// bearerToken takes the token from an Authorization header. The scheme is
+// case-insensitive (RFC 7235 §2.1), and Graph accepts "bearer" as well.
+func bearerToken(h string) (string, bool) {
+	scheme, tok, _ := strings.Cut(h, " ")
+	tok = strings.TrimLeft(tok, " ")
+	return tok, strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
 func (e *Emulator) unauthenticated(w http.ResponseWriter, r *http.Request, msg string) {

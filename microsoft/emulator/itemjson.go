@@ -80,7 +80,7 @@ type deletedFacet struct {
 
 // renderOpts select variants of the driveItem shape.
 type renderOpts struct {
-	delta  bool // no parentReference.path; mode-specific omissions on deletes
+	delta  bool // mode-specific omissions (parentReference.path on personal drives, deletes)
 	noURL  bool // no downloadUrl (search)
 	expand bool // embed children
 }
@@ -100,7 +100,7 @@ func (e *Emulator) render(d *Drive, it *Item, o renderOpts) driveItemJSON {
 	if d.Mode == ModeBusiness && o.delta && !it.Folder {
 		j.CTag = "" // business delta drops cTag on create/modify
 	}
-	j.ParentReference = e.parentRef(d, it, o.delta)
+	j.ParentReference = e.parentRef(d, it, o.delta && (d.Mode == ModePersonal || it.Deleted))
 	if it.ParentID == "" {
 		j.Root = &struct{}{}
 	}
@@ -141,7 +141,11 @@ func (e *Emulator) render(d *Drive, it *Item, o renderOpts) driveItemJSON {
 	return j
 }
 
-func (e *Emulator) parentRef(d *Drive, it *Item, delta bool) *itemReference {
+// parentRef is the item's parentReference; noPath leaves out path and name,
+// as personal delta items come (Microsoft's delta page says path is never
+// returned in delta, but work or school drives send it: onedrive-api-docs
+// issue #298 quotes both, and clients such as abraunegg/onedrive rely on it).
+func (e *Emulator) parentRef(d *Drive, it *Item, noPath bool) *itemReference {
 	driveID := d.ID
 	if e.opts.InconsistentDriveIDCase && d.Mode == ModePersonal {
 		driveID = strings.ToLower(driveID)
@@ -152,7 +156,7 @@ func (e *Emulator) parentRef(d *Drive, it *Item, delta bool) *itemReference {
 		return ref
 	}
 	ref.ID = p.ID
-	if !delta {
+	if !noPath {
 		ref.Path = d.path(p)
 		if p.ParentID != "" {
 			ref.Name = p.Name
@@ -178,16 +182,21 @@ func (e *Emulator) webURL(d *Drive, it *Item) string {
 	if d.Mode == ModePersonal {
 		return "https://my.microsoftpersonalcontent.com/personal/" + strings.ToLower(d.ID) + "/Documents" + escapePath(p)
 	}
-	owner := e.st.Users[d.OwnerID]
-	site := "contoso"
-	who := "user"
-	if owner != nil {
+	site, who := e.businessSite(d)
+	return "https://" + site + "-my.sharepoint.com/personal/" + who + "/Documents" + escapePath(p)
+}
+
+// businessSite names a business drive's tenant host prefix and personal
+// site (adele_contoso_onmicrosoft_com). Lock held.
+func (e *Emulator) businessSite(d *Drive) (site, who string) {
+	site, who = "contoso", "user"
+	if owner := e.st.Users[d.OwnerID]; owner != nil {
 		who = strings.NewReplacer("@", "_", ".", "_").Replace(owner.UPN)
 		if t := e.st.Tenants[owner.TenantID]; t != nil {
 			site = strings.Split(t.Domain, ".")[0]
 		}
 	}
-	return "https://" + site + "-my.sharepoint.com/personal/" + who + "/Documents" + escapePath(p)
+	return site, who
 }
 
 func escapePath(p string) string {

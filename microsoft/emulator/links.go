@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -35,7 +36,13 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 	if body.Scope == "" {
 		body.Scope = "anonymous"
 	}
-	if g := checkLink(t.d.Mode, body.Type, body.Scope); g != nil {
+	g := checkLink(t.d.Mode, body.Type, body.Scope)
+	if g == nil && t.d.Mode == ModePersonal && (!body.ExpirationDateTime.IsZero() || body.Password != "") {
+		// Expiring and password links need a premium personal account
+		// (rclone issue #5420: "accessDenied: accountUpgradeRequired").
+		g = gerr(403, "accessDenied", "Account Upgrade is required for this operation.", "accountUpgradeRequired")
+	}
+	if g != nil {
 		e.writeGraphError(w, r, g)
 		return
 	}
@@ -56,7 +63,7 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 		i, status = len(it.Links)-1, http.StatusCreated
 		e.changed()
 	}
-	out := e.permissionJSON(it.Links[i])
+	out := e.permissionJSON(t.d, it, it.Links[i])
 	e.mu.Unlock()
 	writeJSON(w, status, out)
 }
@@ -75,17 +82,35 @@ func checkLink(mode, typ, scope string) *graphError {
 	return nil
 }
 
-// permissionJSON renders a link as Graph's permission resource.
-func (e *Emulator) permissionJSON(l SharingLink) map[string]any {
+// permissionJSON renders a link as Graph's permission resource. Lock held.
+func (e *Emulator) permissionJSON(d *Drive, it *Item, l SharingLink) map[string]any {
 	role := "read"
 	if l.Type == "edit" {
 		role = "write"
 	}
-	link := map[string]any{"type": l.Type, "scope": l.Scope, "webUrl": e.base.String() + "/_share/" + l.Token,
+	link := map[string]any{"type": l.Type, "scope": l.Scope, "webUrl": e.shareURL(d, it, l.Token),
 		"preventsDownload": false}
 	out := map[string]any{"id": l.ID, "roles": []string{role}, "shareId": "u!" + l.Token, "link": link, "hasPassword": l.Password}
 	if !l.Expires.IsZero() {
 		out["expirationDateTime"] = l.Expires.Format(time.RFC3339)
 	}
 	return out
+}
+
+// shareURL is a link's webUrl in the shapes Microsoft hands out (never the
+// emulator's own host): https://1drv.ms/{kind}/c/{cid}/{token} on personal
+// drives, https://{tenant}-my.sharepoint.com/:{kind}:/g/personal/{user}/{token}
+// on business ones. The kind letter is f for folders and u for other files;
+// the service also uses w, x, p, b, i and v by file type. The URLs are not
+// served. Lock held.
+func (e *Emulator) shareURL(d *Drive, it *Item, token string) string {
+	kind := "u"
+	if it.Folder {
+		kind = "f"
+	}
+	if d.Mode == ModePersonal {
+		return "https://1drv.ms/" + kind + "/c/" + strings.ToLower(d.ID) + "/" + token
+	}
+	site, who := e.businessSite(d)
+	return "https://" + site + "-my.sharepoint.com/:" + kind + ":/g/personal/" + who + "/" + token
 }

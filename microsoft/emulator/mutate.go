@@ -12,27 +12,10 @@ const (
 	conflictRename  = "rename"
 )
 
-// validName checks a file or folder name against OneDrive's rules.
-func validName(mode, name string) *graphError {
-	bad := `/\*<>?:|"`
-	if mode == ModeBusiness {
-		bad += "#%"
-	}
-	switch {
-	case name == "" || strings.TrimSpace(name) == "" || strings.ContainsAny(name, bad):
-		return gerr(400, "invalidRequest", "The provided name contains invalid characters.", "invalidPath")
-	case strings.HasSuffix(name, ".") || strings.HasSuffix(name, " "):
-		return gerr(400, "invalidRequest", "The provided name cannot end with a period or a space.", "invalidPath")
-	case mode == ModeBusiness && strings.HasPrefix(name, "~"):
-		return gerr(400, "invalidRequest", "The provided name cannot start with a tilde.", "invalidPath")
-	}
-	return nil
-}
-
 // writeFile stores content as the file name in parent, honouring conflict.
 // It returns the item and whether it was created. Lock held.
 func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, conflict, by string) (*Item, bool, *graphError) {
-	if g := validName(d.Mode, name); g != nil {
+	if g := validName(d, parent, name, false); g != nil {
 		return nil, false, g
 	}
 	if conflict == "" {
@@ -70,6 +53,7 @@ func (e *Emulator) writeFile(d *Drive, parent *Item, name string, b *blob, qx, c
 
 // setContent replaces a file's content. Lock held.
 func (e *Emulator) setContent(d *Drive, it *Item, b *blob, qx, by string) {
+	e.snapshot(it)
 	d.addSize(it, b.size-it.Size)
 	it.Content, it.Size, it.QuickXor, it.SHA256 = b, b.size, qx, b.sha256
 	it.FSModified = e.Now()
@@ -78,7 +62,7 @@ func (e *Emulator) setContent(d *Drive, it *Item, b *blob, qx, by string) {
 
 // mkdir creates a folder. status is 201, or 200 for the personal quirk. Lock held.
 func (e *Emulator) mkdir(d *Drive, parent *Item, name, conflict, by string) (*Item, int, *graphError) {
-	if g := validName(d.Mode, name); g != nil {
+	if g := validName(d, parent, name, true); g != nil {
 		return nil, 0, g
 	}
 	if existing := d.child(parent, name); existing != nil {
@@ -105,11 +89,8 @@ type itemPatch struct {
 		DriveID string `json:"driveId"`
 		Path    string `json:"path"`
 	} `json:"parentReference"`
-	FileSystemInfo *struct {
-		CreatedDateTime      string `json:"createdDateTime"`
-		LastModifiedDateTime string `json:"lastModifiedDateTime"`
-	} `json:"fileSystemInfo"`
-	Conflict string `json:"@microsoft.graph.conflictBehavior"`
+	FileSystemInfo *fsInfoPatch `json:"fileSystemInfo"`
+	Conflict       string       `json:"@microsoft.graph.conflictBehavior"`
 }
 
 // update applies a rename, move, description or fileSystemInfo change. Lock held.
@@ -123,7 +104,7 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 	}
 	name := it.Name
 	if p.Name != nil {
-		if g := validName(d.Mode, *p.Name); g != nil {
+		if g := validName(d, newParent, *p.Name, it.Folder); g != nil {
 			return g
 		}
 		name = *p.Name
@@ -136,16 +117,31 @@ func (e *Emulator) update(d *Drive, it *Item, p itemPatch, conflict, by string) 
 	if p.Description != nil {
 		it.Description = *p.Description
 	}
-	if fs := p.FileSystemInfo; fs != nil {
-		if t, ok := parseTime(fs.CreatedDateTime); ok {
-			it.FSCreated = t.Truncate(time.Second)
-		}
-		if t, ok := parseTime(fs.LastModifiedDateTime); ok {
-			it.FSModified = t.Truncate(time.Second)
-		}
+	if p.FileSystemInfo != nil && d.Mode == ModeBusiness {
+		e.snapshot(it) // SharePoint versions property changes
 	}
+	p.FileSystemInfo.apply(it)
 	e.bump(d, it, by, false)
 	return nil
+}
+
+// fsInfoPatch is a writable fileSystemInfo (PATCH, createUploadSession).
+type fsInfoPatch struct {
+	CreatedDateTime      string `json:"createdDateTime"`
+	LastModifiedDateTime string `json:"lastModifiedDateTime"`
+}
+
+// apply sets the client times it names, to the second. Lock held.
+func (fs *fsInfoPatch) apply(it *Item) {
+	if fs == nil {
+		return
+	}
+	if t, ok := parseTime(fs.CreatedDateTime); ok {
+		it.FSCreated = t.Truncate(time.Second)
+	}
+	if t, ok := parseTime(fs.LastModifiedDateTime); ok {
+		it.FSModified = t.Truncate(time.Second)
+	}
 }
 
 // patchParent resolves the parentReference of a PATCH: the current parent

@@ -21,25 +21,45 @@ type pendingBlob struct {
 	ref string
 }
 
+// blobSlot is one stored content: a file's current bytes or an old version's.
+type blobSlot struct {
+	content **blob
+	ref     *string
+	name    string
+}
+
+// blobSlots lists every stored content of the state. Lock held.
+func blobSlots(st *state) []blobSlot {
+	var out []blobSlot
+	for _, d := range st.Drives {
+		for _, it := range d.Items {
+			out = append(out, blobSlot{&it.Content, &it.ContentRef, it.Name})
+			for _, v := range it.Versions {
+				out = append(out, blobSlot{&v.Content, &v.ContentRef, it.Name})
+			}
+		}
+	}
+	return out
+}
+
 // assignRefs gives every stored blob a file name and returns those not yet
 // written. Lock held.
 func (e *Emulator) assignRefs() (pending []pendingBlob, live map[string]bool) {
 	live = map[string]bool{}
-	for _, d := range e.st.Drives {
-		for _, it := range d.Items {
-			if it.Content == nil {
-				it.ContentRef = ""
-				continue
-			}
-			if it.Content.ref == "" {
-				var r [16]byte
-				_, _ = rand.Read(r[:])
-				it.Content.ref = hex.EncodeToString(r[:])
-				pending = append(pending, pendingBlob{it.Content, it.Content.ref})
-			}
-			it.ContentRef = it.Content.ref
-			live[it.ContentRef] = true
+	for _, sl := range blobSlots(e.st) {
+		b := *sl.content
+		if b == nil {
+			*sl.ref = ""
+			continue
 		}
+		if b.ref == "" {
+			var r [16]byte
+			_, _ = rand.Read(r[:])
+			b.ref = hex.EncodeToString(r[:])
+			pending = append(pending, pendingBlob{b, b.ref})
+		}
+		*sl.ref = b.ref
+		live[b.ref] = true
 	}
 	return pending, live
 }
@@ -76,22 +96,30 @@ func (e *Emulator) writeBlobs(pending []pendingBlob, live map[string]bool) error
 	return nil
 }
 
-// readBlobs loads every item's content from the blob directory.
+// readBlobs loads every item's and version's content from the blob
+// directory. Blobs shared by several slots are read once.
 func (e *Emulator) readBlobs(st *state) error {
 	for _, d := range st.Drives {
 		for _, it := range d.Items {
-			if it.ContentRef == "" {
-				if it.Inline != nil {
-					it.Content, it.Inline = &blob{chunks: [][]byte{it.Inline}, size: int64(len(it.Inline))}, nil
-				}
-				continue
+			if it.ContentRef == "" && it.Inline != nil {
+				it.Content, it.Inline = &blob{chunks: [][]byte{it.Inline}, size: int64(len(it.Inline))}, nil
 			}
-			data, err := os.ReadFile(filepath.Join(e.blobDir(), it.ContentRef))
-			if err != nil {
-				return fmt.Errorf("read blob of %s: %w", it.Name, err)
-			}
-			it.Content = &blob{chunks: [][]byte{data}, size: int64(len(data)), ref: it.ContentRef}
 		}
+	}
+	read := map[string]*blob{}
+	for _, sl := range blobSlots(st) {
+		ref := *sl.ref
+		if ref == "" {
+			continue
+		}
+		if read[ref] == nil {
+			data, err := os.ReadFile(filepath.Join(e.blobDir(), ref))
+			if err != nil {
+				return fmt.Errorf("read blob of %s: %w", sl.name, err)
+			}
+			read[ref] = &blob{chunks: [][]byte{data}, size: int64(len(data)), ref: ref}
+		}
+		*sl.content = read[ref]
 	}
 	return nil
 }

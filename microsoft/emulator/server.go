@@ -60,6 +60,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, path, route 
 	switch {
 	case strings.HasPrefix(path, "/v1.0/") || path == "/v1.0":
 		e.serveGraph(w, r, strings.TrimPrefix(path, "/v1.0"))
+	case strings.HasPrefix(path, "/beta/"): // beta: an alias of the same model (shapes.go)
+		e.serveGraph(w, r, strings.TrimPrefix(path, "/beta"))
 	case strings.HasPrefix(path, "/_preauth/"):
 		e.servePreAuth(w, r, strings.TrimPrefix(path, "/_preauth/"))
 	case strings.HasPrefix(path, "/_emulator/"):
@@ -75,6 +77,9 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, path, route 
 
 // classify names the route of a request for counters and faults.
 func classify(method, path string) string {
+	if rest, ok := strings.CutPrefix(path, "/beta/"); ok {
+		path = "/v1.0/" + rest
+	}
 	switch {
 	case strings.HasPrefix(path, "/v1.0/subscriptions"):
 		return "graph.subscriptions"

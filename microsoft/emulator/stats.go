@@ -37,6 +37,10 @@ type Counters struct {
 	// that arrived while a Retry-After from a fault was still running: a
 	// client that pauses all its requests keeps it at zero.
 	RequestsDuringRetryAfter int `json:"requestsDuringRetryAfter"`
+	// UnknownTokens counts Graph requests whose bearer token the emulator
+	// never issued (a client that sent its own app's token, such as a
+	// Driveway user token, to Graph).
+	UnknownTokens int `json:"unknownTokens"`
 }
 
 type stats struct {
@@ -47,6 +51,7 @@ type stats struct {
 	preauth int
 
 	duringRetryAfter int
+	unknownTokens    int
 }
 
 const maxLog = 10000
@@ -95,7 +100,7 @@ func (e *Emulator) Counters() Counters {
 	defer e.mu.Unlock()
 	c := Counters{Routes: maps.Clone(e.stats.routes), TokenGrants: maps.Clone(e.stats.grants),
 		Notifications: maps.Clone(e.stats.notes), PreAuthWithAuthorization: e.stats.preauth,
-		RequestsDuringRetryAfter: e.stats.duringRetryAfter}
+		RequestsDuringRetryAfter: e.stats.duringRetryAfter, UnknownTokens: e.stats.unknownTokens}
 	if c.Routes == nil {
 		c.Routes = map[string]int{}
 	}

@@ -31,6 +31,10 @@ type uploadSession struct {
 	bb       *blobBuilder
 	expires  time.Time
 	ready    bool // all bytes in, waiting for an explicit commit
+	// fsInfo and description are the item properties the session was
+	// created with (driveItemUploadableProperties), set at commit.
+	fsInfo      *fsInfoPatch
+	description *string
 }
 
 func (s *uploadSession) received() int64 { return s.bb.b.size }
@@ -41,6 +45,9 @@ func (e *Emulator) createUploadSession(w http.ResponseWriter, r *http.Request, p
 			Conflict string `json:"@microsoft.graph.conflictBehavior"`
 			Name     string `json:"name"`
 			FileSize int64  `json:"fileSize"`
+			// driveItemUploadableProperties: https://learn.microsoft.com/en-us/graph/api/resources/driveitemuploadableproperties
+			FileSystemInfo *fsInfoPatch `json:"fileSystemInfo"`
+			Description    *string      `json:"description"`
 		} `json:"item"`
 		DeferCommit bool `json:"deferCommit"`
 	}
@@ -70,6 +77,7 @@ func (e *Emulator) createUploadSession(w http.ResponseWriter, r *http.Request, p
 		return
 	}
 	s := &uploadSession{id: e.token(24), driveID: t.d.ID, conflict: body.Item.Conflict, deferred: body.DeferCommit,
+		fsInfo: body.Item.FileSystemInfo, description: body.Item.Description,
 		by: p.UserID, total: -1, bb: newBlobBuilder(e.opts.PersonalSHA256 && t.d.Mode == ModePersonal), expires: e.Now().Add(e.opts.UploadSessionLifetime)}
 	if it != nil {
 		s.itemID, s.parentID, s.name = it.ID, it.ParentID, it.Name
@@ -231,6 +239,10 @@ func (e *Emulator) commitSession(w http.ResponseWriter, r *http.Request, s *uplo
 		s.ready = true
 		e.fail(w, r, g)
 		return
+	}
+	s.fsInfo.apply(it)
+	if s.description != nil {
+		it.Description = *s.description
 	}
 	delete(e.rt.uploads, s.id)
 	status := 200
