@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -185,7 +187,10 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		return nil
 	}
 	if c.links != nil {
-		if err := c.links.rewriteResponse(resp, p.maxLinkRewrite()); err != nil {
+		err := c.links.rewriteResponse(resp, p.maxLinkRewrite())
+		if errors.Is(err, errNotRewritten) {
+			p.logger().LogAttrs(resp.Request.Context(), slog.LevelWarn, "proxy: "+err.Error(), slog.String("path", resp.Request.URL.Path))
+		} else if err != nil {
 			p.logger().WarnContext(resp.Request.Context(), "proxy: reading a graph answer to rewrite its links failed", errAttr(err))
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -145,6 +146,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...)
 }
 
+// errNotRewritten: a JSON answer too large (or a gzip stream too broken)
+// to rewrite streams on as Graph sent it.
+var errNotRewritten = errors.New("graph answer over MaxLinkRewrite: its links were not rewritten")
+
 // rewriteResponse rewrites the links of an answer of Graph itself (not of
 // a download host) to lead back through the proxy: its Location header,
 // and its body when it is JSON (plain or gzip) of at most max bytes and
@@ -155,12 +160,18 @@ func (l *links) rewriteResponse(resp *http.Response, max int64) error {
 			resp.Header.Set("Location", n)
 		}
 	}
-	if !rewritableBody(resp, max) {
+	if max < 0 || !rewritableBody(resp) {
 		return nil
 	}
+	if resp.ContentLength > max {
+		return errNotRewritten
+	}
 	raw, err := readBounded(resp, max)
-	if err != nil || raw == nil {
+	if err != nil {
 		return err
+	}
+	if raw == nil {
+		return errNotRewritten
 	}
 	body, _ := l.rewriteBody(raw)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -170,10 +181,10 @@ func (l *links) rewriteResponse(resp *http.Response, max int64) error {
 	return nil
 }
 
-// rewritableBody: a JSON answer of Graph, plain or gzip, not known to be
-// larger than max, not a file's content.
-func rewritableBody(resp *http.Response, max int64) bool {
-	if max < 0 || resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > max || resp.Request == nil {
+// rewritableBody: a JSON answer of Graph, plain or gzip, not a file's
+// content.
+func rewritableBody(resp *http.Response) bool {
+	if resp.Body == nil || resp.Body == http.NoBody || resp.Request == nil {
 		return false
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))

@@ -179,6 +179,9 @@ func TestLinkRewriteBounds(t *testing.T) {
 	if !strings.Contains(string(raw), `"@odata.nextLink":"`+b.emu.GraphURL()) {
 		t.Fatalf("an answer over the bound was changed: %s", raw)
 	}
+	if !strings.Contains(b.logs.String(), "were not rewritten") {
+		t.Fatalf("no warning logged for an answer whose links were kept")
+	}
 	b2 := newBundle(t, bundleOpts{})
 	file := `{"@odata.nextLink":"` + b2.emu.GraphURL() + `/me/drive/root/children"}`
 	_, err := b2.emu.WriteFile(b2.emuUser.ID, "/page.json", []byte(file))

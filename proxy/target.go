@@ -33,8 +33,9 @@ const defaultVersion = "v1.0"
 // because a name holds them: an empty path; "//"; a backslash or a control
 // character, raw or decoded (OneDrive names hold neither); a raw "#" (a
 // fragment, never sent by a client that meant a name); a "." or ".."
-// segment after one decode; a percent-encoded "/" or "\"; a bad escape; a
-// first segment outside allowedRoots.
+// segment after one decode (so "%2F..%2F" is caught too); a bad escape; a
+// first segment outside allowedRoots. A percent-encoded "/" passes: Kiota
+// SDKs send path addressing as one item id, items/root%3A%2Fa%2Fb.txt%3A.
 func graphPath(escaped string) (esc, dec string, err error) {
 	escaped = strings.TrimPrefix(escaped, "/")
 	if escaped == "" {
@@ -46,15 +47,15 @@ func graphPath(escaped string) (esc, dec string, err error) {
 	if bad := forbiddenRune(escaped, true); bad != "" {
 		return "", "", invalidPath("the Graph path holds " + bad)
 	}
-	if hasEncodedSeparator(escaped) {
-		return "", "", invalidPath("the Graph path holds an encoded / or \\")
-	}
 	dec, uerr := url.PathUnescape(escaped)
 	if uerr != nil {
 		return "", "", invalidPath("the Graph path holds a bad percent escape")
 	}
 	if bad := forbiddenRune(dec, false); bad != "" {
 		return "", "", invalidPath("the Graph path holds " + bad + " (percent-encoded)")
+	}
+	if strings.HasPrefix(dec, "/") {
+		return "", "", invalidPath("the Graph path holds an empty segment (//)")
 	}
 	for _, seg := range strings.Split(dec, "/") {
 		if seg == "." || seg == ".." {
@@ -83,21 +84,6 @@ func forbiddenRune(s string, raw bool) string {
 		}
 	}
 	return ""
-}
-
-// hasEncodedSeparator reports whether s holds %2f or %5c (any case): a
-// separator no OneDrive name holds, which a server could split on.
-func hasEncodedSeparator(s string) bool {
-	for i := 0; i+2 < len(s); i++ {
-		if s[i] != '%' {
-			continue
-		}
-		switch strings.ToLower(s[i+1 : i+3]) {
-		case "2f", "5c":
-			return true
-		}
-	}
-	return false
 }
 
 // splitVersion splits the escaped rest of a proxy path into the Graph

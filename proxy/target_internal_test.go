@@ -56,7 +56,7 @@ func TestBuildTargetAccepts(t *testing.T) {
 func TestBuildTargetRefuses(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"v2.0/me", "beta", "beta/", "https://graph.microsoft.com/v2.0/me", "https://graph.microsoft.com/me",
-		"me/drive/root:/a%2fb:", "me/drive/root:/a%5cb:", "me/%2e%2e/x", "me/drive/root:/a#b:", "beta/../me", "users/a@b/../../x",
+		"me/drive/items/root%3A%2F..%2F..%2Fx%3A", "%2fevil.example/me", "me/drive/root:/a%5cb:", "me/%2e%2e/x", "me/drive/root:/a#b:", "beta/../me", "users/a@b/../../x",
 		"evil.example/v1.0/me", "beta//evil.example/me", "v1.0/https://evil.example/v1.0/me"} {
 		if u, err := buildTarget(in, "", graphBase); err == nil {
 			t.Errorf("%q accepted as %s", in, u)
