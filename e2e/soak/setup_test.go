@@ -176,7 +176,7 @@ func (w *world) startNodes(bin string, n int, dsn, keySpec, emuPort string) []st
 			"DRIVEWAY_MICROSOFT_LOGIN_URL=" + w.emuBase, "DRIVEWAY_MICROSOFT_GRAPH_URL=" + w.emuBase,
 			"DRIVEWAY_MICROSOFT_DOWNLOAD_HOSTS=127.0.0.1:" + emuPort, "DRIVEWAY_DATA_DIR=" + w.t.TempDir(),
 			"DRIVEWAY_ALLOW_LOOPBACK=true", "DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL=1m",
-			"DRIVEWAY_LOG_LEVEL=warn", "DRIVEWAY_LOG_FORMAT=text"}
+			"DRIVEWAY_LOG_LEVEL=info", "DRIVEWAY_LOG_FORMAT=text"}
 		p := &proc{name: fmt.Sprintf("node %c", 'A'+i), bin: bin, args: []string{"serve"}, env: env, ready: base + "/readyz"}
 		w.nodes = append(w.nodes, p)
 		bases = append(bases, base)

@@ -241,4 +241,23 @@ func (w *world) writeRecords(dir, report string, changes []change) {
 	}
 	write("changes.json", changes)
 	write("deliveries.json", w.rc.deliveries())
+	write("watches.json", w.watchStatuses())
+	for _, p := range append([]*proc{w.emu}, w.nodes...) {
+		name := filepath.Join(dir, "soak-"+w.engine+"-"+strings.ReplaceAll(p.name, " ", "-")+".log")
+		if err := os.WriteFile(name, []byte(p.out.String()), 0o644); err != nil {
+			w.t.Errorf("write %s: %v", name, err)
+		}
+	}
+}
+
+// watchStatuses is each user's credential and watch status at the end.
+func (w *world) watchStatuses() map[string]any {
+	out := map[string]any{}
+	for _, u := range w.users {
+		var cred, watch map[string]any
+		errC := w.call("GET", w.public+"/projects/"+w.projectID+"/sdk/credentials?integration=onedrive", u.Token, nil, &cred)
+		errW := w.call("GET", w.public+"/projects/"+w.projectID+"/trigger-subscriptions/status/"+u.CredID, u.Token, nil, &watch)
+		out[u.Sub] = map[string]any{"credentialStatus": cred["status"], "watch": watch, "errors": fmt.Sprint(errC, errW)}
+	}
+	return out
 }
