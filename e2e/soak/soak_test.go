@@ -45,6 +45,11 @@ func readSettings(t *testing.T) settings {
 // one ("sqlite" or "postgres").
 func TestSoak(t *testing.T) {
 	s := readSettings(t)
+	t.Cleanup(func() {
+		if builtBin != "" {
+			os.RemoveAll(filepath.Dir(builtBin))
+		}
+	})
 	engines := strings.Split(envOr("DRIVEWAY_SOAK_ENGINES", "sqlite,postgres"), ",")
 	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) {
