@@ -194,12 +194,15 @@ func (w *world) faults(d time.Duration, log *faultLog) {
 	}
 }
 
-// drain waits until every change is delivered or coalesced, or 8 minutes,
-// and returns the verdict. The safety delta runs every minute; a delivery
-// that failed twice while the receiver answered 500 is tried again 5
-// minutes later (the Standard Webhooks schedule: 5 s, 5 min, 30 min...).
+// drain waits until every change is delivered or coalesced, or 12
+// minutes, and returns the verdict. The safety delta runs every minute; a
+// delivery that failed twice while the receiver answered 500 is tried
+// again 5 minutes later (the Standard Webhooks schedule: 5 s, 5 min, 30
+// min...); a drive whose delta job was running on a killed node waits for
+// River's rescuer, which leaves a job alone for its worker's Timeout (10
+// minutes for filechange.delta) after it started.
 func (w *world) drain(l *workload) *verdict {
-	deadline := time.Now().Add(8 * time.Minute)
+	deadline := time.Now().Add(12 * time.Minute)
 	for {
 		v := judge(l.snapshot(), w.rc.deliveries())
 		w.t.Logf("drain: %d changes, %d lost so far", v.Changes, len(v.Lost))
