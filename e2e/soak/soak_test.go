@@ -40,7 +40,7 @@ func readSettings(t *testing.T) settings {
 }
 
 // TestSoak runs the soak on SQLite (one node) and on Postgres (two nodes;
-// it fails without DRIVEWAY_TEST_POSTGRES_URL), one after the other, and
+// it fails without DRIVEWAY_TEST_POSTGRES_URL), side by side, and
 // fails when the verdict names a violation. DRIVEWAY_SOAK_ENGINES picks
 // one ("sqlite" or "postgres").
 func TestSoak(t *testing.T) {
@@ -53,6 +53,7 @@ func TestSoak(t *testing.T) {
 	engines := strings.Split(envOr("DRIVEWAY_SOAK_ENGINES", "sqlite,postgres"), ",")
 	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel() // mostly waiting (the drain): side by side halves the wall time
 			w := &world{t: t, engine: engine, http: &http.Client{Timeout: 60 * time.Second,
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 			dsn := ""
