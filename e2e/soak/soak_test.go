@@ -270,3 +270,28 @@ func (w *world) watchStatuses() map[string]any {
 	}
 	return out
 }
+
+// TestVerdictOfRecords judges the records a soak wrote (DRIVEWAY_SOAK_RECORDS:
+// the path prefix, like /tmp/soak/soak-sqlite-), reading them directly.
+func TestVerdictOfRecords(t *testing.T) {
+	prefix := os.Getenv("DRIVEWAY_SOAK_RECORDS")
+	if prefix == "" {
+		t.Skip("DRIVEWAY_SOAK_RECORDS names the records to judge (a soak run with DRIVEWAY_SOAK_REPORT writes them)")
+	}
+	var changes []change
+	var ds []delivery
+	for name, v := range map[string]any{"changes.json": &changes, "deliveries.json": &ds} {
+		b, err := os.ReadFile(prefix + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := judge(changes, ds)
+	t.Log("\n" + v.String())
+	if !v.ok() {
+		t.Fail()
+	}
+}
