@@ -72,7 +72,7 @@ func (s *Service) syncOnce(ctx context.Context, projectID, credentialID string, 
 // changes made since the first one.
 func (s *Service) commitFresh(ctx context.Context, w *driveway.DriveWatch, link string, startSeq int64,
 	items []microsoft.Item, full bool, finish finisher) (bool, error) {
-	from := w.DeltaLink
+	from, lastRound := w.DeltaLink, w.LastDeltaAt
 	for range casRetries {
 		_, again, err := s.commit(ctx, w, link, startSeq, items, full, finish)
 		if driveway.ErrorCode(err) != driveway.ECONFLICT {
@@ -81,7 +81,9 @@ func (s *Service) commitFresh(ctx context.Context, w *driveway.DriveWatch, link 
 		if w, err = s.o.Store.GetDriveWatch(ctx, w.ProjectID, w.CredentialID); err != nil {
 			return false, ignoreNotFound(err)
 		}
-		if w.DeltaLink != from {
+		// Another round committed (its time, if not its link, changed):
+		// what was read may be older than what it stored.
+		if w.DeltaLink != from || !w.LastDeltaAt.Equal(lastRound) {
 			return false, driveway.Errorf(driveway.ECONFLICT, "another delta round committed meanwhile")
 		}
 	}

@@ -117,6 +117,24 @@ type deltaWorker struct {
 
 func (w *deltaWorker) Timeout(*river.Job[DeltaArgs]) time.Duration { return 10 * time.Minute }
 
+// maxDeltaRetry bounds the wait before a failed delta round is tried again.
+const maxDeltaRetry = 30 * time.Second
+
+// NextRetry waits 1 s, 2 s, 4 s... at most maxDeltaRetry after a failed
+// round. River's default, (errors+1)⁴ seconds, counts every error of the
+// job's life, and a drive's delta job lives as long as notifications keep
+// coming (it snoozes, and a notification coalesces into it rather than
+// inserting another): a few transient Graph errors (429, 503, a 401 before
+// a refresh) spread over a busy hour left the drive's changes waiting for
+// many minutes, then hours (the soak's lost deletions).
+func (w *deltaWorker) NextRetry(job *river.Job[DeltaArgs]) time.Time {
+	return time.Now().Add(deltaRetry(len(job.Errors)))
+}
+
+func deltaRetry(errors int) time.Duration {
+	return min(time.Second<<min(errors, 10), maxDeltaRetry)
+}
+
 func (w *deltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
 	again, err := w.s.sync(ctx, job.Args.ProjectID, job.Args.CredentialID, func(ctx context.Context, tx driveway.Tx) error {
 		return jobs.CompleteTx(ctx, tx, job)

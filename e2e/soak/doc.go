@@ -4,9 +4,9 @@
 // (DURATION=3m in CI, DURATION=30m for the long one); without
 // DRIVEWAY_SOAK_DURATION the test skips and says so.
 //
-// The map (one engine; SQLite and Postgres run one after the other):
+// The map (one engine):
 //
-//	go test (this package)
+//	go test (this package; SQLite and Postgres side by side)
 //	  ├─ driveway emulator      tenant, N users (each /soak/a, /soak/b), the app
 //	  ├─ store setup            project, OneDrive settings, signing key, API key
 //	  ├─ driveway serve × 1|2   same database (SQLite: 1 node; Postgres: 2),

@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// syncBuffer is a process's combined output, kept to its last 256 KiB.
+// syncBuffer is a process's combined output, kept to its last 16 MiB.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -28,8 +28,8 @@ type syncBuffer struct {
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.b.Len() > 256<<10 {
-		tail := append([]byte(nil), s.b.Bytes()[s.b.Len()-128<<10:]...)
+	if s.b.Len() > 16<<20 {
+		tail := append([]byte(nil), s.b.Bytes()[s.b.Len()-8<<20:]...)
 		s.b.Reset()
 		s.b.Write(tail)
 	}

@@ -80,14 +80,16 @@ func matches(evs []fileEvent, c change) bool {
 }
 
 // coalescedEnd: the last change of an item reached the app inside another
-// event: a created event that already carries its name, or (a deletion)
-// no event at all because the item never outlived a round.
+// event: one that already carries its result (a created event with the
+// new name; a move and a rename in one round reported as one moved
+// event), or (a deletion) no event at all because the item never outlived
+// a round.
 func coalescedEnd(evs []fileEvent, c change) bool {
 	if c.Type == "deleted" {
 		return len(evs) == 0
 	}
 	for _, e := range evs {
-		if e.typ == "created" && e.name == c.Name && (e.path == "" || e.path == c.Path) {
+		if e.typ != "deleted" && e.name == c.Name && (e.path == "" || e.path == c.Path) {
 			return true
 		}
 	}

@@ -101,7 +101,9 @@ func (w *world) runs() ([]run, error) {
 // archived lists the names in u's /archive folder, through Graph with a
 // token the emulator mints.
 func (w *world) archived(u *user) (map[string]int, error) {
-	var tok struct{ AccessToken string }
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
 	err := w.control("POST", "/tokens", map[string]any{"User": u.EmuID, "ClientID": w.clientID, "Scopes": []string{"Files.Read"}}, &tok)
 	if err != nil {
 		return nil, err
