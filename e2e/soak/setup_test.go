@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -233,11 +234,31 @@ func (w *world) connectOnce(u *user) error {
 	if resp.StatusCode != 200 || strings.Contains(string(body), "oauth_error_callback") {
 		return fmt.Errorf("callback for %s: %d %.300s", u.Sub, resp.StatusCode, body)
 	}
+	if err := w.finish(u, body); err != nil {
+		return err
+	}
 	var one struct{ ID, Status string }
 	if err := w.call("GET", w.public+"/projects/"+w.projectID+"/sdk/credentials?integration=onedrive", u.Token, nil, &one); err != nil || one.ID == "" || one.Status != "VALID" {
 		return fmt.Errorf("credential of %s after connecting: %+v %v", u.Sub, one, err)
 	}
 	u.CredID = one.ID
+	return nil
+}
+
+var completionSecret = regexp.MustCompile(`"completion":"([A-Za-z0-9_-]{43})"`)
+
+// finish does what the SDK does with the /oauth page: it posts the page's
+// completion secret with the user token that started the sign-in, which is
+// when Driveway stores the credential.
+func (w *world) finish(u *user, page []byte) error {
+	m := completionSecret.FindSubmatch(page)
+	if m == nil {
+		return fmt.Errorf("the /oauth page for %s carries no completion secret", u.Sub)
+	}
+	in := map[string]any{"payload": map[string]string{"completion": string(m[1])}}
+	if err := w.call("POST", w.public+"/projects/"+w.projectID+"/sdk/credentials", u.Token, in, nil); err != nil {
+		return fmt.Errorf("finish the sign-in of %s: %w", u.Sub, err)
+	}
 	return nil
 }
 
