@@ -12,14 +12,27 @@ import (
 	"github.com/drivewayhq/driveway/httpapi"
 )
 
-// errorBody is the NestJS error shape the SDK's getErrorMessage reads.
+// errorBody is the NestJS error shape the SDK's getErrorMessage reads,
+// with Graph's envelope beside it ("error"), as the proxy answers: a
+// Microsoft Graph SDK using Driveway as its base URL decodes an
+// authentication failure like any Graph error.
 type errorBody struct {
-	StatusCode int    `json:"statusCode"`
-	Message    string `json:"message"`
-	Code       string `json:"code"`
-	Field      string `json:"field,omitempty"`
-	RequestID  string `json:"requestId,omitempty"`
+	StatusCode int           `json:"statusCode"`
+	Message    string        `json:"message"`
+	Code       string        `json:"code"`
+	Field      string        `json:"field,omitempty"`
+	RequestID  string        `json:"requestId,omitempty"`
+	Error      graphEnvelope `json:"error"`
 }
+
+type graphEnvelope struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// retryAfterUnavailable is the Retry-After of a 503 for a dependency that
+// is down (the database restarting): soon, as a restart takes seconds.
+const retryAfterUnavailable = "2"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -42,12 +55,17 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if errors.As(err, &de) {
 		b.Field = de.Field
 	}
+	if code == driveway.EUNAVAILABLE {
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+	}
+	b.Error = graphEnvelope{Code: b.Code, Message: b.Message}
 	writeJSON(w, status, b)
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, errorBody{StatusCode: 404, Message: "no such route", Code: driveway.ENOTFOUND,
-		RequestID: httpapi.RequestID(r.Context())})
+	msg := "no such route"
+	writeJSON(w, http.StatusNotFound, errorBody{StatusCode: 404, Message: msg, Code: driveway.ENOTFOUND,
+		RequestID: httpapi.RequestID(r.Context()), Error: graphEnvelope{Code: driveway.ENOTFOUND, Message: msg}})
 }
 
 // maxBody bounds SDK request bodies.

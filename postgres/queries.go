@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -162,7 +165,30 @@ func mapErr(err error, what string) error {
 	if errors.As(err, &de) {
 		return err
 	}
+	if unavailable(err) {
+		return driveway.Errorf(driveway.EUNAVAILABLE, "%s: the database is unavailable; try again", what)
+	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// unavailable reports whether err says the database could not be reached
+// or dropped the connection (a restart, a failover), rather than refusing
+// the statement: SQLSTATE class 08 and 57P01–57P03, or no connection at all.
+// Callers answer these as "try again later", not as an internal error.
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the caller gave up; the database may be fine
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
 }
 
 // affected returns ENOTFOUND when the command changed no row.

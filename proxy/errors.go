@@ -70,6 +70,9 @@ func errorResponse(err error) (int, http.Header, []byte) {
 		b.Code, b.Message, code = driveway.EINVALID, "the $batch body is too large", "too_large"
 	case errors.As(err, &de):
 		b.Error.Field = de.Field
+		if de.Code == driveway.EUNAVAILABLE {
+			h.Set("Retry-After", "2") // a restarting database or Graph unreachable: soon
+		}
 	}
 	status := httpapi.StatusFor(code)
 	switch {
