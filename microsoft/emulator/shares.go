@@ -72,7 +72,6 @@ func (e *Emulator) findShare(id string) (*Drive, *Item, *SharingLink) {
 	if b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(enc, "=")); err == nil {
 		shareURL = string(b)
 	}
-	linkBase := e.base.String() + "/_share/"
 	for _, d := range e.st.Drives {
 		for _, it := range d.Items {
 			if it.Deleted {
@@ -80,7 +79,7 @@ func (e *Emulator) findShare(id string) (*Drive, *Item, *SharingLink) {
 			}
 			for i := range it.Links {
 				l := &it.Links[i]
-				if l.Token == enc || (shareURL != "" && shareURL == linkBase+l.Token) {
+				if l.Token == enc || (shareURL != "" && shareURL == e.shareURL(d, it, l.Token)) {
 					return d, it, l
 				}
 			}
