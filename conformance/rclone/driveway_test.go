@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -147,18 +146,4 @@ func (e *emulatorTokens) Invalidate(ctx context.Context, pid, id, stale string) 
 	}
 	c.AccessTokenExpiresAt = time.Now().Add(time.Hour)
 	return c.AccessToken, c, e.store.UpdateCredential(ctx, c)
-}
-
-// proxyRefusesAt asks Graph, through the interceptor and Driveway's proxy,
-// for an item whose path holds "@" and reports whether the proxy refused it.
-func (w *world) proxyRefusesAt(t *testing.T) bool {
-	t.Helper()
-	c := &http.Client{Transport: w.ic.confine(t, &http.Transport{})}
-	resp, err := c.Get("https://graph.microsoft.com/v1.0/me/drive/root:/mail@example.com.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode == http.StatusBadRequest && strings.Contains(string(body), "holds an @")
 }

@@ -26,11 +26,6 @@ var personalOnly = map[string]string{
 		"sends it; to be confirmed against a live account.",
 }
 
-// proxyPending lists cases expected to fail only through Driveway's proxy
-// until the proxy fix named in the reason is merged (none: the @ fix gates
-// the whole run, see TestRcloneFstestsThroughProxy).
-var proxyPending = map[string]string{}
-
 var (
 	buildOnce sync.Once
 	buildBin  string
@@ -165,13 +160,8 @@ func TestRcloneFstestsPersonal(t *testing.T) {
 func TestRcloneFstestsThroughProxy(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{business: true, viaProxy: true})
-	if w.proxyRefusesAt(t) {
-		t.Skip("Driveway's proxy refuses @ in Graph paths (issue 18 item 7; the fix to proxy/target.go is on " +
-			"the graph-shapes branch). Until it is merged, rclone's FsEncoding/punctuation, FsPutError and " +
-			"FsPutFiles (with all its sub-cases) fail through the proxy; with @ allowed all cases pass.")
-	}
 	cases, out := runSuite(t, w)
-	checkSuite(t, cases, merge(notApplicable, proxyPending), out)
+	checkSuite(t, cases, notApplicable, out)
 	w.checkContained(t)
 }
 
