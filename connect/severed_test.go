@@ -17,8 +17,11 @@ import (
 // (as Cross-Origin-Opener-Policy does): the /oauth page finishes the
 // sign-in through the browser's binding cookie, and the SDK's polling
 // fallback resolves installIntegration with the credential.
+//
+// Not parallel: beside the package's other Chromium tests on a loaded
+// machine, its popup sometimes never became attachable (see the closing
+// note of issue 11); alone it passes every time.
 func TestPublishedSDKSeveredOpener(t *testing.T) {
-	t.Parallel()
 	e, ctx, appURL := paragonAppWith(t, false)
 	popup := browsertest.OpenPopup(t, ctx, chromedp.Click(chromedp.ID("install")))
 	step(t, popup, "sever the popup from the app on Microsoft's page",

@@ -103,22 +103,51 @@ func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.
 			if info.Type != "page" || info.OpenerID == "" || seen[info.TargetID] {
 				continue
 			}
-			popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
-			// Attaching happens on the first action; a popup that closed
-			// in between is skipped, and the search goes on.
-			if _, err := chromedp.Run(popup, chromedp.Location()); err != nil {
-				cancel()
+			switch probePopup(ctx, info.TargetID) {
+			case popupReady:
+				popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+				t.Cleanup(cancel)
+				return popup
+			case popupGone:
 				seen[info.TargetID] = true
-				continue
 			}
-			t.Cleanup(cancel)
-			return popup
 		}
 		select {
 		case <-ctx.Done():
 			t.Fatalf("no popup opened: %v", ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+type probeResult int
+
+const (
+	popupReady probeResult = iota
+	popupGone              // it closed in between: skip it
+	popupBusy              // it did not answer in time: try again
+)
+
+// probeTimeout bounds one attempt to attach to a new popup. On a loaded
+// machine a popup in the middle of its first navigation can keep an attach
+// waiting; without a bound that wait used up the whole test's deadline.
+const probeTimeout = 10 * time.Second
+
+// probePopup attaches to the target id and reads its location, within
+// probeTimeout, then detaches and leaves the tab open.
+func probePopup(ctx context.Context, id target.ID) probeResult {
+	tctx, cancelTimeout := context.WithTimeout(ctx, probeTimeout)
+	defer cancelTimeout()
+	probe, cancel := chromedp.NewContext(tctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
+	_, err := chromedp.Run(probe, chromedp.Location())
+	cancel()
+	switch {
+	case err == nil:
+		return popupReady
+	case tctx.Err() != nil && ctx.Err() == nil:
+		return popupBusy
+	default:
+		return popupGone
 	}
 }
 
