@@ -327,8 +327,11 @@ type FileChangeQueries interface {
 	// version is still w.Version, then sets w.Version; ECONFLICT otherwise.
 	UpdateDriveWatch(ctx context.Context, w *DriveWatch) error
 	// BumpDriveWatch adds one to NotifySeq (a notification was taken in)
-	// without touching Version; ENOTFOUND if there is no watch.
-	BumpDriveWatch(ctx context.Context, projectID, credentialID string) error
+	// without touching Version, and reports whether a round was already
+	// owed before it (the old NotifySeq > DoneSeq), read in the same
+	// statement so that a delta round committing concurrently is either
+	// wholly before or wholly after; ENOTFOUND if there is no watch.
+	BumpDriveWatch(ctx context.Context, projectID, credentialID string) (owed bool, err error)
 	// DeleteDriveWatch deletes the watch and the credential's item index.
 	DeleteDriveWatch(ctx context.Context, projectID, credentialID string) error
 

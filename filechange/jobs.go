@@ -93,20 +93,14 @@ func (s *Service) enqueueDelta(ctx context.Context, tx driveway.Tx, projectID, c
 // burst of notifications to one row update each. The safety delta forces,
 // which also heals a debt whose job was discarded.
 func (s *Service) owe(ctx context.Context, tx driveway.Tx, projectID, credentialID string, force bool) error {
-	if !force {
-		cur, err := tx.GetDriveWatch(ctx, projectID, credentialID)
-		if err != nil {
-			return err
-		}
-		force = cur.NotifySeq <= cur.DoneSeq
-	}
-	if err := tx.BumpDriveWatch(ctx, projectID, credentialID); err != nil {
+	owed, err := tx.BumpDriveWatch(ctx, projectID, credentialID)
+	if err != nil {
 		return err
 	}
-	if !force {
+	if owed && !force {
 		return nil
 	}
-	_, err := s.o.Queue.InsertTx(ctx, tx, DeltaArgs{ProjectID: projectID, CredentialID: credentialID}, oneAtATime)
+	_, err = s.o.Queue.InsertTx(ctx, tx, DeltaArgs{ProjectID: projectID, CredentialID: credentialID}, oneAtATime)
 	return err
 }
 
@@ -139,13 +133,13 @@ func (w *deltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error
 	again, err := w.s.sync(ctx, job.Args.ProjectID, job.Args.CredentialID, func(ctx context.Context, tx driveway.Tx) error {
 		return jobs.CompleteTx(ctx, tx, job)
 	})
-	if err != nil {
-		return err
-	}
-	if again {
+	if again || driveway.ErrorCode(err) == driveway.ECONFLICT {
+		// A conflict means another round committed meanwhile: progress, not
+		// a failure, so it goes again soon rather than after a backoff that
+		// grows with every error of the job's life.
 		return river.JobSnooze(time.Second)
 	}
-	return nil
+	return err
 }
 
 type renewWorker struct {

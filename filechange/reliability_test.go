@@ -245,11 +245,11 @@ func TestDuplicatedNotificationsAndRacingRounds(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		waitFor(t, "duplicated notifications", 20*time.Second, func() bool {
+		waitFor(t, "duplicated notifications", time.Minute, func() bool {
 			return e.emu.Counters().Notifications["duplicated"] > 0 && e.emu.PendingNotifications() == 0
 		})
 		e.waitEvents(len(want))
-		waitFor(t, "the rounds the notifications owe", 20*time.Second, func() bool {
+		waitFor(t, "the rounds the notifications owe", time.Minute, func() bool {
 			w := e.watch()
 			return w.NotifySeq == w.DoneSeq
 		})

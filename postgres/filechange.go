@@ -128,11 +128,20 @@ func (q *queries) UpdateDriveWatch(ctx context.Context, w *driveway.DriveWatch) 
 	return nil
 }
 
-// BumpDriveWatch adds one to NotifySeq.
-func (q *queries) BumpDriveWatch(ctx context.Context, projectID, credentialID string) error {
-	res, err := q.db.Exec(ctx, `UPDATE drive_watches SET notify_seq = notify_seq + 1
-		WHERE project_id = $1 AND credential_id = $2`, projectID, credentialID)
-	return affected(res, err, "drive watch")
+// BumpDriveWatch adds one to NotifySeq and reports whether a round was
+// already owed. The UPDATE waits for a delta round's uncommitted update of
+// the row and then reads its done_seq, which a separate SELECT before it
+// would not (read committed): that gap let a round complete its job while
+// the notification, having seen the round's debt, inserted none.
+func (q *queries) BumpDriveWatch(ctx context.Context, projectID, credentialID string) (bool, error) {
+	var notify, done int64
+	err := q.db.QueryRow(ctx, `UPDATE drive_watches SET notify_seq = notify_seq + 1
+		WHERE project_id = $1 AND credential_id = $2 RETURNING notify_seq, done_seq`,
+		projectID, credentialID).Scan(&notify, &done)
+	if err != nil {
+		return false, mapErr(err, "drive watch")
+	}
+	return notify-1 > done, nil
 }
 
 // DeleteDriveWatch deletes the watch and (by cascade) its item index.

@@ -130,11 +130,17 @@ func (q *queries) UpdateDriveWatch(ctx context.Context, w *driveway.DriveWatch) 
 	return nil
 }
 
-// BumpDriveWatch adds one to NotifySeq.
-func (q *queries) BumpDriveWatch(ctx context.Context, projectID, credentialID string) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE drive_watches SET notify_seq = notify_seq + 1
-		WHERE project_id = ? AND credential_id = ?`, projectID, credentialID)
-	return affected(res, err, "drive watch")
+// BumpDriveWatch adds one to NotifySeq and reports whether a round was
+// already owed.
+func (q *queries) BumpDriveWatch(ctx context.Context, projectID, credentialID string) (bool, error) {
+	var notify, done int64
+	err := q.w.QueryRowContext(ctx, `UPDATE drive_watches SET notify_seq = notify_seq + 1
+		WHERE project_id = ? AND credential_id = ? RETURNING notify_seq, done_seq`,
+		projectID, credentialID).Scan(&notify, &done)
+	if err != nil {
+		return false, mapErr(err, "drive watch")
+	}
+	return notify-1 > done, nil
 }
 
 // DeleteDriveWatch deletes the watch and (by cascade) its item index.

@@ -77,9 +77,14 @@ func testDriveWatches(t *testing.T, b *bundle) {
 	ok(t, "ListDriveWatchesToRenew none", err)
 	eq(t, "not due", len(due), 0)
 
-	ok(t, "Bump", s.BumpDriveWatch(ctx, "p1", "c1"))
-	ok(t, "Bump", s.BumpDriveWatch(ctx, "p1", "c1"))
-	code(t, "bump missing", s.BumpDriveWatch(ctx, "p1", "nope"), driveway.ENOTFOUND)
+	owed, err := s.BumpDriveWatch(ctx, "p1", "c1")
+	ok(t, "Bump", err)
+	eq(t, "owed before the first bump", owed, false)
+	owed, err = s.BumpDriveWatch(ctx, "p1", "c1")
+	ok(t, "Bump", err)
+	eq(t, "owed before the second bump", owed, true)
+	_, err = s.BumpDriveWatch(ctx, "p1", "nope")
+	code(t, "bump missing", err, driveway.ENOTFOUND)
 	stale := *got
 	got.Status, got.Reason, got.DoneSeq, got.ClientState = driveway.WatchFailed, "gone", 2, "new-state"
 	ok(t, "UpdateDriveWatch", s.UpdateDriveWatch(ctx, got))
