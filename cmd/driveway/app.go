@@ -169,6 +169,8 @@ type server struct {
 	graph      *graphResponses // opsmetrics.go
 	// intake are Microsoft's notification routes (no user token).
 	intake map[string]http.Handler
+	// tls: the listener serves https (dev --tls).
+	tls bool
 	// workers counts the job workers registered on db.queue. River refuses
 	// to start without one, and there is nothing to run then anyway.
 	workers int
@@ -384,7 +386,11 @@ func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) e
 	}
 	s.logger.Info("listening", "addr", ln.Addr().String(), "public_url", s.cfg.PublicURL, "database", s.db.kind)
 	if ready != nil {
-		ready("http://" + ln.Addr().String())
+		scheme := "http"
+		if s.tls {
+			scheme = "https"
+		}
+		ready(scheme + "://" + ln.Addr().String())
 	}
 	select {
 	case <-ctx.Done():

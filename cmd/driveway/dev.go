@@ -32,10 +32,12 @@ const emulatorPrefix = "/_ms"
 // settings point at the emulator. The first start creates everything and
 // writes dev.json; later starts reuse it.
 func (m *Main) dev(ctx context.Context, args []string) error {
-	var autoConsent bool
+	var autoConsent, useTLS bool
 	cfg, err := m.config("dev", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&autoConsent, "emulator-auto-consent", false,
 			"sign in to the emulator without its account picker and consent page (for scripted tests)")
+		fs.BoolVar(&useTLS, "tls", false,
+			"serve https with a certificate for localhost and *.localhost kept in the data directory (for the Paragon SDK's configureGlobal)")
 	})
 	if err != nil {
 		return err
@@ -61,10 +63,17 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !explicitURL {
-		cfg.PublicURL = "http://" + loopbackAddr(ln.Addr())
+	scheme, certFile := "http", ""
+	if useTLS {
+		if ln, certFile, err = devTLSListener(ln, cfg.DataDir, ring); err != nil {
+			return err
+		}
+		scheme = "https"
 	}
-	emu, err := devEmulator(cfg, ln.Addr(), autoConsent)
+	if !explicitURL {
+		cfg.PublicURL = scheme + "://" + loopbackAddr(ln.Addr())
+	}
+	emu, err := devEmulator(cfg, ln.Addr(), scheme, autoConsent)
 	if err != nil {
 		ln.Close()
 		return err
@@ -104,11 +113,12 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		emulatorPrefix + "/": emu,
 		"/demo/":             demo.Handler(demo.Options{MintToken: mint, ProjectID: info.ProjectID, Logger: logger}),
 	}
+	s.tls = useTLS
 	if u, err := url.Parse(emu.PreAuthURL()); err == nil {
 		s.proxy.DownloadHosts = []string{u.Host} // follow the emulator's download redirects
 	}
 	return s.run(ctx, ln, func(base string) {
-		m.printDevBanner(cfg, info, emu)
+		m.printDevBanner(cfg, info, emu, certFile)
 		if m.Ready != nil {
 			m.Ready(base)
 		}
@@ -157,11 +167,11 @@ func devSecretKeys(dataDir string) (string, error) {
 // devEmulator builds the emulator for the listener at addr. Its API host is
 // "localhost" and its pre-authenticated host "127.0.0.1" (different host
 // names, as Microsoft's are), both under emulatorPrefix.
-func devEmulator(cfg *Config, addr net.Addr, autoConsent bool) (*emulator.Emulator, error) {
+func devEmulator(cfg *Config, addr net.Addr, scheme string, autoConsent bool) (*emulator.Emulator, error) {
 	_, port, _ := net.SplitHostPort(addr.String())
 	return emulator.NewE(emulator.Options{
-		BaseURL:        "http://localhost:" + port + emulatorPrefix,
-		PreAuthBaseURL: "http://127.0.0.1:" + port + emulatorPrefix,
+		BaseURL:        scheme + "://localhost:" + port + emulatorPrefix,
+		PreAuthBaseURL: scheme + "://127.0.0.1:" + port + emulatorPrefix,
 		ControlAPI:     true,
 		AutoConsent:    autoConsent,
 		StateFile:      filepath.Join(cfg.DataDir, "emulator.json"),
@@ -296,7 +306,7 @@ func seedDemoUser(emu *emulator.Emulator) (string, error) {
 	return u.UPN, nil
 }
 
-func (m *Main) printDevBanner(cfg *Config, info *devInfo, emu *emulator.Emulator) {
+func (m *Main) printDevBanner(cfg *Config, info *devInfo, emu *emulator.Emulator, certFile string) {
 	fmt.Fprintf(m.Stdout, `
 Driveway dev server is running.
 
@@ -312,6 +322,29 @@ Driveway dev server is running.
 These values are saved in %[11]s. Stop with Ctrl-C.
 `, cfg.PublicURL, info.AdminPassword, info.ProjectID, info.APIKey, info.SigningKeyFile, info.SigningKeyID,
 		cfg.DataDir, info.DemoUser, emu.LoginURL(), emu.GraphURL(), filepath.Join(cfg.DataDir, devInfoFile))
+	if certFile != "" {
+		host := sdkHost(cfg.PublicURL)
+		fmt.Fprintf(m.Stdout, `  TLS certificate: %[1]s
+                   (trust it: NODE_EXTRA_CA_CERTS=%[1]s for Node; for Chromium, import it
+                   under Settings > Privacy and security > Manage certificates)
+  Paragon SDK:     paragon.configureGlobal({host: "%[2]s"}) calls https://{service}.%[2]s
+
+`, certFile, host)
+	}
+}
+
+// sdkHost is the host the published Paragon SDK's configureGlobal takes for
+// publicURL: a loopback address becomes localhost (with its port), whose
+// {service}.localhost names browsers resolve to loopback without DNS.
+func sdkHost(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return publicURL
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		return net.JoinHostPort("localhost", u.Port())
+	}
+	return u.Host
 }
 
 // devTokenMinter signs one-hour user tokens for the demo page with the dev

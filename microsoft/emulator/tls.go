@@ -20,6 +20,12 @@ import (
 // refuses to send tokens over plain http (Microsoft's JavaScript Graph
 // client does). The key lives only in this process's memory.
 func SelfSignedCertificate() (tls.Certificate, string, error) {
+	return SelfSignedCertificateFor("driveway emulator (loopback)", []string{"localhost"}, 24*time.Hour)
+}
+
+// SelfSignedCertificateFor is SelfSignedCertificate for other host names
+// (127.0.0.1 and ::1 are always in it) and another lifetime.
+func SelfSignedCertificateFor(name string, dnsNames []string, lifetime time.Duration) (tls.Certificate, string, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, "", fmt.Errorf("generate key: %w", err)
@@ -30,14 +36,14 @@ func SelfSignedCertificate() (tls.Certificate, string, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "driveway emulator (loopback)"},
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotAfter:              time.Now().Add(lifetime),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
+		DNSNames:              dnsNames,
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
