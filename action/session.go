@@ -166,12 +166,16 @@ func (e *Executor) httpClient() *http.Client {
 	if e.HTTP != nil {
 		return e.HTTP
 	}
-	e.httpOnce.Do(func() {
-		// Large buffers: upload fragments go out in fewer, larger writes.
-		e.defaultHTTP = &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16,
-			WriteBufferSize: 256 << 10, ReadBufferSize: 64 << 10, TLSHandshakeTimeout: 10 * time.Second, IdleConnTimeout: 90 * time.Second}}
-	})
+	e.httpOnce.Do(func() { e.defaultHTTP = &http.Client{Transport: NewTransport()} })
 	return e.defaultHTTP
+}
+
+// NewTransport is the transport the actions' default HTTP client uses for
+// Graph and pre-authenticated transfers: no environment proxy, and large
+// buffers so that upload fragments go out in fewer, larger writes.
+func NewTransport() *http.Transport {
+	return &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16, WriteBufferSize: 256 << 10,
+		ReadBufferSize: 64 << 10, TLSHandshakeTimeout: 10 * time.Second, IdleConnTimeout: 90 * time.Second}
 }
 
 func (e *Executor) maxRetryAfter() time.Duration {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/drivewayhq/driveway/ids"
+	"github.com/drivewayhq/driveway/internal/tracing"
 )
 
 type ctxKey int
@@ -66,7 +67,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			id = ids.New("req")
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ctx, span := tracing.StartServer(r)
+		r = r.WithContext(context.WithValue(ctx, requestIDKey, id))
 		s.bodyDeadline(w, r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -80,24 +82,34 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			s.observe(r, sw, time.Since(start))
+			tracing.EndServer(span, routeOf(r), id, statusOf(sw))
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
 func (s *Server) observe(r *http.Request, sw *statusWriter, d time.Duration) {
-	pattern := r.Pattern
-	if pattern == "" {
-		pattern = "unmatched"
-	}
-	status := sw.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+	pattern, status := routeOf(r), statusOf(sw)
 	s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(status)).Inc()
 	s.metrics.duration.WithLabelValues(pattern).Observe(d.Seconds())
 	s.Logger.InfoContext(r.Context(), "request", "request_id", RequestID(r.Context()), "method", r.Method,
 		"route", pattern, "status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+}
+
+// routeOf is the pattern that answered r, "unmatched" when none did.
+func routeOf(r *http.Request) string {
+	if r.Pattern == "" {
+		return "unmatched"
+	}
+	return r.Pattern
+}
+
+// statusOf is the status written, 200 when the handler wrote none.
+func statusOf(sw *statusWriter) int {
+	if sw.status == 0 {
+		return http.StatusOK
+	}
+	return sw.status
 }
 
 type httpMetrics struct {

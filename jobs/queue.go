@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/tracing"
 )
 
 // stopCancelGrace bounds how long Stop waits, after its deadline, for
@@ -101,7 +102,7 @@ func newQueue(cfg Config) (*Queue, *river.Config, error) {
 	if !q.cfg.InsertOnly {
 		q.workers = river.NewWorkers()
 	}
-	return q, q.cfg.riverConfig(q.workers, []rivertype.Middleware{q.metrics.middleware()}), nil
+	return q, q.cfg.riverConfig(q.workers, append([]rivertype.Middleware{q.metrics.middleware()}, tracing.JobMiddleware()...)), nil
 }
 
 // pgMigrateLock serialises River migrations between nodes with a session

@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/internal/tracing"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/netguard"
 )
@@ -169,6 +170,7 @@ func (s *Service) send(ctx context.Context, ep *driveway.WebhookEndpoint, d *dri
 	req.Header.Set(HeaderID, d.EventID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
 	req.Header.Set(HeaderSignature, sig)
+	tracing.Inject(ctx, req.Header)
 	resp, err := s.clientFor(ep.URL).Do(req)
 	if err != nil {
 		return 0, failureReason(err), 0

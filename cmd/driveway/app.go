@@ -26,6 +26,7 @@ import (
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/httpapi"
+	"github.com/drivewayhq/driveway/internal/tracing"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/mcp"
 	"github.com/drivewayhq/driveway/microsoft"
@@ -185,21 +186,20 @@ type server struct {
 func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyring, endpoints *microsoft.Endpoints, dev bool) (*server, error) {
 	s := &server{cfg: cfg, logger: logger, db: db, ring: ring, endpoints: endpoints, dev: dev,
 		admin: &admin.Service{Store: db, PublicURL: cfg.PublicURL}}
-	s.creds = &credential.Manager{Store: db, Endpoints: endpoints, Logger: logger,
-		HTTP: &http.Client{Timeout: 30 * time.Second}}
+	s.creds = &credential.Manager{Store: db, Endpoints: endpoints, Logger: logger, HTTP: microsoftClient(30 * time.Second)}
 	if err := credential.RegisterJobs(db.queue, s.creds); err != nil {
 		return nil, fmt.Errorf("register credential jobs: %w", err)
 	}
 	s.connect = &connect.Handler{Store: db, PublicURL: cfg.PublicURL, Logger: logger,
 		Verifier: &usertoken.Verifier{Keys: db.ListSigningKeys, Cache: &usertoken.Cache{}, Changes: db.changes}, Changes: db.changes,
-		Resolver: microsoft.Resolver{Override: endpoints}, HTTP: &http.Client{Timeout: 30 * time.Second}, Tokens: s.creds}
+		Resolver: microsoft.Resolver{Override: endpoints}, HTTP: microsoftClient(30 * time.Second), Tokens: s.creds}
 	if err := connect.RegisterJobs(db.queue, s.connect); err != nil {
 		return nil, err
 	}
 	s.workers += 2
 	s.graph = newGraphResponses()
 	s.proxy = &proxy.Proxy{Tokens: s.creds, Store: db, Resolver: microsoft.Resolver{Override: endpoints},
-		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL, Transport: s.graph.wrap(proxy.NewTransport()),
+		Logger: logger, TokenRetryAfter: credential.RetryAfter, PublicURL: cfg.PublicURL, Transport: tracing.Transport(s.graph.wrap(proxy.NewTransport())),
 		Changes: db.changes, MaxConcurrent: cfg.ProxyMaxConcurrent}
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
 		s.proxy.Forget(cr.ProjectID, cr.ID)
@@ -235,6 +235,7 @@ func (s *server) wireActions() error {
 	}
 	s.actions = &action.Executor{Catalogue: cat, Store: s.db, Tokens: s.creds,
 		Resolver: microsoft.Resolver{Override: s.endpoints}, Proxy: s.proxy,
+		HTTP:    &http.Client{Transport: tracing.Transport(s.graph.wrap(action.NewTransport()))},
 		Fetch:   netguard.NewClient(netguard.Config{}),
 		LinkKey: action.DeriveLinkKey([]byte(s.cfg.SecretKeys)), PublicURL: s.cfg.PublicURL,
 		TokenRetryAfter: credential.RetryAfter, Logger: s.logger}
@@ -324,6 +325,13 @@ func (s *server) handler() http.Handler {
 	}
 	s.metricsHandler = api.MetricsHandler
 	return api.Handler()
+}
+
+// microsoftClient is a client for calls to Microsoft outside the proxy
+// (sign-in, token refresh, File Change's delta and subscriptions): the
+// default transport (it honours HTTPS_PROXY), traced.
+func microsoftClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: tracing.Transport(http.DefaultTransport)}
 }
 
 // publicHost is the host name of the public URL (validated at start-up).

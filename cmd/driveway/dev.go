@@ -59,6 +59,11 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopTracing, err := m.startTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err

@@ -24,6 +24,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/drivewayhq/driveway/internal/tracing"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -44,6 +49,23 @@ type Main struct {
 	Getenv         func(string) string
 	// Ready is called once the server listens, with its base URL.
 	Ready func(baseURL string)
+	// TraceExporter, when set, receives every span (tests), as if the
+	// OTEL_* variables had turned tracing on.
+	TraceExporter sdktrace.SpanExporter
+}
+
+// startTracing turns OpenTelemetry tracing on when the OTEL_* variables
+// (or TraceExporter) ask for it, and returns what flushes it at exit.
+func (m *Main) startTracing(ctx context.Context) (func(), error) {
+	shutdown, err := tracing.Setup(ctx, m.Getenv, buildVersion(), m.TraceExporter)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdown(sctx) // spans not exported by now are lost, as at any crash
+	}, nil
 }
 
 // Exit statuses.

@@ -49,11 +49,16 @@ type running struct {
 // start runs args until the server listens; the test stops it.
 func start(t *testing.T, environ map[string]string, args ...string) *running {
 	t.Helper()
+	return startMain(t, &Main{Getenv: func(k string) string { return environ[k] }}, args...)
+}
+
+// startMain is start with m's own Getenv and TraceExporter.
+func startMain(t *testing.T, m *Main, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	ready := make(chan string, 1)
-	m := &Main{Stdout: r.stdout, Stderr: r.stderr, Getenv: func(k string) string { return environ[k] },
-		Ready: func(base string) { ready <- base }}
+	m.Stdout, m.Stderr, m.Ready = r.stdout, r.stderr, func(base string) { ready <- base }
 	go func() { r.done <- m.Run(ctx, args) }()
 	select {
 	case r.base = <-ready:

@@ -17,6 +17,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopTracing, err := m.startTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	if cfg.AdminPassword == "" {
 		logger.Warn("DRIVEWAY_ADMIN_PASSWORD is not set: the dashboard will refuse every login")
 	}

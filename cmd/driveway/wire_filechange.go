@@ -44,7 +44,7 @@ func (s *server) wireFileChange(dev bool) error {
 		Resolver:  microsoft.Resolver{Override: s.endpoints},
 		PublicURL: s.cfg.PublicURL, AllowHTTP: dev || (s.cfg.AllowLoopback && isLoopbackURL(s.cfg.PublicURL)),
 		Polling: s.cfg.FileChangePolling, SafetyInterval: s.cfg.FileChangeSafetyInterval, Hook: workflowHook{s.workflows}, Logger: s.logger,
-		HTTP: &http.Client{Timeout: 60 * time.Second}, ClientKey: s.cfg.resolver().Key})
+		HTTP: microsoftClient(60 * time.Second), ClientKey: s.cfg.resolver().Key})
 	if err != nil {
 		return err
 	}

@@ -20,26 +20,7 @@ import (
 func TestDevRunsTheGuideWorkflow(t *testing.T) {
 	t.Parallel()
 	r, info, dir := startDev(t)
-	keys, err := devSecretKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "workflows.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, _ := strings.Cut(string(doc), "```json\n")
-	example, _, _ := strings.Cut(rest, "```")
-	wfDir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(wfDir, "guide.json"), []byte(example), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"DRIVEWAY_DATA_DIR": dir, "DRIVEWAY_SECRET_KEYS": keys}
-	var out, errb syncBuffer
-	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
-	if err := m.workflowsCmd(t.Context(), []string{"apply", "--project", info.ProjectID, wfDir}); err != nil {
-		t.Fatalf("apply: %v\n%s%s", err, out.String(), errb.String())
-	}
+	applyGuideWorkflow(t, info, dir)
 
 	_, tokOut, _ := run(t, nil, "token", "--sub", "u-guide", "--data-dir", dir)
 	tok := strings.TrimSpace(tokOut)
@@ -84,5 +65,31 @@ func TestDevRunsTheGuideWorkflow(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]any{"saved": "q1.txt", "files": []any{"q1.txt"}}, got); diff != "" {
 		t.Fatalf("the Response step's output (-want +got):\n%s", diff)
+	}
+}
+
+// applyGuideWorkflow applies the first example of docs/workflows.md (its
+// Request trigger is save-report) to the dev project with `workflows apply`.
+func applyGuideWorkflow(t *testing.T, info *devInfo, dir string) {
+	t.Helper()
+	keys, err := devSecretKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "workflows.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(doc), "```json\n")
+	example, _, _ := strings.Cut(rest, "```")
+	wfDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(wfDir, "guide.json"), []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DRIVEWAY_DATA_DIR": dir, "DRIVEWAY_SECRET_KEYS": keys}
+	var out, errb syncBuffer
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	if err := m.workflowsCmd(t.Context(), []string{"apply", "--project", info.ProjectID, wfDir}); err != nil {
+		t.Fatalf("apply: %v\n%s%s", err, out.String(), errb.String())
 	}
 }
