@@ -38,6 +38,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/internal/signals"
 	"github.com/drivewayhq/driveway/webhook"
 )
 
@@ -75,6 +76,12 @@ type Options struct {
 	// Workflows is the workflow engine (*workflow.Engine) for the Workflows
 	// pages (editor, task history); when nil, they answer 501.
 	Workflows Workflows
+	// Signals, when set, are drawn on the home page: this node's last 24
+	// hours of the metrics the alerts watch (*signals.Recorder).
+	Signals interface {
+		Signals() []signals.Signal
+		Every() time.Duration
+	}
 	// ClientKey names the client of a login attempt for the limit of
 	// failed logins; default the remote address (IPv6: its /64), trusting
 	// no forwarded header. cmd/driveway passes a clientip.Resolver with

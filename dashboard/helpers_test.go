@@ -121,12 +121,17 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
-// serve starts another dashboard node on the same store.
-func (b *bundle) serve(password string, sealer driveway.Sealer) *httptest.Server {
-	h := dashboard.New(dashboard.Options{
+// serve starts another dashboard node on the same store; with changes its
+// options are changed first.
+func (b *bundle) serve(password string, sealer driveway.Sealer, changes ...func(*dashboard.Options)) *httptest.Server {
+	opts := dashboard.Options{
 		Admin: b.svc, AdminPassword: password, Sealer: sealer, Now: b.clock.Now, Disconnect: b.disconnect,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, change := range changes {
+		change(&opts)
+	}
+	h := dashboard.New(opts)
 	mux := http.NewServeMux()
 	mux.Handle("/dashboard/", b.record(h))
 	srv := httptest.NewServer(mux)

@@ -10,6 +10,10 @@ import (
 type projectsData struct {
 	Projects []projectRow
 	Name     string // the create form's input after an error
+	// Charts are this node's signals over the last 24 hours (none
+	// without Options.Signals), sampled every SampleEvery.
+	Charts      []chart
+	SampleEvery string
 }
 
 // projectRow is a project with the state of its OneDrive settings.
@@ -54,6 +58,10 @@ func (h *handler) renderProjects(w http.ResponseWriter, r *http.Request, status 
 		}
 		rows = append(rows, projectRow{Project: p, OneDrive: od})
 	}
-	v.Title, v.Data = "Projects", projectsData{Projects: rows, Name: name}
+	data := projectsData{Projects: rows, Name: name}
+	if h.opts.Signals != nil {
+		data.Charts, data.SampleEvery = chartsOf(h.opts.Signals.Signals(), h.now()), h.opts.Signals.Every().String()
+	}
+	v.Title, v.Data = "Projects", data
 	h.render(w, r, status, "projects", v)
 }

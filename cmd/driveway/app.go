@@ -26,6 +26,7 @@ import (
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/httpapi"
+	"github.com/drivewayhq/driveway/internal/signals"
 	"github.com/drivewayhq/driveway/internal/tracing"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/mcp"
@@ -170,6 +171,8 @@ type server struct {
 	graph      *graphResponses // opsmetrics.go
 	// intake are Microsoft's notification routes (no user token).
 	intake map[string]http.Handler
+	// signals samples the home page's charts (set by handler).
+	signals *signals.Recorder
 	// tls: the listener serves https (dev --tls).
 	tls bool
 	// workers counts the job workers registered on db.queue. River refuses
@@ -308,6 +311,7 @@ func (s *server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector(), s.graph.counter, newIntegrationHealth(s.db))
+	s.signals = signals.New(reg, signalInterval)
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
@@ -320,7 +324,7 @@ func (s *server) handler() http.Handler {
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
 			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions, Workflows: s.workflows,
-			ClientKey: s.cfg.resolver().Key,
+			ClientKey: s.cfg.resolver().Key, Signals: s.signals,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler
@@ -333,6 +337,10 @@ func (s *server) handler() http.Handler {
 func microsoftClient(timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: tracing.Transport(http.DefaultTransport)}
 }
+
+// signalInterval is how often the dashboard's home-page charts sample this
+// node's metrics (288 points a day).
+const signalInterval = 5 * time.Minute
 
 // publicHost is the host name of the public URL (validated at start-up).
 func publicHost(publicURL string) string {
@@ -378,6 +386,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, ready func(string)) e
 	if s.db.watch != nil {
 		go s.db.watch(ctx, s.logger)
 	}
+	go s.signals.Run(ctx)
 	if s.cfg.PprofAddr != "" {
 		stop, err := servePprof(s.cfg.PprofAddr)
 		if err != nil {
