@@ -19,6 +19,10 @@ func httpStatus(err error) int { return httpapi.StatusFor(driveway.ErrorCode(err
 // the opener only at the origin the state was bound to.
 func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if isAdminConsentReturn(q) {
+		h.adminConsentDone(w, r)
+		return
+	}
 	st, problem := h.consumeState(r, q.Get("state"))
 	if problem != "" {
 		h.logger().InfoContext(r.Context(), "oauth callback refused", "request_id", httpapi.RequestID(r.Context()), "reason", problem)
@@ -27,7 +31,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := q.Get("error"); e != "" {
-		h.failSignIn(w, r, st, signInError(e))
+		h.failSignIn(w, r, st, signInError(e, q.Get("error_description")))
 		return
 	}
 	code := q.Get("code")
@@ -76,8 +80,12 @@ func (e *flowError) Error() string { return e.Code + ": " + e.Detail }
 
 var errNoCode = &flowError{"invalid_request", "Microsoft sent no authorization code."}
 
-// signInError maps the OAuth error Microsoft redirected with.
-func signInError(e string) *flowError {
+// signInError maps the OAuth error Microsoft redirected with; a consent
+// failure is told apart by the AADSTS code of its description.
+func signInError(e, description string) *flowError {
+	if fe := consentFailure(description); fe != nil && (e == "access_denied" || e == "consent_required") {
+		return fe
+	}
 	switch e {
 	case "access_denied", "consent_required":
 		return &flowError{"access_denied", "Permission was not granted, so OneDrive was not connected."}
@@ -128,9 +136,15 @@ func (h *Handler) flowFailure(r *http.Request, st *driveway.OAuthState, err erro
 func (h *Handler) failSignIn(w http.ResponseWriter, r *http.Request, st *driveway.OAuthState, err error) {
 	fe := h.flowFailure(r, st, err)
 	h.putSession(r, st, "", fe.Code)
+	errorResponse := map[string]any{"message": fe.Detail, "code": fe.Code}
+	link := h.withAdminLink(r, st, fe)
+	if link != "" {
+		errorResponse["adminConsentUrl"] = link
+	}
 	renderResult(w, http.StatusOK, resultPage{Title: "OneDrive was not connected", Detail: fe.Detail, Origin: st.Origin,
+		Link: link, LinkText: "Approval link for your administrator",
 		Message: map[string]any{"type": "oauth_error_callback", "error": fe.Code, "integrationId": IntegrationID(st.ProjectID),
-			"errorResponse": map[string]any{"message": fe.Detail, "code": fe.Code}}})
+			"errorResponse": errorResponse}})
 }
 
 // putSession records how the flow ended, when the SDK gave a session id.

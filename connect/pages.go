@@ -43,6 +43,9 @@ type resultPage struct {
 	Origin  string
 	Message map[string]any
 	Nonce   string
+	// Link, when set, is shown for the user to copy or forward (the
+	// admin-consent link), with LinkText.
+	Link, LinkText string
 }
 
 func renderResult(w http.ResponseWriter, status int, p resultPage) {

@@ -98,6 +98,20 @@
     m.className = isError ? "err" : "";
   }
 
+  // adminLink shows the link a user forwards to their administrator when
+  // the organization lets only an administrator approve the app.
+  function adminLink(href) {
+    if (typeof href !== "string" || !/^https?:\/\//.test(href)) { return; }
+    var a = el("a", "", "Approval link for your administrator");
+    a.id = "admin-consent";
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    var m = document.getElementById("message");
+    m.appendChild(document.createTextNode(" "));
+    m.appendChild(a);
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -264,7 +278,9 @@
       finished(ev.data);
     } else if (ev.data.type === "oauth_error_callback") {
       pending = null;
-      say((ev.data.errorResponse && ev.data.errorResponse.message) || "OneDrive was not connected.", true);
+      var failure = ev.data.errorResponse || {};
+      say(failure.message || "OneDrive was not connected.", true);
+      adminLink(failure.adminConsentUrl);
     }
   });
 

@@ -25,6 +25,8 @@ var aadsts = map[int]aadError{
 	54005:   {Error: "invalid_grant", Message: "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."},
 	65001:   {Error: "invalid_grant", Message: "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.", Suberror: "consent_required"},
 	65004:   {Error: "access_denied", Message: "User declined to consent to access the app."},
+	53003:   {Error: "access_denied", Message: "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance."},
+	90094:   {Error: "access_denied", Message: "The app needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it."},
 	70000:   {Error: "invalid_grant", Message: "The request was denied because one or more grants are invalid or expired."},
 	70003:   {Error: "unsupported_grant_type", Message: "The app requested an unsupported grant type."},
 	70008:   {Error: "invalid_grant", Message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."},

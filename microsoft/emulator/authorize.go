@@ -226,6 +226,10 @@ func (e *Emulator) pageAnswer(w http.ResponseWriter, r *http.Request, ar *authzR
 
 // grant records consent, sets the session cookie, and redirects with a code. Lock held.
 func (e *Emulator) grant(w http.ResponseWriter, r *http.Request, ar *authzRequest, u *User) {
+	if e.needsAdminApproval(u, ar) {
+		e.redirectError(w, ar, "access_denied", 90094)
+		return
+	}
 	key := u.ID + "|" + ar.app.ClientID
 	for _, s := range ar.scopes {
 		if !hasScope(e.st.Consents[key], s) {

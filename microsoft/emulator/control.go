@@ -54,6 +54,9 @@ func (e *Emulator) controlMux() *http.ServeMux {
 			"graphUrl": e.GraphURL(), "loginUrl": e.LoginURL(), "preAuthUrl": e.PreAuthURL()}, nil
 	}))
 	m.HandleFunc("POST /tenants", ctl(func(r *http.Request, in TenantSpec) (any, error) { return e.CreateTenant(in) }))
+	m.HandleFunc("POST /tenants/{tenant}/consent-policy", ctl(func(r *http.Request, in struct{ UserConsentBlocked bool }) (any, error) {
+		return nil, e.SetUserConsentBlocked(r.PathValue("tenant"), in.UserConsentBlocked)
+	}))
 	m.HandleFunc("POST /users", ctl(func(r *http.Request, in UserSpec) (any, error) { return e.CreateUser(in) }))
 	m.HandleFunc("POST /apps", ctl(func(r *http.Request, in AppSpec) (any, error) { return e.CreateApp(in) }))
 	m.HandleFunc("POST /auto-consent", ctl(func(r *http.Request, in struct{ On bool }) (any, error) {

@@ -18,6 +18,9 @@ type Tenant struct {
 	Name   string `json:"name"`
 	// Personal is true only for the consumers tenant.
 	Personal bool `json:"personal,omitempty"`
+	// UserConsentBlocked is the tenant setting "Do not allow user
+	// consent": only an administrator can grant an app (consentpolicy.go).
+	UserConsentBlocked bool `json:"userConsentBlocked,omitempty"`
 }
 
 // User is an account. ID is the object id (oid) and Graph user id.
@@ -56,7 +59,11 @@ type App struct {
 }
 
 // TenantSpec describes a tenant to create. Empty fields are generated.
-type TenantSpec struct{ ID, Domain, Name string }
+type TenantSpec struct {
+	ID, Domain, Name string
+	// UserConsentBlocked: users may not consent to apps (admin only).
+	UserConsentBlocked bool
+}
 
 // UserSpec describes a user to create. TenantID empty or ConsumersTenantID
 // makes a personal account with a personal drive; a business tenant id makes
@@ -91,7 +98,7 @@ func (e *Emulator) CreateTenant(s TenantSpec) (Tenant, error) {
 	if _, ok := e.st.Tenants[s.ID]; ok {
 		return Tenant{}, fmt.Errorf("create tenant: %s already exists", s.ID)
 	}
-	t := &Tenant{ID: s.ID, Domain: s.Domain, Name: s.Name}
+	t := &Tenant{ID: s.ID, Domain: s.Domain, Name: s.Name, UserConsentBlocked: s.UserConsentBlocked}
 	e.st.Tenants[t.ID] = t
 	e.changed()
 	return *t, nil
