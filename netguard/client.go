@@ -31,6 +31,10 @@ type Config struct {
 	// operators who must reach one named internal service; never fill it
 	// from customer input.
 	AllowAddrPorts []netip.AddrPort
+	// AllowPrivate are the operator's private destinations
+	// (DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS): a refused address in it is
+	// permitted, except cloud metadata.
+	AllowPrivate Allowlist
 	// Resolver resolves host names (default net.DefaultResolver).
 	Resolver Resolver
 	// MaxRedirects bounds redirects followed (default 5; each hop is
@@ -96,7 +100,7 @@ func NewClient(cfg Config) *http.Client {
 func NewTransport(cfg Config) *http.Transport {
 	cfg = cfg.withDefaults()
 	g := &guard{cfg: cfg}
-	g.dialer = &net.Dialer{Timeout: cfg.DialTimeout, Control: g.control}
+	g.dialer = &net.Dialer{Timeout: cfg.DialTimeout, ControlContext: g.control}
 	return &http.Transport{
 		Proxy:                 nil,
 		DialContext:           g.dialContext,
@@ -121,6 +125,9 @@ func (g *guard) permit(host string, ap netip.AddrPort) error {
 		}
 	}
 	if err := Check(ap.Addr()); err != nil {
+		if g.cfg.AllowPrivate.Permits(host, ap.Addr()) {
+			return nil
+		}
 		be := err.(*BlockedError)
 		be.Host = host
 		return be
@@ -171,7 +178,7 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 			firstErr = cmpErr(firstErr, err)
 			continue
 		}
-		conn, err := g.dialer.DialContext(ctx, network, ap.String())
+		conn, err := g.dialer.DialContext(withDialHost(ctx, host), network, ap.String())
 		if err == nil {
 			return conn, nil
 		}
@@ -209,13 +216,14 @@ func (g *guard) resolve(ctx context.Context, network, host string) ([]netip.Addr
 }
 
 // control runs just before the socket connects and checks the address
-// once more: nothing can reach a refused address through this dialer.
-func (g *guard) control(network, address string, _ syscall.RawConn) error {
+// once more (for the host name being dialled, which an allowlisted name
+// needs): nothing can reach a refused address through this dialer.
+func (g *guard) control(ctx context.Context, network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("netguard: unexpected address %q", address)
 	}
-	return g.permit("", ap)
+	return g.permit(dialHost(ctx), ap)
 }
 
 // checkRedirect applies the scheme, allowlist and count rules to a hop.

@@ -42,7 +42,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, projectID string, in Endpo
 // apply validates in and copies its set fields into e.
 func (s *Service) apply(e *driveway.WebhookEndpoint, in EndpointInput) error {
 	if in.URL != nil {
-		if err := ValidateURL(*in.URL, s.cfg.AllowLoopback); err != nil {
+		if err := ValidateURL(*in.URL, s.cfg.AllowLoopback, s.cfg.Guard.AllowPrivate); err != nil {
 			return err
 		}
 		e.URL = *in.URL

@@ -20,9 +20,10 @@ const (
 
 // ValidateURL checks an endpoint URL: absolute https with a host, no user
 // name or password, no fragment, and not an address the delivery client
-// would refuse. With allowLoopback (development only) http on a loopback
-// host is accepted too. Errors are EINVALID on field "url".
-func ValidateURL(raw string, allowLoopback bool) error {
+// would refuse (a private address in allow is not refused). With
+// allowLoopback (development only) http on a loopback host is accepted
+// too. Errors are EINVALID on field "url".
+func ValidateURL(raw string, allowLoopback bool, allow netguard.Allowlist) error {
 	if len(raw) > maxURLLength {
 		return driveway.Invalid("url", "is longer than %d characters", maxURLLength)
 	}
@@ -46,7 +47,7 @@ func ValidateURL(raw string, allowLoopback bool) error {
 		return driveway.Invalid("url", "must not point at this host")
 	}
 	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
-		if netguard.Check(a) != nil {
+		if netguard.Check(a) != nil && !allow.Permits("", a) {
 			return driveway.Invalid("url", "must not point at a private or reserved address")
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/netguard"
 	"github.com/drivewayhq/driveway/webhook"
 )
 
@@ -35,7 +36,7 @@ func TestValidateURL(t *testing.T) {
 		{"http://app.example.com/hooks", true, false},
 	}
 	for _, c := range cases {
-		err := webhook.ValidateURL(c.url, c.loopback)
+		err := webhook.ValidateURL(c.url, c.loopback, netguard.Allowlist{})
 		if (err == nil) != c.ok {
 			t.Errorf("ValidateURL(%q, loopback %v) = %v, want ok %v", c.url, c.loopback, err, c.ok)
 		}
@@ -63,5 +64,24 @@ func TestMatches(t *testing.T) {
 		if got := webhook.Matches(c.types, c.kind); got != c.want {
 			t.Errorf("Matches(%v, %q) = %v, want %v", c.types, c.kind, got, c.want)
 		}
+	}
+}
+
+// TestValidateURLAllowlist: a private address is an endpoint only when the
+// operator's allowlist names it.
+func TestValidateURLAllowlist(t *testing.T) {
+	t.Parallel()
+	allow, err := netguard.ParseAllowlist("10.20.0.0/16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := webhook.ValidateURL("https://10.20.1.2/hooks", false, netguard.Allowlist{}); err == nil {
+		t.Fatal("a private address was accepted without an allowlist")
+	}
+	if err := webhook.ValidateURL("https://10.20.1.2/hooks", false, allow); err != nil {
+		t.Fatalf("an allowlisted address was refused: %v", err)
+	}
+	if err := webhook.ValidateURL("https://10.21.1.2/hooks", false, allow); err == nil {
+		t.Fatal("an address outside the allowlist was accepted")
 	}
 }

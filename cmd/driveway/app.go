@@ -217,7 +217,8 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := s.wireFileChange(dev); err != nil {
 		return nil, err
 	}
-	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger})
+	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger,
+		Guard: netguard.Config{AllowPrivate: cfg.AllowPrivate}})
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +240,7 @@ func (s *server) wireActions() error {
 	s.actions = &action.Executor{Catalogue: cat, Store: s.db, Tokens: s.creds,
 		Resolver: microsoft.Resolver{Override: s.endpoints}, Proxy: s.proxy,
 		HTTP:    &http.Client{Transport: tracing.Transport(s.graph.wrap(action.NewTransport()))},
-		Fetch:   netguard.NewClient(netguard.Config{}),
+		Fetch:   netguard.NewClient(netguard.Config{AllowPrivate: s.cfg.AllowPrivate}),
 		LinkKey: action.DeriveLinkKey([]byte(s.cfg.SecretKeys)), PublicURL: s.cfg.PublicURL,
 		TokenRetryAfter: credential.RetryAfter, Logger: s.logger}
 	s.connect.SDKRoutes = append(s.connect.SDKRoutes, s.actions.Routes()...)
@@ -255,7 +256,7 @@ func (s *server) wireActions() error {
 // the user-token check. actions runs OneDrive steps; nil leaves those step
 // types out.
 func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
-	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{AllowPrivate: s.cfg.AllowPrivate})})
 	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
 		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), FileChangeConsumers: reconcileFileChange(s.db.queue)})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway/microsoft"
+	"github.com/drivewayhq/driveway/netguard"
 )
 
 // Config is everything `driveway serve` and `driveway dev` read from the
@@ -96,6 +97,11 @@ type Config struct {
 	// with an http public URL on loopback. Never in production: it lets a
 	// project's admin point webhooks at services of the server's host.
 	AllowLoopback bool
+	// AllowPrivate are the private destinations HTTP Request steps, Save
+	// File from a URL and webhooks may reach
+	// (DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS); every other private address
+	// stays refused.
+	AllowPrivate netguard.Allowlist
 }
 
 func defaultConfig() Config {

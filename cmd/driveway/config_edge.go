@@ -7,6 +7,7 @@ import (
 
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/internal/clientip"
+	"github.com/drivewayhq/driveway/netguard"
 )
 
 // loadEdge reads the settings of the edge: trusted proxies and the
@@ -18,6 +19,13 @@ func loadEdge(cfg *Config, getenv env) error {
 			return badConfig("DRIVEWAY_TRUSTED_PROXIES", "%v", err)
 		}
 		cfg.TrustedProxies = p
+	}
+	if v := getenv("DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS"); v != "" {
+		a, err := netguard.ParseAllowlist(v)
+		if err != nil {
+			return badConfig("DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS", "%v", err)
+		}
+		cfg.AllowPrivate = a
 	}
 	ints := map[string]*int{"DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT": &cfg.MaxConnsPerClient, "DRIVEWAY_MAX_CONNECTIONS": &cfg.MaxConns}
 	for name, p := range ints {

@@ -236,6 +236,8 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		{map[string]string{"DRIVEWAY_BODY_TIMEOUT": "0s"}, nil, "DRIVEWAY_BODY_TIMEOUT"},
 		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT": "0"}, nil, "DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT"},
 		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS": "many"}, nil, "DRIVEWAY_MAX_CONNECTIONS"},
+		{map[string]string{"DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS": "10.0.0.0/8,169.254.169.254"}, nil, "DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS"},
+		{map[string]string{"DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS": "localhost"}, nil, "DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS"},
 	}
 	for _, c := range cases {
 		env := map[string]string{"DRIVEWAY_DATA_DIR": dir}
