@@ -109,7 +109,7 @@ type TriggerSubscription struct {
 	// the drive of one of the user's credentials: File Change watches each
 	// credential's own drive and no other (a SharePoint library is refused
 	// until drives other than the credential's are watched).
-	DriveID     string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	DriveID   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

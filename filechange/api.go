@@ -40,19 +40,19 @@ func (s *Service) SDKRoutes() []connect.Route {
 
 // subBody is a trigger subscription on the wire.
 type subBody struct {
-	ID          string    `json:"id,omitempty"`
-	Trigger     string    `json:"trigger"`
-	UserID      string    `json:"userId,omitempty"`
-	PathPrefix  string    `json:"pathPrefix"`
-	ItemType    string    `json:"itemType"`
-	NamePattern string    `json:"namePattern"`
-	ChangeTypes []string  `json:"changeTypes"`
-	FileTypes   []string  `json:"fileTypes"`
-	DriveID     string    `json:"driveId,omitempty"`
+	ID          string   `json:"id,omitempty"`
+	Trigger     string   `json:"trigger"`
+	UserID      string   `json:"userId,omitempty"`
+	PathPrefix  string   `json:"pathPrefix"`
+	ItemType    string   `json:"itemType"`
+	NamePattern string   `json:"namePattern"`
+	ChangeTypes []string `json:"changeTypes"`
+	FileTypes   []string `json:"fileTypes"`
+	DriveID     string   `json:"driveId,omitempty"`
 	// SiteID is read only to be refused: sites are not watched yet.
 	SiteID    string    `json:"siteId,omitempty"`
 	CreatedAt time.Time `json:"createdAt,omitzero"`
-	UpdatedAt   time.Time `json:"updatedAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 func bodyOf(ts *driveway.TriggerSubscription) subBody {

@@ -33,7 +33,7 @@ type Change struct {
 	// (stamped when the round commits; "" if the credential was gone).
 	DriveID string `json:"driveId,omitempty"`
 	Type    string `json:"type"` // Created, Updated, Renamed, Moved, Deleted
-	Item         Item   `json:"item"`
+	Item    Item   `json:"item"`
 	// Previous is the item as the index knew it (renamed, moved,
 	// deleted); nil otherwise.
 	Previous *Previous `json:"previous,omitempty"`
