@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -190,4 +191,49 @@ func TestFollowedSites(t *testing.T) {
 	want(t, "a private site a non-member cannot see", st, 404)
 	_, list = f.call("GET", "/me/followedSites", f.tokB2(), nil)
 	want(t, "nothing followed", len(values(list)), 0)
+}
+
+// TestSitesPersist: sites, libraries, follows and grants survive a
+// restart of an emulator with a state file.
+func TestSitesPersist(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "state.json")
+	s1, err := Start("127.0.0.1:0", Options{StateFile: file})
+	must(t, err)
+	tn, err := s1.CreateTenant(TenantSpec{Name: "Contoso", Domain: "contoso.onmicrosoft.com"})
+	must(t, err)
+	a, err := s1.CreateUser(UserSpec{TenantID: tn.ID, UPN: "a@contoso.onmicrosoft.com"})
+	must(t, err)
+	b, err := s1.CreateUser(UserSpec{TenantID: tn.ID, UPN: "b@contoso.onmicrosoft.com"})
+	must(t, err)
+	app, err := s1.CreateApp(AppSpec{Name: "A"})
+	must(t, err)
+	must(t, s1.SeedSites(tn.ID, a.UPN))
+	_, err = s1.WriteFile(a.ID, "/s.txt", []byte("x"))
+	must(t, err)
+	_, err = s1.Share(a.ID, "/s.txt", b.UPN, "read")
+	must(t, err)
+	tok, err := s1.IssueAccessToken(a.ID, app.ClientID)
+	must(t, err)
+	f1 := &fixture{t: t, s: s1, c: newFixtureClient()}
+	site := s1.Sites(tn.ID)[0]
+	st, _ := f1.call("POST", "/users/"+a.ID+"/followedSites/add", tok, map[string]any{"value": []any{map[string]any{"id": site.ID}}})
+	want(t, "follow", st, 200)
+	must(t, s1.Close())
+
+	s2, err := Start("127.0.0.1:0", Options{StateFile: file})
+	must(t, err)
+	defer s2.Close()
+	want(t, "sites after restart", len(s2.Sites(tn.ID)), 4)
+	f := &fixture{t: t, s: s2, c: newFixtureClient()}
+	st, libs := f.call("GET", "/sites/"+site.ID+"/drives", tok, nil)
+	want(t, "libraries after restart", st, 200)
+	want(t, "library count", len(values(libs)), len(site.DriveIDs))
+	want(t, "library name", str(values(libs)[0], "name"), "Documents")
+	_, followed := f.call("GET", "/me/followedSites", tok, nil)
+	want(t, "followed after restart", len(values(followed)), 1)
+	tokB, err := s2.IssueAccessToken(b.ID, app.ClientID)
+	must(t, err)
+	_, shared := f.call("GET", "/me/drive/sharedWithMe", tokB, nil)
+	want(t, "grant after restart", len(values(shared)), 1)
 }
