@@ -89,12 +89,7 @@ func checkInvite(b inviteBody) *graphError {
 
 // recipient finds an invitee by e-mail, UPN or object id. Lock held.
 func (e *Emulator) recipient(d *Drive, who string) (*User, *graphError) {
-	u := e.userByLogin(who)
-	for _, x := range e.st.Users {
-		if u == nil && x.Mail != "" && strings.EqualFold(x.Mail, who) {
-			u = x
-		}
-	}
+	u := e.directoryUser(who)
 	owner := e.st.Users[d.OwnerID]
 	switch {
 	case u == nil || owner == nil || u.TenantID != owner.TenantID:
@@ -103,6 +98,19 @@ func (e *Emulator) recipient(d *Drive, who string) (*User, *graphError) {
 		return nil, gerr(400, "invalidRequest", "The owner already has access to the item.")
 	}
 	return u, nil
+}
+
+// directoryUser finds an account by id, UPN or e-mail. Lock held.
+func (e *Emulator) directoryUser(who string) *User {
+	if u := e.userByLogin(who); u != nil {
+		return u
+	}
+	for _, x := range e.st.Users {
+		if x.Mail != "" && strings.EqualFold(x.Mail, who) {
+			return x
+		}
+	}
+	return nil
 }
 
 // addGrant adds or updates the grant of userID on it. Lock held.

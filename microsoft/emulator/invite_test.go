@@ -129,3 +129,43 @@ func TestSiteLibraryLinksDeltaWebhook(t *testing.T) {
 	st, _ = f.subscribe(f.tokB, "/sites/"+f.marketing.ID+"/drives/"+f.engineering.DriveIDs[0]+"/root", rc.URL, "", time.Hour)
 	want(t, "a library of another site", st, 400)
 }
+
+// TestUsersScopeLink: a link with scope users admits only its recipients
+// (createLink's recipients, listed in grantedToIdentities), where an
+// anonymous link admits any signed-in account.
+func TestUsersScopeLink(t *testing.T) {
+	f := setup(t, Options{})
+	sam, err := f.s.CreateUser(UserSpec{UPN: "sam@outlook.com"})
+	must(t, err)
+	lee, err := f.s.CreateUser(UserSpec{UPN: "lee@outlook.com"})
+	must(t, err)
+	tok := func(u User) string {
+		s, err := f.s.IssueAccessToken(u.ID, f.app.ClientID, "Files.ReadWrite.All")
+		must(t, err)
+		return s
+	}
+	it, err := f.s.WriteFile(f.personal.ID, "/only-sam.txt", []byte("x"))
+	must(t, err)
+	link := "/me/drive/items/" + it.ID + "/createLink"
+	st, _ := f.call("POST", link, f.tokP, map[string]any{"type": "view", "scope": "anonymous",
+		"recipients": []any{map[string]any{"email": "sam@outlook.com"}}})
+	want(t, "recipients on an anonymous link", st, 400)
+	st, _ = f.call("POST", link, f.tokP, map[string]any{"type": "view", "scope": "users",
+		"recipients": []any{map[string]any{"email": "nobody@example.com"}}})
+	want(t, "a recipient outside the directory", st, 400)
+	st, perm := f.call("POST", link, f.tokP, map[string]any{"type": "view", "scope": "users",
+		"recipients": []any{map[string]any{"email": "sam@outlook.com"}}})
+	want(t, "users link", st, 201)
+	who, _ := perm["grantedToIdentities"].([]any)
+	if len(who) != 1 || str(who[0].(map[string]any), "user", "id") != sam.ID {
+		t.Fatalf("grantedToIdentities %v", perm["grantedToIdentities"])
+	}
+	share := "/shares/" + str(perm, "shareId") + "/driveItem"
+	st, _ = f.call("GET", share, tok(sam), nil)
+	want(t, "the recipient opens it", st, 200)
+	st, _ = f.call("GET", share, tok(lee), nil)
+	want(t, "anyone else is refused", st, 403)
+	_, anon := f.call("POST", link, f.tokP, map[string]any{"type": "view", "scope": "anonymous"})
+	st, _ = f.call("GET", "/shares/"+str(anon, "shareId")+"/driveItem", tok(lee), nil)
+	want(t, "an anonymous link admits anyone signed in", st, 200)
+}
