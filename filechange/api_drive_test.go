@@ -3,7 +3,9 @@ package filechange
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/drivewayhq/driveway"
 )
@@ -103,4 +105,73 @@ func TestDriveAndFileTypeFilters(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOneGraphSubscriptionPerDrive: three trigger subscriptions on one
+// credential's drive (all, its driveId, a file type) share one Graph
+// subscription; one change they all want is one event naming all three;
+// deleting two keeps the same Graph subscription.
+func TestOneGraphSubscriptionPerDrive(t *testing.T) {
+	t.Parallel()
+	db := sqliteDB(t)
+	e := newEnv(t, db, Options{})
+	must(t, db.store.DeleteTriggerSubscription(t.Context(), pid, "tsub_all"))
+	srv := sdkServer(t, e.svc)
+	base := "/projects/" + pid + "/trigger-subscriptions"
+	var ids []string
+	for _, body := range []map[string]any{{}, {"driveId": e.user.DriveID}, {"fileTypes": []string{"txt"}}} {
+		code, b := call(t, srv, "POST", base, "u1", body)
+		var ts subBody
+		_ = json.Unmarshal(b, &ts)
+		if code != http.StatusCreated {
+			t.Fatalf("create %v: %d %s", body, code, b)
+		}
+		ids = append(ids, ts.ID)
+	}
+	waitFor(t, "the Graph subscription", 20*time.Second, func() bool {
+		w := e.watch()
+		return w.SubscriptionID != "" && w.DeltaLink != "" && w.NotifySeq == w.DoneSeq
+	})
+	subID := e.watch().SubscriptionID
+	if n := e.graphSubscriptions(); n != 1 {
+		t.Fatalf("%d Graph subscriptions for one drive, want 1", n)
+	}
+	_, err := e.emu.WriteFile(e.user.ID, "/all.txt", []byte("x"))
+	must(t, err)
+	e.waitEvents(1)
+	evs, err := db.store.ListEvents(t.Context(), pid, cred, 10)
+	must(t, err)
+	var named []string
+	raw, _ := json.Marshal(evs[0].Data["triggerSubscriptionIds"])
+	_ = json.Unmarshal(raw, &named)
+	slices.Sort(named)
+	sorted := slices.Sorted(slices.Values(ids))
+	got, _ := json.Marshal(named)
+	want, _ := json.Marshal(sorted)
+	if len(evs) != 1 || string(got) != string(want) {
+		t.Fatalf("%d events, subscriptions %s; want one naming %s", len(evs), got, want)
+	}
+	for _, id := range ids[:2] {
+		if code, _ := call(t, srv, "DELETE", base+"/"+id, "u1", nil); code != http.StatusNoContent {
+			t.Fatalf("delete %s: %d", id, code)
+		}
+	}
+	if e.watch().SubscriptionID != subID || e.graphSubscriptions() != 1 {
+		t.Fatalf("the Graph subscription changed while a trigger subscription still wants the drive")
+	}
+}
+
+// graphSubscriptions counts the app's Graph subscriptions at the emulator.
+func (e *env) graphSubscriptions() int {
+	tok, _, err := e.tokens.AccessToken(e.t.Context(), pid, cred)
+	must(e.t, err)
+	req, err := http.NewRequestWithContext(e.t.Context(), "GET", e.emu.GraphURL()+"/subscriptions", nil)
+	must(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	must(e.t, err)
+	defer resp.Body.Close()
+	var list struct{ Value []json.RawMessage }
+	must(e.t, json.NewDecoder(resp.Body).Decode(&list))
+	return len(list.Value)
 }
