@@ -166,6 +166,12 @@ func TestGroupDrive(t *testing.T) {
 	want(t, "write through the group drive", st, 201)
 	st, _ = f.call("GET", "/groups/00000000-0000-0000-0000-000000000000/drives", f.tokB, nil)
 	want(t, "unknown group", st, 404)
+	rc := newReceiver(t)
+	st, _ = f.subscribe(f.tokB, g+"/drive/root", rc.URL, "", time.Hour)
+	want(t, "subscription on a group drive", st, 201)
+	_, err := f.s.WriteFile(f.engineering.DriveIDs[0], "/design.md", []byte("x"))
+	must(t, err)
+	eventually(t, "group drive notification", func() bool { return rc.count() >= 1 })
 }
 
 // TestFollowedSites: follow, list, unfollow; a user cannot change
