@@ -101,6 +101,15 @@ type TriggerSubscription struct {
 	// ChangeTypes keeps these changes ("created", "updated", "renamed",
 	// "moved", "deleted"); empty keeps all.
 	ChangeTypes []string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// FileTypes keeps files whose name ends in one of these extensions
+	// (lower case, no dot: "pdf"); folders never match a non-empty list.
+	// Empty keeps all.
+	FileTypes []string
+	// DriveID keeps changes of that drive only; "" keeps all. It must be
+	// the drive of one of the user's credentials: File Change watches each
+	// credential's own drive and no other (a SharePoint library is refused
+	// until drives other than the credential's are watched).
+	DriveID   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -39,30 +40,37 @@ func (s *Service) SDKRoutes() []connect.Route {
 
 // subBody is a trigger subscription on the wire.
 type subBody struct {
-	ID          string    `json:"id,omitempty"`
-	Trigger     string    `json:"trigger"`
-	UserID      string    `json:"userId,omitempty"`
-	PathPrefix  string    `json:"pathPrefix"`
-	ItemType    string    `json:"itemType"`
-	NamePattern string    `json:"namePattern"`
-	ChangeTypes []string  `json:"changeTypes"`
-	CreatedAt   time.Time `json:"createdAt,omitzero"`
-	UpdatedAt   time.Time `json:"updatedAt,omitzero"`
+	ID          string   `json:"id,omitempty"`
+	Trigger     string   `json:"trigger"`
+	UserID      string   `json:"userId,omitempty"`
+	PathPrefix  string   `json:"pathPrefix"`
+	ItemType    string   `json:"itemType"`
+	NamePattern string   `json:"namePattern"`
+	ChangeTypes []string `json:"changeTypes"`
+	FileTypes   []string `json:"fileTypes"`
+	DriveID     string   `json:"driveId,omitempty"`
+	// SiteID is read only to be refused: sites are not watched yet.
+	SiteID    string    `json:"siteId,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 func bodyOf(ts *driveway.TriggerSubscription) subBody {
-	ct := ts.ChangeTypes
+	ct, ft := ts.ChangeTypes, ts.FileTypes
 	if ct == nil {
 		ct = []string{}
 	}
+	if ft == nil {
+		ft = []string{}
+	}
 	return subBody{ID: ts.ID, Trigger: ts.Trigger, UserID: ts.UserID, PathPrefix: ts.PathPrefix, ItemType: ts.ItemType,
-		NamePattern: ts.NamePattern, ChangeTypes: ct, CreatedAt: ts.CreatedAt, UpdatedAt: ts.UpdatedAt}
+		NamePattern: ts.NamePattern, ChangeTypes: ct, FileTypes: ft, DriveID: ts.DriveID, CreatedAt: ts.CreatedAt, UpdatedAt: ts.UpdatedAt}
 }
 
 func (s *Service) listTriggers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, []map[string]any{{
 		"type": driveway.TriggerFileChange, "integration": "onedrive", "name": "File Change",
-		"changeTypes": ChangeTypes, "filters": []string{"pathPrefix", "itemType", "namePattern", "changeTypes"},
+		"changeTypes": ChangeTypes, "filters": []string{"driveId", "pathPrefix", "itemType", "namePattern", "fileTypes", "changeTypes"},
 		"mode": map[bool]string{true: "webhook", false: "polling"}[s.push],
 	}})
 }
@@ -93,9 +101,8 @@ func (s *Service) createSub(w http.ResponseWriter, r *http.Request) {
 	if in.Trigger == "" {
 		in.Trigger = driveway.TriggerFileChange
 	}
-	ts := &driveway.TriggerSubscription{ProjectID: p.ProjectID, ID: ids.New("tsub"), Trigger: in.Trigger, UserID: p.UserID,
-		PathPrefix: in.PathPrefix, ItemType: in.ItemType, NamePattern: in.NamePattern, ChangeTypes: in.ChangeTypes}
-	if err := ValidateTriggerSubscription(ts); err != nil {
+	ts := &driveway.TriggerSubscription{ProjectID: p.ProjectID, ID: ids.New("tsub"), Trigger: in.Trigger, UserID: p.UserID}
+	if err := s.applyFilters(r, ts, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -143,8 +150,7 @@ func (s *Service) updateSub(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ts.PathPrefix, ts.ItemType, ts.NamePattern, ts.ChangeTypes = in.PathPrefix, in.ItemType, in.NamePattern, in.ChangeTypes
-	if err := ValidateTriggerSubscription(ts); err != nil {
+	if err := s.applyFilters(r, ts, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -224,10 +230,64 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	writeJSON(w, status, b)
 }
 
+// decode reads a JSON object, refusing fields it does not know: a filter
+// that would be dropped is an error, never ignored.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if name, ok := strings.CutPrefix(errText(err), "json: unknown field "); ok {
+		return driveway.Invalid("body", "unknown field %s", name)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
 		return driveway.Invalid("body", "the body is not a valid JSON object")
 	}
 	return nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// applyFilters copies the filters of in onto ts and checks them, the
+// drive against the caller's credentials. What cannot be honoured is
+// refused with the field named: siteId always (sites are not watched
+// yet), a driveId that is not the drive of one of the caller's
+// credentials (File Change watches each credential's own drive only).
+func (s *Service) applyFilters(r *http.Request, ts *driveway.TriggerSubscription, in *subBody) error {
+	if in.SiteID != "" {
+		return driveway.Invalid("siteId", "File Change does not watch SharePoint sites yet: a trigger subscription "+
+			"sees the OneDrive of each connected account; use driveId to pick one of them")
+	}
+	ts.PathPrefix, ts.ItemType, ts.NamePattern, ts.ChangeTypes = in.PathPrefix, in.ItemType, in.NamePattern, in.ChangeTypes
+	ts.FileTypes = NormalizeFileTypes(in.FileTypes)
+	if err := ValidateTriggerSubscription(ts); err != nil {
+		return err
+	}
+	drive, err := s.ownDrive(r, in.DriveID)
+	ts.DriveID = drive
+	return err
+}
+
+// ownDrive returns the caller's credential drive id that id names
+// (without case), "" for "", or EINVALID.
+func (s *Service) ownDrive(r *http.Request, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	p := driveway.PrincipalFrom(r.Context())
+	cs, err := s.o.Store.ListCredentials(r.Context(), p.ProjectID, p.UserID)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cs {
+		if c.DriveID != "" && strings.EqualFold(c.DriveID, id) {
+			return c.DriveID, nil
+		}
+	}
+	return "", driveway.Invalid("driveId", "driveId is not the OneDrive of one of your connected accounts; "+
+		"File Change does not watch other drives, such as SharePoint libraries, yet")
 }

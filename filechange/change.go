@@ -29,8 +29,11 @@ type Change struct {
 	ProjectID    string `json:"projectId"`
 	UserID       string `json:"userId"`
 	CredentialID string `json:"credentialId"`
-	Type         string `json:"type"` // Created, Updated, Renamed, Moved, Deleted
-	Item         Item   `json:"item"`
+	// DriveID is the drive of the credential the change was seen in
+	// (stamped when the round commits; "" if the credential was gone).
+	DriveID string `json:"driveId,omitempty"`
+	Type    string `json:"type"` // Created, Updated, Renamed, Moved, Deleted
+	Item    Item   `json:"item"`
 	// Previous is the item as the index knew it (renamed, moved,
 	// deleted); nil otherwise.
 	Previous *Previous `json:"previous,omitempty"`
@@ -77,6 +80,9 @@ func (c *Change) Payload() map[string]any {
 		"userId": c.UserID, "item": c.Item}
 	if c.Previous != nil {
 		m["previous"] = *c.Previous
+	}
+	if c.DriveID != "" {
+		m["driveId"] = c.DriveID
 	}
 	return m
 }

@@ -177,6 +177,9 @@ func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link strin
 		if subs, err = s.o.Store.ListTriggerSubscriptions(ctx, w.ProjectID); err != nil {
 			return nil, false, err
 		}
+		if err := s.stampDrive(ctx, w, r.changes); err != nil {
+			return nil, false, err
+		}
 	}
 	again := false
 	err = s.o.Store.WithTx(ctx, func(tx driveway.Tx) error {
@@ -216,6 +219,20 @@ func (s *Service) commit(ctx context.Context, w *driveway.DriveWatch, link strin
 		return nil
 	})
 	return r, again, err
+}
+
+// stampDrive sets each change's DriveID to the credential's drive, which
+// trigger subscriptions filter on (driveId) and events carry. A credential
+// deleted meanwhile leaves it "": the watch goes with the credential.
+func (s *Service) stampDrive(ctx context.Context, w *driveway.DriveWatch, changes []*Change) error {
+	c, err := s.o.Store.GetCredential(ctx, w.ProjectID, w.CredentialID)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	for _, ch := range changes {
+		ch.DriveID = c.DriveID
+	}
+	return nil
 }
 
 // appendEvent records the change when a trigger subscription wants it.

@@ -231,12 +231,13 @@ func (q *queries) DeleteDriveItems(ctx context.Context, projectID, credentialID 
 	return mapErr(err, "drive item")
 }
 
-const triggerSubColumns = `project_id, id, trigger, user_id, path_prefix, item_type, name_pattern, change_types, created_at, updated_at`
+const triggerSubColumns = `project_id, id, trigger, user_id, path_prefix, item_type, name_pattern, change_types, created_at, updated_at,
+	drive_id, file_types`
 
 func scanTriggerSub(row interface{ Scan(...any) error }) (*driveway.TriggerSubscription, error) {
 	s := &driveway.TriggerSubscription{}
 	err := row.Scan(&s.ProjectID, &s.ID, &s.Trigger, &s.UserID, &s.PathPrefix, &s.ItemType, &s.NamePattern,
-		jsonCol{&s.ChangeTypes}, timeCol{&s.CreatedAt}, timeCol{&s.UpdatedAt})
+		jsonCol{&s.ChangeTypes}, timeCol{&s.CreatedAt}, timeCol{&s.UpdatedAt}, &s.DriveID, jsonCol{&s.FileTypes})
 	return s, err
 }
 
@@ -246,11 +247,15 @@ func (q *queries) CreateTriggerSubscription(ctx context.Context, s *driveway.Tri
 	if err != nil {
 		return err
 	}
+	fileTypes, err := dbJSON(changeTypeList(s.FileTypes))
+	if err != nil {
+		return err
+	}
 	nowIfZero(&s.CreatedAt)
 	s.UpdatedAt = s.CreatedAt
 	_, err = q.db.Exec(ctx, `INSERT INTO trigger_subscriptions (`+triggerSubColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, s.ProjectID, s.ID, s.Trigger, s.UserID, s.PathPrefix, s.ItemType,
-		s.NamePattern, types, dbTime(s.CreatedAt), dbTime(s.UpdatedAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, s.ProjectID, s.ID, s.Trigger, s.UserID, s.PathPrefix, s.ItemType,
+		s.NamePattern, types, dbTime(s.CreatedAt), dbTime(s.UpdatedAt), s.DriveID, fileTypes)
 	return mapErr(err, "trigger subscription")
 }
 
@@ -289,10 +294,14 @@ func (q *queries) UpdateTriggerSubscription(ctx context.Context, s *driveway.Tri
 	if err != nil {
 		return err
 	}
+	fileTypes, err := dbJSON(changeTypeList(s.FileTypes))
+	if err != nil {
+		return err
+	}
 	s.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	res, err := q.db.Exec(ctx, `UPDATE trigger_subscriptions SET user_id = $1, path_prefix = $2, item_type = $3,
-		name_pattern = $4, change_types = $5, updated_at = $6 WHERE project_id = $7 AND id = $8`,
-		s.UserID, s.PathPrefix, s.ItemType, s.NamePattern, types, dbTime(s.UpdatedAt), s.ProjectID, s.ID)
+		name_pattern = $4, change_types = $5, updated_at = $6, drive_id = $7, file_types = $8 WHERE project_id = $9 AND id = $10`,
+		s.UserID, s.PathPrefix, s.ItemType, s.NamePattern, types, dbTime(s.UpdatedAt), s.DriveID, fileTypes, s.ProjectID, s.ID)
 	return affected(res, err, "trigger subscription")
 }
 

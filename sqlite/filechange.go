@@ -249,12 +249,13 @@ func (q *queries) DeleteDriveItems(ctx context.Context, projectID, credentialID 
 	})
 }
 
-const triggerSubColumns = `project_id, id, trigger, user_id, path_prefix, item_type, name_pattern, change_types, created_at, updated_at`
+const triggerSubColumns = `project_id, id, trigger, user_id, path_prefix, item_type, name_pattern, change_types, created_at, updated_at,
+	drive_id, file_types`
 
 func scanTriggerSub(row interface{ Scan(...any) error }) (*driveway.TriggerSubscription, error) {
 	s := &driveway.TriggerSubscription{}
 	err := row.Scan(&s.ProjectID, &s.ID, &s.Trigger, &s.UserID, &s.PathPrefix, &s.ItemType, &s.NamePattern,
-		jsonCol{&s.ChangeTypes}, timeCol{&s.CreatedAt}, timeCol{&s.UpdatedAt})
+		jsonCol{&s.ChangeTypes}, timeCol{&s.CreatedAt}, timeCol{&s.UpdatedAt}, &s.DriveID, jsonCol{&s.FileTypes})
 	return s, err
 }
 
@@ -264,11 +265,15 @@ func (q *queries) CreateTriggerSubscription(ctx context.Context, s *driveway.Tri
 	if err != nil {
 		return err
 	}
+	fileTypes, err := dbJSON(changeTypeList(s.FileTypes))
+	if err != nil {
+		return err
+	}
 	nowIfZero(&s.CreatedAt)
 	s.UpdatedAt = s.CreatedAt
 	_, err = q.w.ExecContext(ctx, `INSERT INTO trigger_subscriptions (`+triggerSubColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ProjectID, s.ID, s.Trigger, s.UserID, s.PathPrefix, s.ItemType,
-		s.NamePattern, types, dbTime(s.CreatedAt), dbTime(s.UpdatedAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ProjectID, s.ID, s.Trigger, s.UserID, s.PathPrefix, s.ItemType,
+		s.NamePattern, types, dbTime(s.CreatedAt), dbTime(s.UpdatedAt), s.DriveID, fileTypes)
 	return mapErr(err, "trigger subscription")
 }
 
@@ -307,10 +312,14 @@ func (q *queries) UpdateTriggerSubscription(ctx context.Context, s *driveway.Tri
 	if err != nil {
 		return err
 	}
+	fileTypes, err := dbJSON(changeTypeList(s.FileTypes))
+	if err != nil {
+		return err
+	}
 	s.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	res, err := q.w.ExecContext(ctx, `UPDATE trigger_subscriptions SET user_id = ?, path_prefix = ?, item_type = ?,
-		name_pattern = ?, change_types = ?, updated_at = ? WHERE project_id = ? AND id = ?`,
-		s.UserID, s.PathPrefix, s.ItemType, s.NamePattern, types, dbTime(s.UpdatedAt), s.ProjectID, s.ID)
+		name_pattern = ?, change_types = ?, updated_at = ?, drive_id = ?, file_types = ? WHERE project_id = ? AND id = ?`,
+		s.UserID, s.PathPrefix, s.ItemType, s.NamePattern, types, dbTime(s.UpdatedAt), s.DriveID, fileTypes, s.ProjectID, s.ID)
 	return affected(res, err, "trigger subscription")
 }
 

@@ -166,7 +166,8 @@ func testTriggerSubscriptions(t *testing.T, b *bundle) {
 	newProject(t, s, "p1")
 	newProject(t, s, "p2")
 	ts := &driveway.TriggerSubscription{ProjectID: "p1", ID: "tsub_1", Trigger: driveway.TriggerFileChange,
-		PathPrefix: "/Documents", ItemType: "file", NamePattern: "*.pdf", ChangeTypes: []string{"created"}, CreatedAt: at(time.Second)}
+		PathPrefix: "/Documents", ItemType: "file", NamePattern: "*.pdf", ChangeTypes: []string{"created"}, CreatedAt: at(time.Second),
+		FileTypes: []string{"pdf", "docx"}, DriveID: "b!library"}
 	ok(t, "Create", s.CreateTriggerSubscription(ctx, ts))
 	code(t, "Create twice", s.CreateTriggerSubscription(ctx, ts), driveway.ECONFLICT)
 	ok(t, "Create second", s.CreateTriggerSubscription(ctx, &driveway.TriggerSubscription{ProjectID: "p1", ID: "tsub_2",
@@ -181,6 +182,7 @@ func testTriggerSubscriptions(t *testing.T, b *bundle) {
 	eq(t, "list len", len(list), 2)
 	eq(t, "list order", list[0].ID, "tsub_1")
 	ts.ChangeTypes, ts.NamePattern = []string{"deleted", "moved"}, ""
+	ts.FileTypes, ts.DriveID = []string{}, "" // both filters can be cleared
 	ok(t, "Update", s.UpdateTriggerSubscription(ctx, ts))
 	got, err = s.GetTriggerSubscription(ctx, "p1", "tsub_1")
 	ok(t, "Get after update", err)

@@ -50,6 +50,8 @@ type Trigger struct {
 	Cron string `json:"cron,omitempty"`
 	// TimeZone is the IANA zone the cron is read in. Default UTC.
 	TimeZone string `json:"timeZone,omitempty"`
+	// Filter narrows a file_change trigger (filter.go); nil keeps all.
+	Filter *FileChangeFilter `json:"filter,omitempty"`
 }
 
 // Step is one step. Input is the step type's input; any string in it may
@@ -176,6 +178,9 @@ func (r *Registry) Validate(d *Definition) error {
 }
 
 func validateTrigger(t Trigger) error {
+	if err := t.Filter.validate(t.Type); err != nil {
+		return err
+	}
 	switch t.Type {
 	case TriggerRequest, TriggerIntegrationEnabled, TriggerFileChange:
 	case TriggerAppEvent:

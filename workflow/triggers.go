@@ -36,20 +36,28 @@ type FileChangeEvent struct {
 	Change map[string]any
 }
 
-// FileChange starts the user's enabled "file_change" workflows with the
-// event's Change as the trigger.
+// FileChange starts the user's enabled "file_change" workflows whose
+// trigger filter (filter.go) passes the change, with the event's Change as
+// the trigger.
 func (e *Engine) FileChange(ctx context.Context, ev FileChangeEvent) ([]string, error) {
 	p := &driveway.Principal{ProjectID: ev.ProjectID, UserID: ev.UserID}
 	payload := map[string]any{"credentialId": ev.CredentialID}
 	for k, v := range ev.Change {
 		payload[k] = v
 	}
-	return e.startAll(ctx, p, TriggerFileChange, "", payload)
+	return e.startMatching(ctx, p, payload)
 }
 
 // startAll starts each enabled workflow with that trigger. It starts what
 // it can and reports the errors of the others together.
 func (e *Engine) startAll(ctx context.Context, p *driveway.Principal, trigger, event string, payload any) ([]string, error) {
+	return e.startAllKept(ctx, p, trigger, event, payload, nil)
+}
+
+// startAllKept is startAll for the workflows keep returns true for (all
+// when keep is nil).
+func (e *Engine) startAllKept(ctx context.Context, p *driveway.Principal, trigger, event string, payload any,
+	keep func(*driveway.Workflow) (bool, error)) ([]string, error) {
 	wfs, err := e.store.ListWorkflowsByTrigger(ctx, p.ProjectID, trigger, event)
 	if err != nil {
 		return nil, err
@@ -57,6 +65,12 @@ func (e *Engine) startAll(ctx context.Context, p *driveway.Principal, trigger, e
 	runIDs := []string{}
 	var errs []error
 	for _, w := range wfs {
+		if keep != nil {
+			if ok, err := keep(w); err != nil || !ok {
+				errs = append(errs, err) // nil when filtered out
+				continue
+			}
+		}
 		on, err := e.Enabled(ctx, w, p.UserID)
 		if err != nil {
 			errs = append(errs, err)

@@ -259,6 +259,9 @@ func devEmulatorApp(ctx context.Context, cfg *Config, svc *admin.Service, emu *e
 		}
 		info.DemoUser = u
 	}
+	if err := seedDemoSites(emu, info.DemoUser); err != nil {
+		return err
+	}
 	cur, err := svc.GetIntegration(ctx, info.ProjectID)
 	if err != nil {
 		return err

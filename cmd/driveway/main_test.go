@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/microsoft/emulator"
 	"github.com/drivewayhq/driveway/usertoken"
 )
 
@@ -158,6 +160,7 @@ func TestDevCreatesProjectWritesDevJSONAndReusesIt(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(stat), "Acme NDA.txt") {
 		t.Errorf("the demo user's seeded file: %d %s", resp.StatusCode, stat)
 	}
+	checkDevSites(t, emuBase)
 	// Ctrl-C stops it cleanly and quickly.
 	stopped := time.Now()
 	if code := r.stop(t); code != 0 {
@@ -348,4 +351,57 @@ func TestEmulatorCommandOverTLS(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("discovery over https: %d", resp.StatusCode)
 	}
+}
+
+// checkDevSites asserts that dev seeded the demo tenant's SharePoint sites
+// (emulator.SeedSites: four, one with two libraries) and the colleague's
+// file shared with the demo user.
+func checkDevSites(t *testing.T, emuBase string) {
+	t.Helper()
+	var sites struct {
+		Sites []emulator.Site `json:"sites"`
+	}
+	resp, err := http.Get(emuBase + "/tenants/" + url.PathEscape(demoTenantOf(t, emuBase)) + "/sites")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&sites)
+	resp.Body.Close()
+	libraries := 0
+	for _, s := range sites.Sites {
+		libraries += len(s.DriveIDs)
+	}
+	if len(sites.Sites) != 4 || libraries != 5 {
+		t.Errorf("dev seeded %d sites with %d libraries, want 4 with 5: %+v", len(sites.Sites), libraries, sites.Sites)
+	}
+	statBody := strings.NewReader(`{"path":"/Shared/Roadmap.md"}`)
+	resp, err = http.Post(emuBase+"/users/megan@contoso.onmicrosoft.com/stat", "application/json", statBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the colleague's shared file: %d", resp.StatusCode)
+	}
+}
+
+// demoTenantOf is the id of the emulator's contoso.onmicrosoft.com tenant.
+func demoTenantOf(t *testing.T, emuBase string) string {
+	t.Helper()
+	var st struct {
+		Tenants []emulator.Tenant `json:"tenants"`
+	}
+	resp, err := http.Get(emuBase + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	for _, tn := range st.Tenants {
+		if tn.Domain == "contoso.onmicrosoft.com" {
+			return tn.ID
+		}
+	}
+	t.Fatalf("no contoso tenant in %+v", st.Tenants)
+	return ""
 }

@@ -29,3 +29,33 @@ func seedDemoFiles(emu *emulator.Emulator, u emulator.User) error {
 	}
 	return nil
 }
+
+// seedDemoSites gives the demo user's tenant a few SharePoint sites
+// (emulator.DemoSites, and a private Finance site of the demo user) and a
+// colleague, Megan, who shares a file with the demo user, so that sites,
+// libraries and sharedWithMe have something to show. Idempotent.
+func seedDemoSites(emu *emulator.Emulator, upn string) error {
+	u, ok := emu.User(upn)
+	if !ok {
+		return fmt.Errorf("seed sites: no demo user %s", upn)
+	}
+	if err := emu.SeedSites(u.TenantID, u.UPN); err != nil {
+		return err
+	}
+	_, domain, _ := strings.Cut(u.UPN, "@")
+	colleague := "megan@" + domain
+	if hasUser(emu, colleague) {
+		return nil
+	}
+	m, err := emu.CreateUser(emulator.UserSpec{TenantID: u.TenantID, UPN: colleague, DisplayName: "Megan Bowen"})
+	if err != nil {
+		return fmt.Errorf("seed sites: %w", err)
+	}
+	if _, err := emu.WriteFile(m.ID, "/Shared/Roadmap.md", []byte("# Roadmap\n\nShared with the team.\n")); err != nil {
+		return fmt.Errorf("seed sites: %w", err)
+	}
+	if _, err := emu.Share(m.ID, "/Shared/Roadmap.md", u.UPN, "read"); err != nil {
+		return fmt.Errorf("seed sites: %w", err)
+	}
+	return nil
+}

@@ -70,6 +70,18 @@ func TestRcloneCLIPersonal(t *testing.T) {
 	cliFlows(t, newWorld(t, worldOpts{lenient: true}))
 }
 
+// TestRcloneCLILibrary runs the flows on a SharePoint document library
+// (drive_type documentLibrary, a site's second library): the files land
+// in the library, none in the user's OneDrive.
+func TestRcloneCLILibrary(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{library: true, lenient: true})
+	cliFlows(t, w)
+	if _, err := w.emu.Stat(w.user.ID, "/copied"); err == nil {
+		t.Fatal("a file rclone wrote to the library is in the user's OneDrive")
+	}
+}
+
 // TestRcloneCLIStrict: with the strict mode on, Debian's rclone's fragment
 // PUTs carrying Authorization get Microsoft's 401 and the copy fails.
 func TestRcloneCLIStrict(t *testing.T) {
@@ -95,7 +107,7 @@ func cliFlows(t *testing.T, w *world) {
 	w.mustCLI(t, "copy", "--onedrive-chunk-size", "320k", src, r+"docs")
 	for _, p := range []string{"/docs/a.txt", "/docs/sub/c.txt", "/docs/big.bin"} {
 		want, _ := os.ReadFile(filepath.Join(src, strings.TrimPrefix(p, "/docs/")))
-		got, err := w.emu.ReadFile(w.user.ID, p)
+		got, err := w.emu.ReadFile(w.drive, p)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("%s on the drive: %d bytes, err %v; want %d bytes", p, len(got), err, len(want))
 		}
@@ -104,18 +116,18 @@ func cliFlows(t *testing.T, w *world) {
 	// Server-side copy and move.
 	w.mustCLI(t, "copyto", r+"docs/b.bin", r+"copied/b.bin")
 	w.mustCLI(t, "moveto", r+"docs/sub/c.txt", r+"moved/c.txt")
-	if _, err := w.emu.Stat(w.user.ID, "/docs/sub/c.txt"); err == nil {
+	if _, err := w.emu.Stat(w.drive, "/docs/sub/c.txt"); err == nil {
 		t.Fatal("moved file still at its old path")
 	}
 	for _, p := range []string{"/copied/b.bin", "/moved/c.txt", "/docs/b.bin"} {
-		if _, err := w.emu.Stat(w.user.ID, p); err != nil {
+		if _, err := w.emu.Stat(w.drive, p); err != nil {
 			t.Fatalf("%s after copy/move: %v", p, err)
 		}
 	}
 	syncTwice(t, w, src)
 	linkAndCleanup(t, w)
 	w.mustCLI(t, "purge", r+"docs")
-	if _, err := w.emu.Stat(w.user.ID, "/docs"); err == nil {
+	if _, err := w.emu.Stat(w.drive, "/docs"); err == nil {
 		t.Fatal("purge left the folder")
 	}
 	w.checkContained(t)
@@ -149,7 +161,7 @@ func linkAndCleanup(t *testing.T, w *world) {
 		t.Fatalf("link %q, want one starting %s", link, wantPrefix)
 	}
 	for i := range 2 {
-		if _, err := w.emu.WriteFile(w.user.ID, "/copied/b.bin", []byte{byte(i)}); err != nil {
+		if _, err := w.emu.WriteFile(w.drive, "/copied/b.bin", []byte{byte(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -186,7 +198,7 @@ func checkTree(t *testing.T, w *world, src string) {
 	if w.mode == "business" && !strings.Contains(strings.ToLower(out), "using quickxor") {
 		t.Fatalf("check did not compare QuickXorHash:\n%s", out)
 	}
-	if _, err := w.emu.WriteFile(w.user.ID, "/docs/a.txt", []byte("changed on the drive")); err != nil {
+	if _, err := w.emu.WriteFile(w.drive, "/docs/a.txt", []byte("changed on the drive")); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := w.rcloneCLI(t, args...); err == nil || !strings.Contains(out, "1 differences found") {

@@ -155,6 +155,16 @@ func TestRcloneFstestsPersonal(t *testing.T) {
 	w.checkContained(t)
 }
 
+// TestRcloneFstestsLibrary runs it on a SharePoint document library (a
+// team site's second library, drive_type documentLibrary).
+func TestRcloneFstestsLibrary(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{library: true})
+	cases, out := runSuite(t, w)
+	checkSuite(t, cases, notApplicable, out)
+	w.checkContained(t)
+}
+
 // TestRcloneFstestsThroughProxy runs it on a business drive through
 // Driveway's proxy.
 func TestRcloneFstestsThroughProxy(t *testing.T) {

@@ -29,19 +29,27 @@ const rcloneRedirect = "http://localhost:53682/"
 // Microsoft's hosts to it (or to Driveway's proxy), and an rclone config
 // file with a remote for that user.
 type world struct {
-	emu        *emulator.Server
-	ic         *interceptor
-	user       emulator.User
-	app        emulator.App
-	mode       string // business or personal
-	configFile string
-	remote     string // "TestOneDrive:"
+	emu  *emulator.Server
+	ic   *interceptor
+	user emulator.User
+	app  emulator.App
+	mode string // business or personal
+	// drive names rclone's drive to the emulator's file helpers: the
+	// user's id, or a site library's drive id; driveID and driveType are
+	// rclone's drive_id and drive_type.
+	drive, driveID, driveType string
+	configFile                string
+	remote                    string // "TestOneDrive:"
 }
 
 // worldOpts choose the drive kind and what sits in front of the emulator.
 type worldOpts struct {
 	business bool // a work account's drive, else a personal one
 	viaProxy bool // Graph through Driveway's proxy
+	// library makes rclone's remote a SharePoint document library (the
+	// second library of a team site, drive_type documentLibrary) of a
+	// work account; it implies business.
+	library bool
 	// lenient accepts Authorization on pre-authenticated URLs (Microsoft
 	// usually does, and may answer 401); strict is the default.
 	lenient bool
@@ -63,7 +71,11 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	}
 	t.Cleanup(func() { _ = emu.Close() })
 	w := &world{emu: emu, mode: emulator.ModePersonal, remote: "TestOneDrive:"}
-	w.seed(t, o.business)
+	w.seed(t, o.business || o.library)
+	w.drive, w.driveID, w.driveType = w.user.ID, w.user.DriveID, w.mode
+	if o.library {
+		w.seedLibrary(t)
+	}
 	w.ic = startInterceptor(t, map[string]route{})
 	direct, _ := url.Parse("http://" + emu.Addr)
 	graph := route{target: direct}
@@ -96,6 +108,18 @@ func (w *world) seed(t *testing.T, business bool) {
 	if w.app, err = w.emu.CreateApp(emulator.AppSpec{Name: "rclone", RedirectURIs: []string{rcloneRedirect}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// seedLibrary makes a team site with two libraries and points the world
+// at the second.
+func (w *world) seedLibrary(t *testing.T) {
+	t.Helper()
+	s, err := w.emu.CreateSite(emulator.SiteSpec{TenantID: w.user.TenantID, Path: "/sites/rclone", DisplayName: "Rclone",
+		Libraries: []string{"Documents", "Shared Projects"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.drive, w.driveID, w.driveType = s.DriveIDs[1], s.DriveIDs[1], "documentLibrary"
 }
 
 // signIn runs the authorization-code flow against the emulator (auto
@@ -139,7 +163,7 @@ func (w *world) writeConfig(t *testing.T) {
 	token, _ := json.Marshal(map[string]any{"access_token": tok["access_token"], "token_type": "Bearer",
 		"refresh_token": tok["refresh_token"], "expiry": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)})
 	cfg := fmt.Sprintf("[TestOneDrive]\ntype = onedrive\nclient_id = %s\nclient_secret = %s\ntoken = %s\ndrive_id = %s\ndrive_type = %s\n",
-		w.app.ClientID, w.app.Secrets[0].Value, token, w.user.DriveID, w.mode)
+		w.app.ClientID, w.app.Secrets[0].Value, token, w.driveID, w.driveType)
 	w.configFile = filepath.Join(t.TempDir(), "rclone.conf")
 	if err := os.WriteFile(w.configFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -177,7 +201,7 @@ func (w *world) checkContained(t *testing.T) {
 // versionCount lists an item's versions through Graph, straight at the emulator.
 func (w *world) versionCount(t *testing.T, path string) int {
 	t.Helper()
-	it, err := w.emu.Stat(w.user.ID, path)
+	it, err := w.emu.Stat(w.drive, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +209,7 @@ func (w *world) versionCount(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", "http://"+w.emu.Addr+"/v1.0/me/drive/items/"+it.ID+"/versions", nil)
+	req, _ := http.NewRequest("GET", "http://"+w.emu.Addr+"/v1.0/drives/"+it.DriveID+"/items/"+it.ID+"/versions", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -18,10 +18,15 @@ type ItemInfo struct {
 	QuickXorHash string `json:"quickXorHash,omitempty"`
 }
 
-// userDrive returns the drive of a user given by id or UPN. Lock held.
+// userDrive returns the drive of a user given by id or UPN, or a drive
+// given by id (a site's library), with its owner. Lock held.
 func (e *Emulator) userDrive(user string) (*Drive, *User, error) {
 	u := e.userByLogin(user)
 	if u == nil {
+		// A drive id (a site's library): its owner acts.
+		if d := e.driveByID(user); d != nil && e.st.Users[d.OwnerID] != nil {
+			return d, e.st.Users[d.OwnerID], nil
+		}
 		return nil, nil, fmt.Errorf("no user %q", user)
 	}
 	return e.st.Drives[u.DriveID], u, nil
@@ -67,7 +72,8 @@ func (e *Emulator) info(d *Drive, it *Item) ItemInfo {
 }
 
 // WriteFile creates or replaces a file at path in a user's drive, as the
-// user would in the OneDrive app (folders on the way are created).
+// user would in the OneDrive app (folders on the way are created). user
+// may also be a drive id, such as a site library's.
 func (e *Emulator) WriteFile(user, path string, content []byte) (ItemInfo, error) {
 	segs := splitPath(path)
 	if len(segs) == 0 {

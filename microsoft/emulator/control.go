@@ -59,6 +59,10 @@ func (e *Emulator) controlMux() *http.ServeMux {
 	}))
 	m.HandleFunc("POST /users", ctl(func(r *http.Request, in UserSpec) (any, error) { return e.CreateUser(in) }))
 	m.HandleFunc("POST /apps", ctl(func(r *http.Request, in AppSpec) (any, error) { return e.CreateApp(in) }))
+	m.HandleFunc("POST /sites", ctl(func(r *http.Request, in SiteSpec) (any, error) { return e.CreateSite(in) }))
+	m.HandleFunc("GET /tenants/{tenant}/sites", ctl(func(r *http.Request, _ none) (any, error) {
+		return map[string]any{"sites": e.Sites(r.PathValue("tenant"))}, nil
+	}))
 	m.HandleFunc("POST /auto-consent", ctl(func(r *http.Request, in struct{ On bool }) (any, error) {
 		e.SetAutoConsent(in.On)
 		return nil, nil

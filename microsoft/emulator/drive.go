@@ -24,6 +24,9 @@ type Drive struct {
 	NextN   int64             `json:"nextN"`
 	Special map[string]string `json:"special"`
 	Quota   int64             `json:"quota"`
+	// Name and SiteID are set on a site's document library (CreateSite).
+	Name   string `json:"name,omitempty"`
+	SiteID string `json:"siteId,omitempty"`
 
 	log      []logEntry // change log for delta, rebuilt on load
 	binBytes int64      // bytes in the recycle bin, recounted on load
@@ -71,6 +74,9 @@ type Item struct {
 	// VersionN is the current version's number (0 means 1).
 	Versions []*Version `json:"versions,omitempty"`
 	VersionN int        `json:"versionN,omitempty"`
+	// Grants are the accounts the item was shared with (invite), which
+	// reach it and what lies below it by items/{id} (invite.go).
+	Grants []Grant `json:"grants,omitempty"`
 
 	children map[string]string // lower-case name → id
 }
@@ -207,6 +213,15 @@ func (d *Drive) isAncestor(a, it *Item) bool {
 		}
 	}
 	return false
+}
+
+// driveType is Graph's driveType: personal, business, or documentLibrary
+// for a site's library (which otherwise behaves as a business drive).
+func (d *Drive) driveType() string {
+	if d.SiteID != "" {
+		return "documentLibrary"
+	}
+	return d.Mode
 }
 
 // eTag and cTag in the shape of the drive's mode.

@@ -15,6 +15,9 @@ type target struct {
 	drive  bool     // the drive itself (no item)
 	prefix string   // the URL path up to the drive, for links
 	head   bool     // a HEAD request: special folders are not created
+	// readOnly is set when the caller reaches the item only through a
+	// read grant (invite.go): writes are refused.
+	readOnly bool
 }
 
 // serveGraph handles everything under /v1.0. path starts with "/".
@@ -59,7 +62,9 @@ func (e *Emulator) resolveDrive(p *principal, segs []string, head bool) (*target
 		owner, rest = p.UserID, segs[1:]
 	case len(segs) >= 2 && segs[0] == "drives":
 		driveID, rest = unescape(segs[1]), segs[2:]
-	case len(segs) >= 3 && (segs[0] == "users" || segs[0] == "sites" || segs[0] == "groups") && segs[2] == "drive":
+	case len(segs) >= 3 && segs[0] == "sites":
+		return e.resolveSiteDrive(p, segs[1:], head)
+	case len(segs) >= 3 && (segs[0] == "users" || segs[0] == "groups") && segs[2] == "drive":
 		owner, rest = unescape(segs[1]), segs[3:]
 	default:
 		return nil, gerr(400, "BadRequest", "Resource not found for the segment '"+segs[0]+"'.")
@@ -72,16 +77,23 @@ func (e *Emulator) resolveDrive(p *principal, segs []string, head bool) (*target
 	} else if u := e.userByLogin(owner); u != nil {
 		d = e.st.Drives[u.DriveID]
 	} else if dd := e.driveByID(owner); dd != nil {
-		d = dd // sites/{id} and groups/{id} may name a drive id
+		d = dd // groups/{id} may name a drive id
+	} else if s := e.siteByGroup(owner); s != nil && len(s.DriveIDs) > 0 {
+		d = e.st.Drives[s.DriveIDs[0]] // a group-connected site's default library
 	}
 	if d == nil {
 		return nil, gerr(404, "itemNotFound", "The drive could not be found.")
 	}
-	if !e.canAccess(p, d) {
+	denied := !e.canAccess(p, d)
+	if denied && (len(rest) < 2 || rest[0] != "items") {
 		return nil, gerr(403, "accessDenied", "Access denied")
 	}
 	t := &target{d: d, prefix: "/drives/" + d.ID, head: head}
-	return t, e.parseItemPath(t, p, strings.Join(rest, "/"))
+	g := e.parseItemPath(t, p, strings.Join(rest, "/"))
+	if denied && (g != nil || !e.grantReach(p, t)) {
+		return nil, gerr(403, "accessDenied", "Access denied")
+	}
+	return t, g
 }
 
 // driveByID finds a drive; personal drive ids compare case-insensitively,
@@ -205,7 +217,7 @@ func (t *target) resolve() (it, parent *Item, name string, g *graphError) {
 
 // serveDriveTarget dispatches on method and action.
 func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *principal, t *target) {
-	if !p.allowed(r.Method) {
+	if !p.allowed(r.Method) || (t.readOnly && r.Method != "GET" && r.Method != "HEAD") {
 		e.writeGraphError(w, r, gerr(403, "accessDenied", "Access denied. The token does not grant the permission this request needs."))
 		return
 	}
@@ -239,7 +251,9 @@ func (e *Emulator) serveDriveTarget(w http.ResponseWriter, r *http.Request, p *p
 		e.createLink(w, r, p, t)
 	case a == "permanentDelete" && r.Method == "POST":
 		e.permanentDelete(w, r, p, t)
-	case a == "invite" || a == "permissions" || strings.HasPrefix(a, "permissions/"):
+	case a == "invite" && r.Method == "POST":
+		e.invite(w, r, p, t)
+	case a == "permissions" || strings.HasPrefix(a, "permissions/"):
 		e.servePermissions(w, r, t)
 	case a == "versions" || strings.HasPrefix(a, "versions/"):
 		e.serveVersions(w, r, p, t)

@@ -76,6 +76,9 @@ func (e *Emulator) canAccess(p *principal, d *Drive) bool {
 	if owner == nil {
 		return false
 	}
+	if s := e.driveSite(d); s != nil {
+		return siteAllows(p, s)
+	}
 	if p.UserID == owner.ID {
 		return true
 	}

@@ -150,7 +150,7 @@ func (e *Emulator) parentRef(d *Drive, it *Item, noPath bool) *itemReference {
 	if e.opts.InconsistentDriveIDCase && d.Mode == ModePersonal {
 		driveID = strings.ToLower(driveID)
 	}
-	ref := &itemReference{DriveID: driveID, DriveType: d.Mode}
+	ref := &itemReference{DriveID: driveID, DriveType: d.driveType()}
 	p := d.Items[it.ParentID]
 	if p == nil {
 		return ref
@@ -181,6 +181,10 @@ func (e *Emulator) webURL(d *Drive, it *Item) string {
 	p := strings.TrimPrefix(d.path(it), "/drive/root:")
 	if d.Mode == ModePersonal {
 		return "https://my.microsoftpersonalcontent.com/personal/" + strings.ToLower(d.ID) + "/Documents" + escapePath(p)
+	}
+	if s := e.driveSite(d); s != nil {
+		v := e.view(s)
+		return v.webURL() + "/" + strings.ReplaceAll(d.Name, " ", "%20") + escapePath(p)
 	}
 	site, who := e.businessSite(d)
 	return "https://" + site + "-my.sharepoint.com/personal/" + who + "/Documents" + escapePath(p)

@@ -190,7 +190,10 @@ func (e *Emulator) driveJSON(d *Drive) map[string]any {
 	if d.Mode == ModeBusiness {
 		name = "Documents"
 	}
-	return map[string]any{"id": d.ID, "driveType": d.Mode, "name": name, "description": "",
+	if d.Name != "" {
+		name = d.Name
+	}
+	return map[string]any{"id": d.ID, "driveType": d.driveType(), "name": name, "description": "",
 		"createdDateTime": isoTime(d.Created, d.Mode), "lastModifiedDateTime": isoTime(d.Items[d.RootID].Modified, d.Mode),
 		"webUrl": e.webURL(d, d.Items[d.RootID]), "owner": owner, "createdBy": owner, "quota": quota}
 }

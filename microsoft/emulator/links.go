@@ -16,6 +16,9 @@ type SharingLink struct {
 	Expires   time.Time `json:"expires,omitzero"`
 	Password  bool      `json:"password,omitempty"`
 	CreatedBy string    `json:"createdBy"`
+	// Recipients are the user ids a "users" link admits (createLink's
+	// recipients); nobody else may use it.
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // createLink is POST items/{id}/createLink: 201 with a new permission, or
@@ -28,6 +31,10 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 		Scope              string    `json:"scope"`
 		Password           string    `json:"password"`
 		ExpirationDateTime time.Time `json:"expirationDateTime"`
+		Recipients         []struct {
+			Email    string `json:"email"`
+			ObjectID string `json:"objectId"`
+		} `json:"recipients"`
 	}
 	if g := decodeJSON(r, &body); g != nil {
 		e.writeGraphError(w, r, g)
@@ -37,6 +44,9 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 		body.Scope = "anonymous"
 	}
 	g := checkLink(t.d.Mode, body.Type, body.Scope)
+	if g == nil && len(body.Recipients) > 0 && body.Scope != "users" {
+		g = gerr(400, "invalidRequest", "recipients are only for links with scope users.")
+	}
 	if g == nil && t.d.Mode == ModePersonal && (!body.ExpirationDateTime.IsZero() || body.Password != "") {
 		// Expiring and password links need a premium personal account
 		// (rclone issue #5420: "accessDenied: accountUpgradeRequired").
@@ -51,6 +61,16 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 	if g == nil && it == nil {
 		g = errNotFound()
 	}
+	var recipients []string
+	for _, rc := range body.Recipients {
+		if g != nil {
+			break
+		}
+		var u *User
+		if u, g = e.linkRecipient(t.d, rc.Email+rc.ObjectID); u != nil {
+			recipients = append(recipients, u.ID)
+		}
+	}
 	if g != nil {
 		e.fail(w, r, g)
 		return
@@ -62,6 +82,12 @@ func (e *Emulator) createLink(w http.ResponseWriter, r *http.Request, p *princip
 			Expires: body.ExpirationDateTime.UTC(), Password: body.Password != "", CreatedBy: p.UserID})
 		i, status = len(it.Links)-1, http.StatusCreated
 		e.changed()
+	}
+	for _, id := range recipients {
+		if !slices.Contains(it.Links[i].Recipients, id) {
+			it.Links[i].Recipients = append(it.Links[i].Recipients, id)
+			e.changed()
+		}
 	}
 	out := e.permissionJSON(t.d, it, it.Links[i])
 	e.mu.Unlock()
@@ -94,7 +120,30 @@ func (e *Emulator) permissionJSON(d *Drive, it *Item, l SharingLink) map[string]
 	if !l.Expires.IsZero() {
 		out["expirationDateTime"] = l.Expires.Format(time.RFC3339)
 	}
+	if l.Scope == "users" {
+		who := []any{}
+		for _, id := range l.Recipients {
+			who = append(who, e.identity(id))
+		}
+		if d.Mode == ModeBusiness {
+			out["grantedToIdentitiesV2"] = who
+		} else {
+			out["grantedToIdentities"] = who
+		}
+	}
 	return out
+}
+
+// linkRecipient finds a "users" link's recipient in the directory: an
+// account of the drive owner's kind (the owner's tenant, or personal).
+// Lock held.
+func (e *Emulator) linkRecipient(d *Drive, who string) (*User, *graphError) {
+	u := e.directoryUser(who)
+	owner := e.st.Users[d.OwnerID]
+	if u == nil || owner == nil || u.TenantID != owner.TenantID {
+		return nil, gerr(400, "invalidRequest", "Sharing links are not allowed for this recipient.", "sharingFailed")
+	}
+	return u, nil
 }
 
 // shareURL is a link's webUrl in the shapes Microsoft hands out (never the

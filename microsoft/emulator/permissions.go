@@ -70,7 +70,7 @@ func (e *Emulator) permissions(d *Drive, it *Item) []map[string]any {
 	for _, l := range it.Links {
 		out = append(out, e.permissionJSON(d, it, l))
 	}
-	return out
+	return append(out, e.grantPermissions(d, it)...)
 }
 
 // deletePermission removes a sharing link. Lock held; it unlocks.
@@ -83,6 +83,11 @@ func (e *Emulator) deletePermission(w http.ResponseWriter, r *http.Request, it *
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+	}
+	if e.removeGrant(it, pid) {
+		e.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
 	}
 	if strings.HasPrefix(pid, "owner-") {
 		e.fail(w, r, gerr(403, "accessDenied", "The owner's permission cannot be removed."))

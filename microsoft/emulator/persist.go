@@ -94,6 +94,8 @@ func mergeState(dst, src *state) {
 	copyMap(dst.RefreshTokens, src.RefreshTokens)
 	copyMap(dst.Consents, src.Consents)
 	copyMap(dst.Subscriptions, src.Subscriptions)
+	copyMap(dst.Sites, src.Sites)
+	copyMap(dst.Follows, src.Follows)
 }
 
 func copyMap[V any](dst, src map[string]V) {

@@ -104,3 +104,58 @@ func (e *Emulator) AddRedirectURI(clientID, uri string) error {
 	e.changed()
 	return nil
 }
+
+// DemoSites are the sites SeedSites creates, by server-relative path.
+var DemoSites = []SiteSpec{
+	{Path: "/sites/marketing", DisplayName: "Marketing", Description: "Campaigns, brand and press",
+		Libraries: []string{"Documents", "Brand Assets"}},
+	{Path: "/sites/marketing/campaigns", DisplayName: "Campaigns", Description: "A subsite of Marketing"},
+	{Path: "/sites/engineering", DisplayName: "Engineering", Description: "Specs and designs of the engineering team",
+		GroupID: "a1b2c3d4-0000-4000-8000-00000000e001"},
+}
+
+// SeedSites gives a business tenant (once; it is idempotent) the sites of
+// DemoSites with a few files in their libraries, plus a private "Finance"
+// site whose only member is privateMember (a UPN; skipped when "").
+func (e *Emulator) SeedSites(tenantID, privateMember string) error {
+	specs := append([]SiteSpec(nil), DemoSites...)
+	if privateMember != "" {
+		specs = append(specs, SiteSpec{Path: "/sites/finance", DisplayName: "Finance",
+			Description: "Private: budgets", Members: []string{privateMember}})
+	}
+	for _, spec := range specs {
+		if e.hasSite(tenantID, spec.Path) {
+			continue
+		}
+		spec.TenantID = tenantID
+		s, err := e.CreateSite(spec)
+		if err != nil {
+			return fmt.Errorf("seed sites: %w", err)
+		}
+		for i, id := range s.DriveIDs {
+			name := fmt.Sprintf("/General/%s library %d.txt", s.DisplayName, i+1)
+			if _, err := e.WriteFile(id, name, []byte("Seeded for "+s.DisplayName+".\n")); err != nil {
+				return fmt.Errorf("seed sites: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) hasSite(tenantID, path string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.st.Tenants[tenantID]
+	return t != nil && e.storedSite(t, path) != nil
+}
+
+// Sites lists the stored sites of a tenant by path.
+func (e *Emulator) Sites(tenantID string) []Site {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Site
+	for _, s := range e.sitesOf(&principal{TenantID: tenantID}, func(*Site) bool { return true }) {
+		out = append(out, *s)
+	}
+	return out
+}

@@ -20,8 +20,18 @@ func (e *Emulator) serveShape(w http.ResponseWriter, r *http.Request, p *princip
 		e.serveBatch(w, r)
 	case len(segs) >= 2 && segs[0] == "search" && segs[1] == "query":
 		e.searchQuery(w, r, p)
+	case len(segs) == 1 && segs[0] == "sites" && r.Method == http.MethodGet:
+		e.searchSites(w, r, p)
 	case len(segs) >= 2 && segs[0] == "sites":
 		e.serveSite(w, r, p, segs[1:])
+	case len(segs) >= 2 && segs[0] == "me" && segs[1] == "followedSites":
+		e.serveFollowed(w, r, p, "me", segs[2:])
+	case len(segs) >= 3 && segs[0] == "users" && segs[2] == "followedSites":
+		e.serveFollowed(w, r, p, unescape(segs[1]), segs[3:])
+	case len(segs) >= 3 && segs[0] == "groups" && (segs[2] == "drives" || segs[2] == "sites"):
+		e.serveGroup(w, r, p, segs[1:])
+	case isSharedWithMe(segs):
+		e.sharedWithMe(w, r, p)
 	case len(segs) >= 2 && segs[0] == "shares":
 		e.serveShare(w, r, p, segs[1:])
 	default:
@@ -42,9 +52,13 @@ type site struct {
 	tenant     *Tenant
 	drive      *Drive
 	personal   bool
+	stored     *Site // set for a site made with CreateSite
 }
 
 func (s *site) id() string {
+	if s.stored != nil {
+		return s.stored.ID
+	}
 	sum := sha256.Sum256([]byte(s.host + s.path))
 	g := func(b []byte) string { return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]) }
 	return s.host + "," + g(sum[:16]) + "," + g(sum[16:])
@@ -53,49 +67,6 @@ func (s *site) id() string {
 func (s *site) webURL() string { return "https://" + s.host + s.path }
 
 func tenantLabel(t *Tenant) string { return strings.Split(t.Domain, ".")[0] }
-
-// serveSite routes sites/{ref}[/drive[/...]|/drives]. Lock not held.
-func (e *Emulator) serveSite(w http.ResponseWriter, r *http.Request, p *principal, rest []string) {
-	ref, after, g := splitSiteRef(rest)
-	if g != nil {
-		e.writeGraphError(w, r, g)
-		return
-	}
-	e.mu.Lock()
-	s, g := e.findSite(p, ref)
-	switch {
-	case g != nil:
-	case s.drive == nil:
-		g = gerr(404, "itemNotFound", "The site has no document library.")
-	case !e.canAccess(p, s.drive):
-		g = gerr(403, "accessDenied", "Access denied")
-	}
-	if g != nil {
-		e.fail(w, r, g)
-		return
-	}
-	switch {
-	case len(after) == 0 && r.Method == http.MethodGet:
-		body := e.siteJSON(s)
-		e.mu.Unlock()
-		writeJSON(w, 200, selectFields(body, qp(r, "select")))
-	case len(after) == 1 && after[0] == "drives" && r.Method == http.MethodGet:
-		body := map[string]any{"@odata.context": e.GraphURL() + "/$metadata#drives", "value": []any{e.driveJSON(s.drive)}}
-		e.mu.Unlock()
-		writeJSON(w, 200, body)
-	case len(after) >= 1 && after[0] == "drive":
-		t := &target{d: s.drive, prefix: "/drives/" + s.drive.ID, head: r.Method == http.MethodHead}
-		g = e.parseItemPath(t, p, strings.Join(after[1:], "/"))
-		e.mu.Unlock()
-		if g != nil {
-			e.writeGraphError(w, r, g)
-			return
-		}
-		e.serveDriveTarget(w, r, p, t)
-	default:
-		e.fail(w, r, gerr(400, "BadRequest", "Resource not found for the segment '"+strings.Join(after, "/")+"'."))
-	}
-}
 
 // splitSiteRef splits the escaped segments after sites/ into the site
 // reference ("root", a host name, a site id, or "{host}:/{path}") and the
@@ -130,6 +101,9 @@ func (e *Emulator) findSite(p *principal, ref string) (*site, *graphError) {
 	t := e.st.Tenants[p.TenantID]
 	if t == nil || t.Personal {
 		return nil, gerr(400, "BadRequest", "SharePoint sites are not available for personal Microsoft accounts.")
+	}
+	if s := e.siteByRef(t, ref); s != nil {
+		return e.view(s), nil
 	}
 	host, path, _ := strings.Cut(ref, ":")
 	if i := strings.Index(host, ","); i >= 0 { // a site id: host,collection,web
@@ -202,8 +176,14 @@ func (e *Emulator) siteJSON(s *site) map[string]any {
 	if s.drive != nil {
 		created = s.drive.Created
 	}
-	return map[string]any{"@odata.context": e.GraphURL() + "/$metadata#sites/$entity", "id": s.id(),
+	out := map[string]any{"@odata.context": e.GraphURL() + "/$metadata#sites/$entity", "id": s.id(),
 		"name": name, "displayName": s.name, "webUrl": s.webURL(), "isPersonalSite": s.personal,
 		"createdDateTime": isoTime(created, ModeBusiness), "lastModifiedDateTime": isoTime(created, ModeBusiness),
 		"siteCollection": map[string]any{"hostname": s.host}, "root": map[string]any{}}
+	if s.stored != nil { // root marks a site collection's root site only
+		delete(out, "root")
+		out["description"] = s.stored.Description
+		out["createdDateTime"] = isoTime(s.stored.Created, ModeBusiness)
+	}
+	return out
 }

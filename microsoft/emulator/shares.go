@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -54,6 +55,8 @@ func shareAccess(e *Emulator, p *principal, d *Drive, link *SharingLink, method 
 	case !link.Expires.IsZero() && e.Now().After(link.Expires):
 		return gerr(403, "accessDenied", "The sharing link has expired.")
 	case link.Scope == "organization" && e.st.Users[d.OwnerID].TenantID != p.TenantID:
+		return gerr(403, "accessDenied", "Access denied")
+	case link.Scope == "users" && (p.UserID == "" || !slices.Contains(link.Recipients, p.UserID)):
 		return gerr(403, "accessDenied", "Access denied")
 	case method != http.MethodGet && method != http.MethodHead && link.Type != "edit":
 		return gerr(403, "accessDenied", "The sharing link does not allow edits.")

@@ -21,13 +21,17 @@ type state struct {
 	RefreshTokens map[string]*refreshToken `json:"refreshTokens"`
 	Consents      map[string][]string      `json:"consents"` // userID|clientID → scopes
 	Subscriptions map[string]*subscription `json:"subscriptions"`
+	// Sites are the SharePoint sites made with CreateSite (sites.go);
+	// Follows are the sites each user follows (userID → site ids).
+	Sites   map[string]*Site    `json:"sites"`
+	Follows map[string][]string `json:"follows"`
 }
 
 func newState() *state {
 	s := &state{Tenants: map[string]*Tenant{}, Users: map[string]*User{}, Apps: map[string]*App{},
 		Drives: map[string]*Drive{}, AccessTokens: map[string]*accessToken{},
 		RefreshTokens: map[string]*refreshToken{}, Consents: map[string][]string{},
-		Subscriptions: map[string]*subscription{}}
+		Subscriptions: map[string]*subscription{}, Sites: map[string]*Site{}, Follows: map[string][]string{}}
 	s.Tenants[ConsumersTenantID] = &Tenant{ID: ConsumersTenantID, Domain: "live.com",
 		Name: "Microsoft Accounts", Personal: true}
 	return s

@@ -72,6 +72,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("proxyserver", flag.ContinueOnError)
 	uploadMax := fs.Int64("simple-upload-max", 0, "largest simple PUT upload the emulator takes, in bytes (0: its 250 MB default)")
 	verbose := fs.Bool("v", false, "log proxy events to stderr")
+	work := fs.Bool("work", false, "seed a work account whose tenant has SharePoint sites, instead of a personal account")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		logLevel = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
-	w, err := seed(context.Background(), emu, filepath.Join(dir, "driveway.db"), logger, caPEM)
+	w, err := seed(context.Background(), emu, filepath.Join(dir, "driveway.db"), logger, caPEM, *work)
 	if err != nil {
 		return err
 	}

@@ -39,9 +39,12 @@ type world struct {
 	proxy    *proxy.Proxy
 	verifier *usertoken.Verifier
 	ready    ready
+	// work seeds a work account of an emulated tenant with SharePoint
+	// sites (emulator.SeedSites) instead of a personal account.
+	work bool
 }
 
-func seed(ctx context.Context, emu *emulatorServer, dbPath string, logger *slog.Logger, caPEM string) (*world, error) {
+func seed(ctx context.Context, emu *emulatorServer, dbPath string, logger *slog.Logger, caPEM string, work bool) (*world, error) {
 	spec, err := secret.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -58,7 +61,7 @@ func seed(ctx context.Context, emu *emulatorServer, dbPath string, logger *slog.
 		st.Close()
 		return nil, err
 	}
-	w := &world{store: st, verifier: &usertoken.Verifier{Keys: st.ListSigningKeys}}
+	w := &world{store: st, verifier: &usertoken.Verifier{Keys: st.ListSigningKeys}, work: work}
 	if err := w.seedDirectory(ctx, emu); err != nil {
 		st.Close()
 		return nil, err
@@ -86,7 +89,7 @@ func (w *world) seedDirectory(ctx context.Context, emu *emulatorServer) error {
 	if err != nil {
 		return fmt.Errorf("seed app: %w", err)
 	}
-	u, err := emu.CreateUser(emulator.UserSpec{UPN: "e2e@outlook.com", DisplayName: "E2E"})
+	u, driveType, err := w.seedUser(emu)
 	if err != nil {
 		return fmt.Errorf("seed user: %w", err)
 	}
@@ -113,7 +116,7 @@ func (w *world) seedDirectory(ctx context.Context, emu *emulatorServer) error {
 		w.store.CreateCredential(ctx, &driveway.Credential{ID: "cred_e2e", ProjectID: projectID, UserID: endUserID,
 			Integration: driveway.IntegrationOneDrive, Status: driveway.CredentialValid,
 			Account: driveway.Account{TenantID: u.TenantID, ObjectID: u.ID, UserPrincipalName: u.UPN}, DriveID: u.DriveID,
-			DriveType: driveway.DrivePersonal, AccessToken: tok, RefreshToken: "unused", AccessTokenExpiresAt: now.Add(time.Hour)}),
+			DriveType: driveType, AccessToken: tok, RefreshToken: "unused", AccessTokenExpiresAt: now.Add(time.Hour)}),
 	}
 	for _, err := range steps {
 		if err != nil {
@@ -126,6 +129,24 @@ func (w *world) seedDirectory(ctx context.Context, emu *emulatorServer) error {
 	}
 	w.ready = ready{ProjectID: projectID, UserToken: ut, GraphToken: tok, EmulatorUserID: u.ID, DriveID: u.DriveID, ClientID: app.ClientID}
 	return nil
+}
+
+// seedUser creates the end user's account: personal, or with -work a work
+// account whose tenant has the demo SharePoint sites.
+func (w *world) seedUser(emu *emulatorServer) (emulator.User, string, error) {
+	if !w.work {
+		u, err := emu.CreateUser(emulator.UserSpec{UPN: "e2e@outlook.com", DisplayName: "E2E"})
+		return u, driveway.DrivePersonal, err
+	}
+	t, err := emu.CreateTenant(emulator.TenantSpec{Name: "Contoso", Domain: "contoso.onmicrosoft.com"})
+	if err != nil {
+		return emulator.User{}, "", err
+	}
+	u, err := emu.CreateUser(emulator.UserSpec{TenantID: t.ID, UPN: "alex@contoso.onmicrosoft.com", DisplayName: "Alex Wilber"})
+	if err == nil {
+		err = emu.SeedSites(t.ID, u.UPN)
+	}
+	return u, driveway.DriveBusiness, err
 }
 
 // handler verifies the bearer user token for the project in the path (as
