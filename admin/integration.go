@@ -27,13 +27,16 @@ type IntegrationView struct {
 	Enabled       bool             `json:"enabled"`
 	// AllowAccountAuth: the browser SDK may read a connected user's access
 	// token (includeAccountAuth, for the OneDrive File Picker).
-	AllowAccountAuth bool               `json:"allowAccountAuth"`
-	RedirectURL      string             `json:"redirectUrl"`
-	Alarm            *AlarmView         `json:"alarm"`
-	Warnings         []string           `json:"warnings"`
-	UpdatedAt        *time.Time         `json:"updatedAt"`
-	Configured       bool               `json:"configured"`
-	AccountTypes     []AccountTypeLabel `json:"-"`
+	AllowAccountAuth bool       `json:"allowAccountAuth"`
+	RedirectURL      string     `json:"redirectUrl"`
+	Alarm            *AlarmView `json:"alarm"`
+	Warnings         []string   `json:"warnings"`
+	// ScopeWarnings name requested scopes Driveway's catalogue does not
+	// know: accepted (Microsoft adds permissions), but worth a second look.
+	ScopeWarnings []string           `json:"scopeWarnings"`
+	UpdatedAt     *time.Time         `json:"updatedAt"`
+	Configured    bool               `json:"configured"`
+	AccountTypes  []AccountTypeLabel `json:"-"`
 }
 
 // SecretView shows a client secret by its last four characters.
@@ -127,7 +130,10 @@ func (s *Service) view(in *driveway.Integration, configured bool) *IntegrationVi
 	v := &IntegrationView{
 		ClientID: in.ClientID, Scopes: in.Scopes, Tenant: in.Tenant, Cloud: in.Cloud,
 		Enabled: in.Enabled, AllowAccountAuth: in.AllowAccountAuth, RedirectURL: s.RedirectURL(), Configured: configured,
-		ClientSecrets: []SecretView{}, Warnings: []string{}, AccountTypes: AccountTypes,
+		ClientSecrets: []SecretView{}, Warnings: []string{}, ScopeWarnings: []string{}, AccountTypes: AccountTypes,
+	}
+	for _, name := range microsoft.UnknownScopes(in.Scopes) {
+		v.ScopeWarnings = append(v.ScopeWarnings, fmt.Sprintf("Scope %s is not in Driveway's list of OneDrive permissions. It is requested as written: check its spelling against the Microsoft Graph permissions reference.", name))
 	}
 	if configured {
 		t := in.UpdatedAt
@@ -187,7 +193,7 @@ func (s *Service) merge(cur *driveway.Integration, in IntegrationInput) (*drivew
 	}
 	scopes, unknown := microsoft.NormalizeScopes(in.Scopes)
 	if unknown != "" {
-		return nil, driveway.Invalid("scopes", "unknown Microsoft Graph delegated scope %q", truncate(unknown, 60))
+		return nil, driveway.Invalid("scopes", "%q is not a Microsoft Graph permission name (like Files.ReadWrite.All)", truncate(unknown, 60))
 	}
 	next.Scopes = scopes
 	next.Tenant = strings.TrimSpace(in.Tenant)

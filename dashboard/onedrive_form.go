@@ -64,7 +64,8 @@ func formFromRequest(r *http.Request) oneDriveForm {
 		Scopes:           map[string]bool{"offline_access": true},
 		Remove:           map[string]bool{},
 	}
-	for _, s := range pf["scopes"] {
+	other := strings.Fields(strings.ReplaceAll(pf.Get("scopes_other"), ",", " "))
+	for _, s := range append(pf["scopes"], other...) {
 		f.Scopes[s] = true
 	}
 	for _, id := range pf["remove_secret"] {
@@ -174,11 +175,24 @@ var cloudLabels = []choice{
 	{Value: driveway.CloudChina, Label: "China (operated by 21Vianet)"},
 }
 
+// scopeOptions are the catalogue's scopes, then the chosen scopes it does
+// not know (checked, so that saving the form again keeps them).
 func (f oneDriveForm) scopeOptions() []scopeOption {
 	out := make([]scopeOption, 0, len(microsoft.Scopes))
 	for _, s := range microsoft.Scopes {
 		fixed := s.Name == "offline_access"
 		out = append(out, scopeOption{ScopeInfo: s, Checked: fixed || f.Scopes[s.Name], Fixed: fixed})
+	}
+	var others []string
+	for name, on := range f.Scopes {
+		if on && !microsoft.KnownScope(name) {
+			others = append(others, name)
+		}
+	}
+	slices.Sort(others)
+	for _, name := range others {
+		out = append(out, scopeOption{ScopeInfo: microsoft.ScopeInfo{Name: name,
+			Description: "Not in Driveway's list: requested as written"}, Checked: true})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,7 +184,7 @@ func TestOneDriveValidationErrors(t *testing.T) {
 		{"short secret", "new_secret", "8 to 512 characters", func(f url.Values) { f.Set("new_secret", "short") }},
 		{"no tenant id", "tenant", "tenant", func(f url.Values) { f.Set("tenant_id", "") }},
 		{"bad tenant id", "tenant", "tenant must be", func(f url.Values) { f.Set("tenant_id", "not a tenant!") }},
-		{"unknown scope", "scopes", "Mail.Send", func(f url.Values) { f.Add("scopes", "Mail.Send") }},
+		{"malformed scope", "scopes", "not a Microsoft Graph permission name", func(f url.Values) { f.Set("scopes_other", "Files.Read!") }},
 		{"cloud", "cloud", "cloud must be", func(f url.Values) { f.Set("cloud", "mars") }},
 	}
 	for _, tc := range cases {
@@ -246,4 +247,47 @@ func firstParagraph(s string) string {
 	s = strings.TrimPrefix(s, `<p class="field-error">`)
 	end := strings.Index(s, "</p>")
 	return s[:end]
+}
+
+// TestOneDriveNewPermissionKept: a permission Driveway's list does not know
+// (Microsoft adds them) is saved as written with a warning, shown checked,
+// and kept when the form is saved again without touching it.
+func TestOneDriveNewPermissionKept(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.login()
+	page := b.projectPath("/onedrive")
+	form := settingsForm(time.Now().UTC().AddDate(1, 0, 0))
+	form.Set("scopes_other", "Files.SelectedOperations.Selected, FileStorageContainer.Selected")
+	resp, body := b.post(page, page, form)
+	wantStatus(t, resp, http.StatusSeeOther, body)
+	want := []string{"Files.SelectedOperations.Selected", "FileStorageContainer.Selected"}
+	check := func(when string) {
+		v, err := b.svc.GetIntegration(t.Context(), b.project.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range want {
+			if !slices.Contains(v.Scopes, s) {
+				t.Fatalf("%s: scopes %v lack %s", when, v.Scopes, s)
+			}
+		}
+		if len(v.ScopeWarnings) != 2 {
+			t.Fatalf("%s: scope warnings %q", when, v.ScopeWarnings)
+		}
+	}
+	check("after the first save")
+	resp, body = b.get(page)
+	wantStatus(t, resp, http.StatusOK, body)
+	wantContains(t, body, `value="Files.SelectedOperations.Selected" checked`)
+	wantContains(t, body, "Scope FileStorageContainer.Selected is not in Driveway&#39;s list")
+
+	form = settingsForm(time.Now().UTC().AddDate(1, 0, 0))
+	form.Set("keep_current", "1")
+	form.Del("new_secret")
+	form.Del("new_secret_expires")
+	form["scopes"] = append(form["scopes"], want...) // the checked boxes a browser sends back
+	resp, body = b.post(page, page, form)
+	wantStatus(t, resp, http.StatusSeeOther, body)
+	check("after saving the form again")
 }

@@ -148,7 +148,7 @@ func TestMalformedInputIs400NamingTheField(t *testing.T) {
 	future := time.Now().Add(48 * time.Hour).Format(time.RFC3339)
 	past := time.Now().Add(-48 * time.Hour).Format(time.RFC3339)
 	cases := []struct{ method, path, body, field string }{
-		{"PUT", p + "/integrations/onedrive", `{"clientId":"c","scopes":["Files.ReadWrite.Everything"]}`, "scopes"},
+		{"PUT", p + "/integrations/onedrive", `{"clientId":"c","scopes":["Files.ReadWrite All"]}`, "scopes"},
 		{"PUT", p + "/integrations/onedrive", `{"clientId":"c","tenant":"not a tenant!"}`, "tenant"},
 		{"PUT", p + "/integrations/onedrive", `{"clientId":"c","cloud":"mars"}`, "cloud"},
 		{"PUT", p + "/integrations/onedrive", `{"clientId":""}`, "clientId"},

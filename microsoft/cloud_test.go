@@ -1,6 +1,9 @@
 package microsoft
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestResolver(t *testing.T) {
 	t.Parallel()
@@ -34,7 +37,16 @@ func TestValidTenantAndScopes(t *testing.T) {
 	if unknown != "" || len(got) != 3 || got[0] != "offline_access" {
 		t.Fatalf("NormalizeScopes = %v, %q", got, unknown)
 	}
-	if _, unknown := NormalizeScopes([]string{"Mail.Send"}); unknown != "Mail.Send" {
-		t.Fatalf("unknown scope not reported: %q", unknown)
+	got, bad := NormalizeScopes([]string{"Files.SelectedOperations.Selected", "files.read", "files.selectedoperations.selected"})
+	if bad != "" || strings.Join(got, " ") != "offline_access Files.Read Files.SelectedOperations.Selected" {
+		t.Fatalf("a well-formed permission the catalogue lacks: %v, %q", got, bad)
+	}
+	if u := UnknownScopes(got); len(u) != 1 || u[0] != "Files.SelectedOperations.Selected" {
+		t.Fatalf("UnknownScopes = %v", u)
+	}
+	for _, malformed := range []string{"Files Read", "Files.Read!", "https://evil/Files.Read", ".Files", "Files..Read", ""} {
+		if _, bad := NormalizeScopes([]string{malformed}); bad != malformed {
+			t.Errorf("malformed scope %q not reported: %q", malformed, bad)
+		}
 	}
 }

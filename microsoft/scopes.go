@@ -58,17 +58,30 @@ func CanonicalScope(name string) string {
 	return ""
 }
 
-// NormalizeScopes returns the catalogue spellings of names without
-// duplicates, with offline_access always included, in catalogue order. The
-// second result is the first unknown name, if any.
+// scopeSyntax is a delegated permission's name: dot-separated words
+// (Files.ReadWrite.All, Files.SelectedOperations.Selected).
+var scopeSyntax = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*){0,5}$`)
+
+// NormalizeScopes returns names without duplicates, with offline_access
+// always included: the catalogue's in catalogue order and spelling, then
+// any other well-formed name as given (Microsoft adds permissions the
+// catalogue does not know yet; UnknownScopes names them for a warning).
+// The second result is the first name that is not a permission's syntax.
 func NormalizeScopes(names []string) ([]string, string) {
 	set := map[string]bool{"offline_access": true}
+	var others []string
 	for _, n := range names {
-		c := CanonicalScope(strings.TrimSpace(n))
-		if c == "" {
+		n = strings.TrimSpace(n)
+		if c := CanonicalScope(n); c != "" {
+			set[c] = true
+			continue
+		}
+		if len(n) > 100 || !scopeSyntax.MatchString(n) {
 			return nil, n
 		}
-		set[c] = true
+		if !slices.ContainsFunc(others, func(o string) bool { return strings.EqualFold(o, n) }) {
+			others = append(others, n)
+		}
 	}
 	var out []string
 	for _, s := range Scopes {
@@ -76,7 +89,18 @@ func NormalizeScopes(names []string) ([]string, string) {
 			out = append(out, s.Name)
 		}
 	}
-	return out, ""
+	return append(out, others...), ""
+}
+
+// UnknownScopes returns the names of scopes that are not in the catalogue.
+func UnknownScopes(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !KnownScope(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // RequestScopes returns the scope list for an authorize request: the
