@@ -37,8 +37,11 @@ const (
 	MaxExprLen = 2000
 	// MaxOutput is the largest result of one string field, in bytes of JSON.
 	MaxOutput = 1 << 20
-	// Timeout is the longest one expression may run.
-	Timeout = 100 * time.Millisecond
+	// Timeout is the longest one string's expressions may run, in wall
+	// time. maxNodes and memoryBudget already bound the work an expression
+	// can do; this is the last net, wide enough that a busy machine's
+	// scheduling delay never fails a trivial {{ item }} (100 ms did).
+	Timeout = time.Second
 	// maxNodes bounds an expression's syntax tree.
 	maxNodes = 500
 	// memoryBudget bounds expr-lang's allocations for ranges and builders.
