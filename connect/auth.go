@@ -7,6 +7,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/authcache"
+	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/usertoken"
 )
 
@@ -33,6 +34,7 @@ func (h *Handler) apiAs(fn apiFunc, full bool) http.Handler {
 	return h.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.authenticateAs(r, false, full)
 		if err == nil {
+			httpapi.Annotate(r.Context(), c.Project.ID, c.User.ID, "")
 			err = fn(w, r, c)
 		}
 		if err != nil {

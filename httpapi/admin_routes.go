@@ -7,6 +7,9 @@ import "net/http"
 func (s *Server) adminRoutes() []route {
 	h := func(f func(http.ResponseWriter, *http.Request) error) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if pid := r.PathValue("pid"); idPattern.MatchString(pid) {
+				Annotate(r.Context(), pid, "", "")
+			}
 			if err := f(w, r); err != nil {
 				s.logError(r, err)
 				writeError(w, r, err)

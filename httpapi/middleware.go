@@ -21,15 +21,44 @@ type ctxKey int
 
 const requestIDKey ctxKey = 0
 
+// requestInfo is what the request's log line says besides the route: its
+// id, and the project, user and credential the handlers named (Annotate).
+type requestInfo struct {
+	id, project, user, credential string
+}
+
 // RequestID returns the id of the request ctx belongs to, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info, ok := ctx.Value(requestIDKey).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
+}
+
+// Annotate names the project, end user and credential a request acts on,
+// for its log line (ids only, never a secret; "" leaves a field as it is).
+// Call it from the request's own goroutine.
+func Annotate(ctx context.Context, projectID, userID, credentialID string) {
+	info, ok := ctx.Value(requestIDKey).(*requestInfo)
+	if !ok {
+		return
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&info.project, projectID}, {&info.user, userID}, {&info.credential, credentialID}} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
 }
 
 // An inbound X-Request-Id is kept only when it looks like an id, so that a
 // caller cannot write arbitrary text into our logs.
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// idPattern is what an id from a path must look like to be logged.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -68,7 +97,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx, span := tracing.StartServer(r)
-		r = r.WithContext(context.WithValue(ctx, requestIDKey, id))
+		info := &requestInfo{id: id}
+		r = r.WithContext(context.WithValue(ctx, requestIDKey, info))
 		s.bodyDeadline(w, r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -92,8 +122,22 @@ func (s *Server) observe(r *http.Request, sw *statusWriter, d time.Duration) {
 	pattern, status := routeOf(r), statusOf(sw)
 	s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(status)).Inc()
 	s.metrics.duration.WithLabelValues(pattern).Observe(d.Seconds())
-	s.Logger.InfoContext(r.Context(), "request", "request_id", RequestID(r.Context()), "method", r.Method,
-		"route", pattern, "status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Method,
+		"route", pattern, "status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
+	if info, ok := r.Context().Value(requestIDKey).(*requestInfo); ok {
+		attrs = appendIDs(attrs, info)
+	}
+	s.Logger.InfoContext(r.Context(), "request", attrs...)
+}
+
+// appendIDs adds the annotated ids that are set.
+func appendIDs(attrs []any, info *requestInfo) []any {
+	for _, f := range [...]struct{ k, v string }{{"project", info.project}, {"user", info.user}, {"credential", info.credential}} {
+		if f.v != "" {
+			attrs = append(attrs, f.k, f.v)
+		}
+	}
+	return attrs
 }
 
 // routeOf is the pattern that answered r, "unmatched" when none did.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/httpapi"
 )
 
 type callKey struct{}
@@ -52,6 +53,7 @@ func (p *Proxy) prepare(r *http.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
+	httpapi.Annotate(r.Context(), "", "", s.credID)
 	l := &links{graph: s.base, public: p.publicOrigin(r) + "/projects/" + pidEsc + "/sdk/proxy/" + driveway.IntegrationOneDrive + "/"}
 	target, err := buildTarget(l.ownPath(rest), r.URL.RawQuery, s.base)
 	if err != nil {
