@@ -248,8 +248,9 @@ func (s *server) wireActions() error {
 // its SDK routes (Request triggers, App Events, per-user enablement) behind
 // the user-token check. actions runs OneDrive steps; nil leaves those step
 // types out.
-func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
+func (s *server) wireWorkflows(actions *action.Executor) error {
 	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+	reg.SetActions(actions.Catalogue)
 	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
 		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), FileChangeConsumers: reconcileFileChange(s.db.queue)})
 	if err != nil {

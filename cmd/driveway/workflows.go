@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/netguard"
 	"github.com/drivewayhq/driveway/workflow"
 )
@@ -56,7 +57,10 @@ func (m *Main) workflowsCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg := workflowRegistry()
+	reg, err := workflowRegistry()
+	if err != nil {
+		return err
+	}
 	if check {
 		return m.applyFiles(ctx, files, reg, nil)
 	}
@@ -75,10 +79,16 @@ func (m *Main) workflowsCmd(ctx context.Context, args []string) error {
 	return m.applyFiles(ctx, files, reg, &applyTarget{db: db, engine: eng, project: project})
 }
 
-// workflowRegistry has the step types every server registers (see
-// wireWorkflows), for validation.
-func workflowRegistry() *workflow.Registry {
-	return workflow.NewRegistry(nil, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+// workflowRegistry has the step types and the action catalogue every
+// server registers (see wireWorkflows), for validation.
+func workflowRegistry() (*workflow.Registry, error) {
+	cat, err := action.NewCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	reg := workflow.NewRegistry(nil, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+	reg.SetActions(cat)
+	return reg, nil
 }
 
 // workflowFiles lists DIR's definition files, sorted.
