@@ -54,6 +54,11 @@ func (ic *inputCheck) value(v any, s Schema, field string) error {
 // object checks required and unknown keys, then each value.
 func (ic *inputCheck) object(m map[string]any, s Schema, field string) error {
 	props, _ := s["properties"].(map[string]any)
+	for _, k := range sortedKeys(m) {
+		if _, known := props[k]; !known && s["additionalProperties"] == false {
+			return driveway.Invalid(field+"."+k, "%q is not an input of %s (it takes %s)", k, ic.owner, strings.Join(propNames(s), ", "))
+		}
+	}
 	for _, name := range requiredOf(s) {
 		if _, ok := m[name]; !ok {
 			return driveway.Invalid(field+"."+name, "is required by %s", ic.owner)
@@ -61,15 +66,8 @@ func (ic *inputCheck) object(m map[string]any, s Schema, field string) error {
 	}
 	for _, k := range sortedKeys(m) {
 		sub, known := props[k].(map[string]any)
-		if !known {
-			switch extra := s["additionalProperties"].(type) {
-			case bool:
-				if !extra {
-					return driveway.Invalid(field+"."+k, "%q is not an input of %s (it takes %s)", k, ic.owner, strings.Join(propNames(s), ", "))
-				}
-			case map[string]any:
-				sub = extra
-			}
+		if extra, ok := s["additionalProperties"].(map[string]any); ok && !known {
+			sub = extra
 		}
 		if err := ic.value(m[k], sub, field+"."+k); err != nil {
 			return err

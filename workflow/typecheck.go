@@ -258,6 +258,9 @@ func (c *checker) stepOutput(stepNode, m *ast.MemberNode) (Schema, error) {
 
 // field resolves base.name for a known base shape.
 func (c *checker) field(base Schema, name string, m *ast.MemberNode) (Schema, error) {
+	if t := typeName(base); t != "" && t != "object" {
+		return nil, &typeError{fmt.Sprintf("%s is %s, which has no field %q", describe(m.Node), article(t), name)}
+	}
 	props, hasProps := base["properties"].(map[string]any)
 	if p, ok := props[name]; ok {
 		s, _ := p.(map[string]any)
@@ -274,9 +277,6 @@ func (c *checker) field(base Schema, name string, m *ast.MemberNode) (Schema, er
 		if !hasProps {
 			return nil, nil
 		}
-	}
-	if t := typeName(base); t != "" && t != "object" {
-		return nil, &typeError{fmt.Sprintf("%s is %s, which has no field %q", describe(m.Node), article(t), name)}
 	}
 	return nil, &typeError{fmt.Sprintf("%s has no field %q (it has %s)", describe(m.Node), name, strings.Join(propNames(base), ", "))}
 }
