@@ -54,11 +54,17 @@ type database struct {
 // openDatabase opens the store and the queue named by cfg.Database. It does
 // not migrate.
 func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logger *slog.Logger) (*database, error) {
+	return openDatabaseWith(ctx, cfg, sealer, logger, false)
+}
+
+// openDatabaseWith is openDatabase; insertOnly makes a queue that inserts
+// jobs of any kind but runs none (a CLI command enqueues for the servers).
+func openDatabaseWith(ctx context.Context, cfg *Config, sealer driveway.Sealer, logger *slog.Logger, insertOnly bool) (*database, error) {
 	kind, addr, err := databaseKind(cfg.Database)
 	if err != nil {
 		return nil, err
 	}
-	jcfg := jobs.Config{RescueStuckJobsAfter: cfg.JobRescueAfter, Logger: logger}
+	jcfg := jobs.Config{RescueStuckJobsAfter: cfg.JobRescueAfter, Logger: logger, InsertOnly: insertOnly}
 	switch kind {
 	case "sqlite":
 		s, err := sqlite.Open(ctx, addr, sealer)
@@ -88,7 +94,8 @@ func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logg
 	}
 }
 
-// openMigrated opens the database for a short CLI command, which needs its
+// openMigrated opens the database for a short CLI command (its queue only
+// inserts jobs, for the servers to run), which needs its
 // migrations applied already (by serve or `driveway migrate`). The caller
 // closes it.
 func (m *Main) openMigrated(ctx context.Context, cfg *Config) (*database, *secret.Keyring, error) {
@@ -96,7 +103,7 @@ func (m *Main) openMigrated(ctx context.Context, cfg *Config) (*database, *secre
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openDatabase(ctx, cfg, ring, newLogger(cfg, m.Stderr))
+	db, err := openDatabaseWith(ctx, cfg, ring, newLogger(cfg, m.Stderr), true)
 	if err != nil {
 		return nil, nil, err
 	}

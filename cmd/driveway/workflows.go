@@ -207,7 +207,10 @@ func sameJSON(a, b []byte) bool {
 // `step "save" (steps[1]), field input.path: unknown step "nope"`.
 func describeInvalid(def *workflow.Definition, err error) string {
 	var de *driveway.Error
-	if !errors.As(err, &de) || de.Code != driveway.EINVALID || de.Field == "" {
+	if !errors.As(err, &de) {
+		return err.Error() // the operator's own command: say what failed
+	}
+	if de.Code != driveway.EINVALID || de.Field == "" {
 		return driveway.ErrorMessage(err)
 	}
 	step, path, rest := workflow.Locate(def, de.Field)
