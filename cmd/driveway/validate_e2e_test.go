@@ -77,7 +77,9 @@ func TestSaveTimeValidationEverywhere(t *testing.T) {
 	for _, tc := range refusals() {
 		t.Run(tc.name, func(t *testing.T) {
 			s, body := d.admin("PUT", "/api/v1/projects/"+info.ProjectID+"/workflows/"+tc.name, tc.def)
-			var e struct{ Error struct{ Field, Message string } }
+			var e struct {
+				Error struct{ Field, Message string }
+			}
 			json.Unmarshal([]byte(body), &e)
 			if s != 400 || e.Error.Field != tc.field || !strings.Contains(e.Error.Message, fmt.Sprintf("step %q: ", tc.step)) ||
 				!strings.Contains(e.Error.Message, tc.msg) {
