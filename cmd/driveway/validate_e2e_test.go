@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -11,6 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/postgres"
+	"github.com/drivewayhq/driveway/storetest"
 )
 
 // refusal is a definition every save path must refuse: the step and the
@@ -207,4 +213,49 @@ func excerpt(page, marker string) string {
 		return page
 	}
 	return page[i:min(len(page), i+600)]
+}
+
+// TestWorkflowsApplyOnPostgres: `workflows apply` on Postgres refuses a
+// definition naming a made-up action, saves the seed's File Change chain,
+// and enqueues the File Change reconcile for the servers (before, its
+// queue refused to insert that job kind and the save failed).
+func TestWorkflowsApplyOnPostgres(t *testing.T) {
+	t.Parallel()
+	dbURL, _ := storetest.PostgresSchema(t)
+	ctx := context.Background()
+	key := mustKey(t)
+	env := map[string]string{"DRIVEWAY_DATABASE_URL": dbURL, "DRIVEWAY_SECRET_KEYS": key}
+	if code, _, errs := run(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errs)
+	}
+	store, err := postgres.Open(ctx, dbURL, mustRing(t, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	p, err := (&admin.Service{Store: store}).CreateProject(ctx, admin.ProjectInput{Name: "Flows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wfDir := t.TempDir()
+	bad := refusals()[0]
+	for name, body := range map[string]string{"seed.json": seedChain, "bad.json": bad.def} {
+		if err := os.WriteFile(filepath.Join(wfDir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errb syncBuffer
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	err = m.workflowsCmd(ctx, []string{"apply", "--project", p.ID, wfDir})
+	want := fmt.Sprintf("bad.json: step %q (steps[0]), field input.action: %s", bad.step, bad.msg)
+	if err == nil || !strings.Contains(errb.String(), want) || !strings.Contains(out.String(), "seed.json: archive-changes saved (version 1)") {
+		t.Fatalf("apply: %v, want the seed saved and %q:\n%s%s", err, want, out.String(), errb.String())
+	}
+	if _, err := store.GetWorkflow(ctx, p.ID, bad.name); driveway.ErrorCode(err) != driveway.ENOTFOUND {
+		t.Fatalf("the refused workflow: %v, want not found", err)
+	}
+	var jobs int
+	if err := store.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'filechange.reconcile'`).Scan(&jobs); err != nil || jobs != 1 {
+		t.Fatalf("File Change reconcile jobs: %d %v, want 1", jobs, err)
+	}
 }
