@@ -17,6 +17,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/jobs"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/workflow"
 )
@@ -37,6 +38,11 @@ func serveWithWorkflows(t *testing.T, b *bundle, broken *atomic.Bool) *workflow.
 		t.Fatal(err)
 	}
 	reg := workflow.NewRegistry(nil, nil)
+	cat, err := action.NewCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.SetActions(cat) // as every server: save checks actions and their inputs
 	if err := reg.Register("echo", workflow.RunnerFunc(func(ctx context.Context, c *workflow.Call) (any, error) {
 		return c.Input, nil
 	}), nil); err != nil {
