@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/jobs"
-	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/sqlite"
 	"github.com/drivewayhq/driveway/workflow"
 )
