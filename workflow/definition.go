@@ -152,7 +152,6 @@ type validator struct {
 	steps   map[string]stepRef // every step id
 	order   int
 	trigger Schema
-	tType   string
 }
 
 // Validate checks d: ids, trigger, step types, every template (syntax,
@@ -175,7 +174,7 @@ func (r *Registry) Validate(d *Definition) error {
 	if len(d.Steps) == 0 {
 		return driveway.Invalid("steps", "a workflow needs at least one step")
 	}
-	v := &validator{reg: r, steps: map[string]stepRef{}, trigger: triggerSchema(d.Trigger), tType: d.Trigger.Type}
+	v := &validator{reg: r, steps: map[string]stepRef{}, trigger: triggerSchema(d.Trigger)}
 	if err := v.collect(d.Steps, "steps"); err != nil {
 		return err
 	}
@@ -272,7 +271,7 @@ func (v *validator) checkStep(s *Step, f string, seen map[string]visibleStep, fa
 			return err
 		}
 	}
-	sc := &scope{trigger: v.trigger, triggerType: v.tType, steps: seen}
+	sc := &scope{trigger: v.trigger, steps: seen}
 	if fanOut != nil {
 		sc.item, sc.inFanOut = fanOut.item, true
 	}

@@ -10,8 +10,7 @@ import (
 
 // scope is what an expression of one step may read, with its shapes.
 type scope struct {
-	trigger     Schema
-	triggerType string
+	trigger Schema
 	// steps are the steps that ran before, by id.
 	steps map[string]visibleStep
 	// item is a fan out's element shape; inFanOut says item and index exist.
