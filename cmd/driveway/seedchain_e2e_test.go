@@ -29,10 +29,9 @@ func inboxChain(t *testing.T) string {
 }
 
 // TestSeedChainRuns: what save accepts runs. The seed's chain (the docs'
-// example), saved
-// through the admin API of driveway dev, runs when the user adds a file
-// through the emulated OneDrive, and its Save File step writes the file
-// named from the Get File step's output.
+// example), saved through the admin API of driveway dev, runs when the
+// user adds a file through the emulated OneDrive, and its Save File step
+// writes the file named from the Get File step's output.
 func TestSeedChainRuns(t *testing.T) {
 	t.Parallel()
 	r, info, dir := startDev(t)
