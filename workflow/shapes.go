@@ -86,9 +86,13 @@ func fileChangeSchema() Schema {
 	}, "id", "type", "kind", "credentialId", "userId", "item")
 }
 
-// FileChangeTriggerSchema is the schema of a File Change trigger payload,
-// for tests and tools.
-func FileChangeTriggerSchema() Schema { return fileChangeSchema() }
+// TriggerSchema is the schema of t's trigger payload as validation reads
+// it (nil: any payload), for tools such as an editor's variable menu.
+func TriggerSchema(t Trigger) Schema { return triggerSchema(t) }
+
+// OutputSchema is the schema of s's output as validation reads it (nil:
+// not known).
+func (r *Registry) OutputSchema(s *Step) Schema { return r.outputSchema(s) }
 
 // userSchema is the run's user variable.
 func userSchema() Schema {

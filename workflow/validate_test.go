@@ -189,7 +189,7 @@ func TestFileChangeTriggerSchema(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	schemaCovers(t, "trigger", doc, workflow.FileChangeTriggerSchema())
+	schemaCovers(t, "trigger", doc, workflow.TriggerSchema(workflow.Trigger{Type: workflow.TriggerFileChange}))
 }
 
 // schemaCovers fails unless every key of v is a property of s with v's
