@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +255,30 @@ func BenchmarkValidate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDocCommentExample validates the example of Definition's doc comment
+// (it once named an action that does not exist).
+func TestDocCommentExample(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("definition.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(src), "// Definition is a workflow")
+	comment, _, _ := strings.Cut(rest, "type Definition struct")
+	var example strings.Builder
+	for _, line := range strings.Split(comment, "\n") {
+		if code, ok := strings.CutPrefix(line, "//\t"); ok {
+			example.WriteString(code + "\n")
+		}
+	}
+	def, err := workflow.Parse([]byte(example.String()))
+	if err != nil {
+		t.Fatalf("the doc comment's example: %v\n%s", err, example.String())
+	}
+	if err := catalogueRegistry(t).Validate(def); err != nil {
+		t.Fatalf("the doc comment's example is refused: %v", err)
 	}
 }
