@@ -53,11 +53,11 @@ func openObject() Schema { return Schema{"type": "object"} }
 func triggerSchema(t Trigger) Schema {
 	switch t.Type {
 	case TriggerRequest:
-		return obj(map[string]any{"body": Schema{}, "query": stringMap(), "headers": stringMap()})
+		return obj(map[string]any{"body": Schema{}, "query": stringMap(), "headers": stringMap()}, "body", "query", "headers")
 	case TriggerSchedule:
-		return obj(map[string]any{"scheduledAt": Schema{"type": "string", "format": "date-time"}})
+		return obj(map[string]any{"scheduledAt": Schema{"type": "string", "format": "date-time"}}, "scheduledAt")
 	case TriggerIntegrationEnabled:
-		return obj(map[string]any{"integration": typed("string"), "credentialId": typed("string")})
+		return obj(map[string]any{"integration": typed("string"), "credentialId": typed("string")}, "integration", "credentialId")
 	case TriggerFileChange:
 		return fileChangeSchema()
 	}
@@ -119,7 +119,6 @@ func (r *Registry) outputSchema(s *Step) Schema {
 }
 
 func (r *Registry) builtinOutput(s *Step) Schema {
-	response := obj(map[string]any{"status": typed("integer"), "headers": stringMap(), "body": Schema{}})
 	switch s.Type {
 	case StepConditional:
 		return obj(map[string]any{"branch": Schema{"type": "string", "enum": []any{"then", "else"}}, "output": Schema{}}, "branch")
@@ -127,8 +126,10 @@ func (r *Registry) builtinOutput(s *Step) Schema {
 		return typed("array")
 	case StepDelay:
 		return obj(map[string]any{"until": Schema{"type": "string", "format": "date-time"}}, "until")
-	case StepResponse, StepHTTPRequest:
-		return response
+	case StepResponse: // headers as the step's input gave them, if it did
+		return obj(map[string]any{"status": typed("integer"), "headers": openObject(), "body": Schema{}}, "status")
+	case StepHTTPRequest:
+		return obj(map[string]any{"status": typed("integer"), "headers": stringMap(), "body": Schema{}}, "status", "headers")
 	case StepOneDriveRequest:
 		return r.actionOutput(requestActionName)
 	case StepOneDriveAction:

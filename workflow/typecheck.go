@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -208,6 +209,10 @@ func (c *checker) member(m *ast.MemberNode) (Schema, error) {
 	if base == nil {
 		return nil, nil
 	}
+	if !m.Optional && c.mayBeAbsent(m.Node) {
+		return nil, &typeError{fmt.Sprintf("%s is not always set, so reading a field of it can fail: read it with ?. (%s?.…)",
+			describe(m.Node), describe(m.Node))}
+	}
 	switch p := m.Property.(type) {
 	case *ast.StringNode:
 		return c.field(base, p.Value, m)
@@ -218,6 +223,29 @@ func (c *checker) member(m *ast.MemberNode) (Schema, error) {
 		}
 	}
 	return nil, nil
+}
+
+// mayBeAbsent reports whether node reads an object or array field that
+// its parent's schema does not require (trigger.previous, or an output
+// field of a step with continueOnError): a member of it fails when it is
+// absent.
+func (c *checker) mayBeAbsent(node ast.Node) bool {
+	m, ok := node.(*ast.MemberNode)
+	if !ok {
+		return false
+	}
+	p, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return false
+	}
+	parent := c.typeOf(m.Node)
+	props, _ := parent["properties"].(map[string]any)
+	field, ok := props[p.Value].(map[string]any)
+	if !ok || slices.Contains(requiredOf(parent), p.Value) {
+		return false
+	}
+	t := typeName(field)
+	return t == "object" || t == "array"
 }
 
 // step resolves steps.<id> (the step's {output}).
