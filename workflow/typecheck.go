@@ -40,7 +40,8 @@ func exprType(code string, sc *scope) (Schema, error) {
 	if err != nil {
 		return nil, nil // template.Check reports syntax errors
 	}
-	c := &checker{sc: sc}
+	c := &checker{sc: sc, declared: map[string]bool{}}
+	ast.Walk(&tree.Node, declarations(c.declared))
 	ast.Walk(&tree.Node, c)
 	if c.err != nil {
 		return nil, c.err
@@ -53,14 +54,43 @@ func exprType(code string, sc *scope) (Schema, error) {
 type checker struct {
 	sc  *scope
 	err error
+	// declared are the expression's own variables (let).
+	declared map[string]bool
 }
 
 func (c *checker) Visit(n *ast.Node) {
 	if c.err != nil {
 		return
 	}
-	if m, ok := (*n).(*ast.MemberNode); ok {
-		_, c.err = c.member(m)
+	switch x := (*n).(type) {
+	case *ast.MemberNode:
+		_, c.err = c.member(x)
+	case *ast.IdentifierNode:
+		c.err = c.variable(x.Value)
+	}
+}
+
+// variable fails for a name that is neither one of the run's variables
+// nor declared by the expression: it would be nil when the step runs.
+func (c *checker) variable(name string) error {
+	if _, known := c.ident(name); known || name == "steps" || c.declared[name] || strings.HasPrefix(name, "$") {
+		return nil
+	}
+	vars := "trigger, steps, user, secrets"
+	if c.sc.inFanOut {
+		vars += ", item, index"
+	} else if name == "item" || name == "index" {
+		return &typeError{fmt.Sprintf("%s exists only inside a fan_out step's steps", name)}
+	}
+	return &typeError{fmt.Sprintf("unknown variable %q (the variables are %s)", name, vars)}
+}
+
+// declarations records the names an expression declares with let.
+type declarations map[string]bool
+
+func (d declarations) Visit(n *ast.Node) {
+	if v, ok := (*n).(*ast.VariableDeclaratorNode); ok {
+		d[v.Name] = true
 	}
 }
 

@@ -122,6 +122,10 @@ func BadDefinitions() []badCase {
 		{"continueOnError output", wrapDef(req, `[{"id": "dl", "type": "onedrive_action", "continueOnError": true, "input": {"action": "ONEDRIVE_DOWNLOAD_FILE", "input": {"path": "/a.txt"}}},
 			{"id": "r", "type": "response", "input": {"body": "{{ steps.dl.output.file.name }}"}}]`),
 			"steps[1].input.body", `the output of step "dl" (steps.dl.output.file) is not always set`},
+		{"unknown variable", wrapDef(req, `[{"id": "r", "type": "response", "input": {"body": "{{ trigers.body }}"}}]`),
+			"steps[0].input.body", `unknown variable "trigers" (the variables are trigger, steps, user, secrets)`},
+		{"item outside a fan out", wrapDef(req, `[{"id": "r", "type": "response", "input": {"body": "{{ item.name }}"}}]`),
+			"steps[0].input.body", `item exists only inside a fan_out step's steps`},
 		{"not an object", wrapDef(fc, `[{"id": "r", "type": "response", "input": {"body": "{{ trigger.item.name.first }}"}}]`),
 			"steps[0].input.body", `trigger.item.name is a string, which has no field "first"`},
 	}
