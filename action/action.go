@@ -101,3 +101,23 @@ func (c *Catalogue) Functions() []Function {
 	}
 	return out
 }
+
+// ActionSchemas returns the input and output schemas of the action called
+// name (workflow.ActionCatalog: workflows are validated against them when
+// saved). Do not modify them.
+func (c *Catalogue) ActionSchemas(name string) (input, output Schema, ok bool) {
+	a := c.byName[name]
+	if a == nil {
+		return nil, nil, false
+	}
+	return a.Input, a.Output, true
+}
+
+// ActionNames lists the actions' names, in catalogue order.
+func (c *Catalogue) ActionNames() []string {
+	out := make([]string, 0, len(c.list))
+	for _, a := range c.list {
+		out = append(out, a.Name)
+	}
+	return out
+}

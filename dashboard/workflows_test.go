@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/jobs"
 	"github.com/drivewayhq/driveway/sqlite"
@@ -37,6 +38,11 @@ func serveWithWorkflows(t *testing.T, b *bundle, broken *atomic.Bool) *workflow.
 		t.Fatal(err)
 	}
 	reg := workflow.NewRegistry(nil, nil)
+	cat, err := action.NewCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.SetActions(cat) // as every server: save checks actions and their inputs
 	if err := reg.Register("echo", workflow.RunnerFunc(func(ctx context.Context, c *workflow.Call) (any, error) {
 		return c.Input, nil
 	}), nil); err != nil {
@@ -80,10 +86,10 @@ trigger: {type: request}
 steps:
   - id: hello
     type: echo
-    input: {text: "hello {{ trigger.name }}", auth: "Bearer {{ secrets.apiToken }}"}
+    input: {text: "hello {{ trigger.body.name }}", auth: "Bearer {{ secrets.apiToken }}"}
   - id: check
     type: conditional
-    input: {condition: "{{ trigger.name == 'Ada' }}"}
+    input: {condition: "{{ trigger.body.name == 'Ada' }}"}
     then:
       - id: yes
         type: echo
@@ -105,7 +111,7 @@ func TestWorkflowsPages(t *testing.T) {
 
 	// An invalid definition: the message names the step and field, beside
 	// the step in the picture.
-	bad := strings.Replace(dashWorkflow, "{{ trigger.name }}", "{{ steps.nope.output }}", 1)
+	bad := strings.Replace(dashWorkflow, "{{ trigger.body.name }}", "{{ steps.nope.output }}", 1)
 	resp, body = b.post(editor, list, url.Values{"definition": {bad}})
 	wantStatus(t, resp, http.StatusBadRequest, body)
 	want := html.EscapeString(`step "hello" (steps[0]), field input.text: unknown step "nope"`)
@@ -137,7 +143,7 @@ func TestWorkflowsPages(t *testing.T) {
 	start := func(user, name string) *driveway.WorkflowRun {
 		t.Helper()
 		run, err := eng.StartRun(t.Context(), workflow.StartParams{ProjectID: b.project.ID, WorkflowID: "greet", UserID: user,
-			Trigger: map[string]any{"name": name}})
+			Trigger: map[string]any{"body": map[string]any{"name": name}}})
 		if err != nil {
 			t.Fatal(err)
 		}

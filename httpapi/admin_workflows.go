@@ -109,7 +109,7 @@ func (s *Server) saveWorkflow(w http.ResponseWriter, r *http.Request, def *workf
 	}
 	wf, err := eng.SaveWorkflow(r.Context(), r.PathValue("pid"), raw)
 	if err != nil {
-		return err
+		return workflow.NameStep(def, err)
 	}
 	status := http.StatusCreated
 	if exists {

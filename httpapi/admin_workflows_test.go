@@ -262,7 +262,7 @@ func TestRunsAPI(t *testing.T) {
 		t.Fatalf("create: %d %s", code, body)
 	}
 	flaky := `{"id": "flaky", "name": "Flaky", "trigger": {"type": "request"}, "steps": [
-		{"id": "first", "type": "echo", "input": {"n": "{{ trigger.n }}"}},
+		{"id": "first", "type": "echo", "input": {"n": "{{ trigger.body.n }}"}},
 		{"id": "call", "type": "flaky"},
 		{"id": "last", "type": "echo", "input": {"after": "{{ steps.call.output.ok }}"}}]}`
 	if code, out := wb.call(wb.keyA, "POST", base+"/workflows", flaky); code != http.StatusCreated {
@@ -299,7 +299,7 @@ func TestRunsAPI(t *testing.T) {
 
 	// A failing run, re-run from the failed step once the service is back.
 	wb.broken.Store(true)
-	failing := start("flaky", "u2", map[string]any{"n": 7})
+	failing := start("flaky", "u2", map[string]any{"body": map[string]any{"n": 7}})
 	if run := wb.waitRun(pid, failing); run.Status != driveway.RunFailed {
 		t.Fatalf("flaky run: %s", run.Status)
 	}

@@ -19,8 +19,11 @@ import (
 //	{"id": "save-report", "name": "Save a report",
 //	 "trigger": {"type": "request"},
 //	 "steps": [
-//	   {"id": "folder", "type": "onedrive_action", "input": {"action": "onedrive.createFolder", "input": {"name": "{{ trigger.body.folder }}"}}},
+//	   {"id": "folder", "type": "onedrive_action", "input": {"action": "ONEDRIVE_CREATE_FOLDER", "input": {"name": "{{ trigger.body.folder }}"}}},
 //	   {"id": "reply", "type": "response", "input": {"body": "{{ steps.folder.output }}"}}]}
+//
+// action is a name of the actions catalogue (docs/actions.md) and its
+// input the action's parameters; Registry.Validate refuses anything else.
 type Definition struct {
 	ID      string  `json:"id"`
 	Name    string  `json:"name"`
@@ -147,15 +150,19 @@ type stepRef struct {
 
 // validator checks a definition against the registry.
 type validator struct {
-	reg   *Registry
-	steps map[string]stepRef // every step id
-	order int
+	reg     *Registry
+	steps   map[string]stepRef // every step id
+	order   int
+	trigger Schema
 }
 
-// Validate checks d: ids, trigger, step types and inputs, and every
-// template (syntax, and that steps.<id> names a step that runs before).
-// The error is an EINVALID *driveway.Error whose Field names the step and
-// field ("steps[2].input.path").
+// Validate checks d: ids, trigger, step types, every template (syntax,
+// and that steps.<id> names a step that runs before on every path), and
+// each step's input against its schema (an action's input schema for a
+// onedrive_action step, once SetActions gave the catalogue), typing each
+// template by the trigger's payload and the earlier steps' output
+// schemas. The error is an EINVALID *driveway.Error whose Field names the
+// step and field ("steps[2].input.path").
 func (r *Registry) Validate(d *Definition) error {
 	if !idPattern.MatchString(d.ID) {
 		return driveway.Invalid("id", "must be 1 to 64 letters, digits, _ or -, starting with a letter")
@@ -169,12 +176,12 @@ func (r *Registry) Validate(d *Definition) error {
 	if len(d.Steps) == 0 {
 		return driveway.Invalid("steps", "a workflow needs at least one step")
 	}
-	v := &validator{reg: r, steps: map[string]stepRef{}}
+	v := &validator{reg: r, steps: map[string]stepRef{}, trigger: triggerSchema(d.Trigger)}
 	if err := v.collect(d.Steps, "steps"); err != nil {
 		return err
 	}
 	v.order = 0
-	return v.checkSeq(d.Steps, "steps", map[string]bool{}, false)
+	return v.checkSeq(d.Steps, "steps", map[string]visibleStep{}, nil)
 }
 
 func validateTrigger(t Trigger) error {
@@ -225,28 +232,29 @@ func (v *validator) collect(steps []Step, field string) error {
 	return nil
 }
 
-// checkSeq checks a sequence; before holds the ids that ran before it.
-func (v *validator) checkSeq(steps []Step, field string, before map[string]bool, inFanOut bool) error {
+// checkSeq checks a sequence; before holds the steps that ran before it.
+// fanOut is the enclosing fan out's scope, nil at the top.
+func (v *validator) checkSeq(steps []Step, field string, before map[string]visibleStep, fanOut *scope) error {
 	seen := clone(before)
 	for i := range steps {
 		s := &steps[i]
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if err := v.checkStep(s, f, seen, inFanOut); err != nil {
+		if err := v.checkStep(s, f, seen, fanOut); err != nil {
 			return err
 		}
-		seen[s.ID] = true
-		// A branch's steps may be referenced after the conditional (they
-		// are null when the other branch ran).
+		seen[s.ID] = visibleStep{output: v.reg.outputSchema(s)}
+		// A branch's steps may be read after the conditional, with ?.
+		// (they are absent when the other branch ran).
 		for _, sub := range [][]Step{s.Then, s.Else} {
 			for _, b := range flatten(sub) {
-				seen[b.ID] = true
+				seen[b.ID] = visibleStep{output: v.reg.outputSchema(&b), branchOf: s.ID}
 			}
 		}
 	}
 	return nil
 }
 
-func (v *validator) checkStep(s *Step, f string, seen map[string]bool, inFanOut bool) error {
+func (v *validator) checkStep(s *Step, f string, seen map[string]visibleStep, fanOut *scope) error {
 	kind, ok := v.reg.kinds[s.Type]
 	if !ok {
 		return driveway.Invalid(f+".type", "unknown step type %q (%s)", s.Type, strings.Join(v.reg.Keys(), ", "))
@@ -260,23 +268,7 @@ func (v *validator) checkStep(s *Step, f string, seen map[string]bool, inFanOut 
 	if kind.control == "" && (len(s.Then)+len(s.Else)+len(s.Steps)) > 0 {
 		return driveway.Invalid(f, "a %s step has no then, else or steps", s.Type)
 	}
-	err := template.Check(anyMap(s.Input), f+".input", func(field, id string) error {
-		ref, ok := v.steps[id]
-		switch {
-		case !ok:
-			return driveway.Invalid(field, "unknown step %q", id)
-		case id == s.ID:
-			return driveway.Invalid(field, "step %q refers to its own output", id)
-		case !seen[id]:
-			return driveway.Invalid(field, "step %q (%s) does not run before this one", id, ref.field)
-		}
-		return nil
-	})
-	if err != nil {
-		var te *template.Error
-		if asTemplateError(err, &te) {
-			return driveway.Invalid(te.Field, "%s", te.Msg)
-		}
+	if err := v.checkRefs(s, f, seen); err != nil {
 		return err
 	}
 	if kind.validate != nil {
@@ -284,23 +276,72 @@ func (v *validator) checkStep(s *Step, f string, seen map[string]bool, inFanOut 
 			return err
 		}
 	}
+	sc := &scope{trigger: v.trigger, steps: seen}
+	if fanOut != nil {
+		sc.item, sc.inFanOut = fanOut.item, true
+	}
+	if err := v.reg.checkInput(s, f, sc); err != nil {
+		return err
+	}
 	switch s.Type {
 	case StepConditional:
-		if err := v.checkSeq(s.Then, f+".then", seen, inFanOut); err != nil {
+		if err := v.checkSeq(s.Then, f+".then", seen, fanOut); err != nil {
 			return err
 		}
-		return v.checkSeq(s.Else, f+".else", seen, inFanOut)
+		return v.checkSeq(s.Else, f+".else", seen, fanOut)
 	case StepFanOut:
 		if len(s.Steps) == 0 {
 			return driveway.Invalid(f+".steps", "a fan_out needs steps to run for each item")
 		}
-		return v.checkSeq(s.Steps, f+".steps", seen, true)
+		return v.checkSeq(s.Steps, f+".steps", seen, &scope{item: itemSchema(s.Input["items"], sc)})
 	}
 	return nil
 }
 
-func clone(m map[string]bool) map[string]bool {
-	out := make(map[string]bool, len(m))
+// checkRefs checks the templates' syntax and that each steps.<id> names a
+// step that ran before.
+func (v *validator) checkRefs(s *Step, f string, seen map[string]visibleStep) error {
+	err := template.Check(anyMap(s.Input), f+".input", func(field, id string) error {
+		ref, ok := v.steps[id]
+		_, before := seen[id]
+		switch {
+		case !ok:
+			return driveway.Invalid(field, "unknown step %q", id)
+		case id == s.ID:
+			return driveway.Invalid(field, "step %q refers to its own output", id)
+		case !before:
+			return driveway.Invalid(field, "step %q (%s) does not run before this one", id, ref.field)
+		}
+		return nil
+	})
+	var te *template.Error
+	if err != nil && asTemplateError(err, &te) {
+		return driveway.Invalid(te.Field, "%s", te.Msg)
+	}
+	return err
+}
+
+// itemSchema is the element shape of a fan out's items, when its
+// expression's type says.
+func itemSchema(items any, sc *scope) Schema {
+	code, ok := items.(string)
+	if !ok {
+		return nil
+	}
+	exprs, whole, err := template.Exprs(code)
+	if err != nil || !whole {
+		return nil
+	}
+	t, err := exprType(exprs[0], sc)
+	if err != nil || typeName(t) != "array" {
+		return nil
+	}
+	el, _ := t["items"].(map[string]any)
+	return el
+}
+
+func clone(m map[string]visibleStep) map[string]visibleStep {
+	out := make(map[string]visibleStep, len(m))
 	for k, v := range m {
 		out[k] = v
 	}

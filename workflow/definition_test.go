@@ -58,7 +58,7 @@ func TestValidate(t *testing.T) {
 	ok := wrap(req, `[{"id": "list", "type": "onedrive_action", "input": {"action": "a"}},
 		{"id": "c", "type": "conditional", "input": {"condition": "{{ len(steps.list.output.value) > 0 }}"},
 		 "then": [{"id": "t", "type": "response", "input": {"body": "{{ steps.list.output }}"}}]},
-		{"id": "after", "type": "response", "input": {"body": "{{ steps.t.output }} {{ steps.c.output }}"}}]`)
+		{"id": "after", "type": "response", "input": {"body": "{{ steps.t?.output }} {{ steps.c.output }}"}}]`)
 	def, err := Parse([]byte(ok))
 	if err == nil {
 		err = reg.Validate(def)

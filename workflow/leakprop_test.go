@@ -70,7 +70,7 @@ func leakWorkflows(api, closed string) map[string]string {
 		"http-down": wf(`{"id": "get", "type": "http_request", "continueOnError": true, "input": {"url": "` + closed + `/x",
 			"query": {"k": "{{ secrets.A }}", "j": "{{ secrets.B }}"}}}`),
 		"template": wf(`{"id": "bad", "type": "echo", "continueOnError": true, "input": {"n": "{{ int(secrets.A) }}"}},
-			{"id": "bad2", "type": "echo", "continueOnError": true, "input": {"n": "{{ secrets.B.x }}"}},
+			{"id": "bad2", "type": "echo", "continueOnError": true, "input": {"n": "{{ let s = secrets.B; s.x }}"}},
 			{"id": "bad3", "type": "echo", "continueOnError": true, "input": {"n": "{{ float(secrets.C) }}"}}`),
 		"actions": wf(`{"id": "act", "type": "onedrive_action", "input": {"action": "onedrive.saveFile",
 			"input": {"path": "/docs/{{ secrets.A }}", "content": "{{ secrets.B }}"}}},

@@ -1,8 +1,12 @@
 package workflow
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
+
+	"github.com/drivewayhq/driveway"
 )
 
 // fieldStep matches the leading step of a field path: "steps[2]" or a
@@ -48,4 +52,20 @@ func Locate(d *Definition, field string) (step *Step, path, rest string) {
 		rest = rest[1:]
 	}
 	return step, path, rest
+}
+
+// NameStep returns err with the id of the step its field is about in
+// front of the message (`step "save": …`), for answers that show the
+// message apart from the definition (the admin API). Other errors are
+// returned as they are.
+func NameStep(d *Definition, err error) error {
+	var de *driveway.Error
+	if !errors.As(err, &de) || de.Code != driveway.EINVALID {
+		return err
+	}
+	step, _, _ := Locate(d, de.Field)
+	if step == nil {
+		return err
+	}
+	return &driveway.Error{Code: de.Code, Field: de.Field, Message: fmt.Sprintf("step %q: %s", step.ID, de.Message)}
 }

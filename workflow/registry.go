@@ -73,7 +73,8 @@ type kind struct {
 // built-ins; Register adds more (tests, extensions) before the engine
 // starts.
 type Registry struct {
-	kinds map[string]kind
+	kinds   map[string]kind
+	catalog ActionCatalog
 }
 
 // NewRegistry returns the built-in step types. actions may be nil: the

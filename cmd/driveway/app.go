@@ -56,11 +56,17 @@ type database struct {
 // openDatabase opens the store and the queue named by cfg.Database. It does
 // not migrate.
 func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logger *slog.Logger) (*database, error) {
+	return openDatabaseWith(ctx, cfg, sealer, logger, false)
+}
+
+// openDatabaseWith is openDatabase; insertOnly makes a queue that inserts
+// jobs of any kind but runs none (a CLI command enqueues for the servers).
+func openDatabaseWith(ctx context.Context, cfg *Config, sealer driveway.Sealer, logger *slog.Logger, insertOnly bool) (*database, error) {
 	kind, addr, err := databaseKind(cfg.Database)
 	if err != nil {
 		return nil, err
 	}
-	jcfg := jobs.Config{RescueStuckJobsAfter: cfg.JobRescueAfter, Logger: logger}
+	jcfg := jobs.Config{RescueStuckJobsAfter: cfg.JobRescueAfter, Logger: logger, InsertOnly: insertOnly}
 	switch kind {
 	case "sqlite":
 		s, err := sqlite.Open(ctx, addr, sealer)
@@ -90,7 +96,8 @@ func openDatabase(ctx context.Context, cfg *Config, sealer driveway.Sealer, logg
 	}
 }
 
-// openMigrated opens the database for a short CLI command, which needs its
+// openMigrated opens the database for a short CLI command (its queue only
+// inserts jobs, for the servers to run), which needs its
 // migrations applied already (by serve or `driveway migrate`). The caller
 // closes it.
 func (m *Main) openMigrated(ctx context.Context, cfg *Config) (*database, *secret.Keyring, error) {
@@ -98,7 +105,7 @@ func (m *Main) openMigrated(ctx context.Context, cfg *Config) (*database, *secre
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openDatabase(ctx, cfg, ring, newLogger(cfg, m.Stderr))
+	db, err := openDatabaseWith(ctx, cfg, ring, newLogger(cfg, m.Stderr), true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,8 +262,9 @@ func (s *server) wireActions() error {
 // its SDK routes (Request triggers, App Events, per-user enablement) behind
 // the user-token check. actions runs OneDrive steps; nil leaves those step
 // types out.
-func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
+func (s *server) wireWorkflows(actions *action.Executor) error {
 	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{AllowPrivate: s.cfg.AllowPrivate})})
+	reg.SetActions(actions.Catalogue)
 	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
 		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), FileChangeConsumers: reconcileFileChange(s.db.queue)})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/netguard"
 	"github.com/drivewayhq/driveway/workflow"
 )
@@ -56,7 +57,10 @@ func (m *Main) workflowsCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg := workflowRegistry()
+	reg, err := workflowRegistry()
+	if err != nil {
+		return err
+	}
 	if check {
 		return m.applyFiles(ctx, files, reg, nil)
 	}
@@ -75,10 +79,16 @@ func (m *Main) workflowsCmd(ctx context.Context, args []string) error {
 	return m.applyFiles(ctx, files, reg, &applyTarget{db: db, engine: eng, project: project})
 }
 
-// workflowRegistry has the step types every server registers (see
-// wireWorkflows), for validation.
-func workflowRegistry() *workflow.Registry {
-	return workflow.NewRegistry(nil, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+// workflowRegistry has the step types and the action catalogue every
+// server registers (see wireWorkflows), for validation.
+func workflowRegistry() (*workflow.Registry, error) {
+	cat, err := action.NewCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	reg := workflow.NewRegistry(nil, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
+	reg.SetActions(cat)
+	return reg, nil
 }
 
 // workflowFiles lists DIR's definition files, sorted.
@@ -197,7 +207,10 @@ func sameJSON(a, b []byte) bool {
 // `step "save" (steps[1]), field input.path: unknown step "nope"`.
 func describeInvalid(def *workflow.Definition, err error) string {
 	var de *driveway.Error
-	if !errors.As(err, &de) || de.Code != driveway.EINVALID || de.Field == "" {
+	if !errors.As(err, &de) {
+		return err.Error() // the operator's own command: say what failed
+	}
+	if de.Code != driveway.EINVALID || de.Field == "" {
 		return driveway.ErrorMessage(err)
 	}
 	step, path, rest := workflow.Locate(def, de.Field)

@@ -31,12 +31,12 @@ func TestWorkflowsApply(t *testing.T) {
 	}
 	files := map[string]string{
 		"a-folder.json": `{"id": "make-folder", "name": "Make a folder", "trigger": {"type": "request"},
-			"steps": [{"id": "folder", "type": "onedrive_action", "input": {"action": "onedrive.createFolder", "input": {"name": "{{ trigger.body.name }}"}}},
+			"steps": [{"id": "folder", "type": "onedrive_action", "input": {"action": "ONEDRIVE_CREATE_FOLDER", "input": {"name": "{{ trigger.body.name }}"}}},
 			          {"id": "reply", "type": "response", "input": {"body": "{{ steps.folder.output }}"}}]}`,
 		"b-nightly.yaml": "id: nightly\nname: Nightly\ntrigger: {type: schedule, cron: \"0 3 * * *\", timeZone: Europe/Paris}\n" +
 			"steps:\n  - id: ping\n    type: http_request\n    input: {url: \"https://example.com/{{ user.id }}\"}\n",
 		"c-broken.yml": "id: broken\nname: Broken\ntrigger: {type: request}\nsteps:\n  - id: first\n    type: response\n" +
-			"  - id: save\n    type: onedrive_action\n    input:\n      action: onedrive.saveFile\n      input: {path: \"{{ steps.nope.output.path }}\"}\n",
+			"  - id: save\n    type: onedrive_action\n    input:\n      action: ONEDRIVE_SAVE_FILE\n      input: {path: \"{{ steps.nope.output.path }}\", content: x}\n",
 		"notes.txt": "not a workflow",
 	}
 	for name, body := range files {

@@ -182,3 +182,22 @@ func (v *refVisitor) Visit(n *ast.Node) {
 		v.ids = append(v.ids, p.Value)
 	}
 }
+
+// Exprs returns the expressions of the templates in s, and whether s is
+// exactly one "{{ expr }}" (whose value keeps its type; otherwise the
+// result is a string). A string without "{{" has none.
+func Exprs(s string) (exprs []string, whole bool, err error) {
+	if !HasTemplate(s) {
+		return nil, false, nil
+	}
+	segs, err := parse(s)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, sg := range segs {
+		if sg.isExpr {
+			exprs = append(exprs, sg.expr)
+		}
+	}
+	return exprs, len(segs) == 1 && segs[0].isExpr, nil
+}
