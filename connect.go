@@ -38,7 +38,10 @@ type InstallSession struct {
 	UserID       string
 	ID           string // the SDK's oauthMetaKeyId
 	CredentialID string // set when the flow succeeded
-	Error        string // a caller-safe error code when it failed
+	// Error is a caller-safe error code when the flow failed, or, with
+	// CredentialID set, "finished_by_sdk": the SDK that started the flow
+	// finished it itself (package connect's getSession reads it).
+	Error string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
 }

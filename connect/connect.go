@@ -116,7 +116,7 @@ type Route struct {
 // Routes returns the route table.
 func (h *Handler) Routes() []Route {
 	sdk := "/projects/{pid}/sdk"
-	return []Route{
+	return append(h.unsupportedRoutes(), []Route{
 		{"OPTIONS /projects/{pid}/sdk/{rest...}", http.HandlerFunc(h.preflight)},
 		{"OPTIONS /v2/projects/{pid}/sdk/{rest...}", http.HandlerFunc(h.preflight)},
 		{"GET " + sdk + "/me", h.api(h.getMe)},
@@ -139,7 +139,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
 		{"GET /connect/ui", http.HandlerFunc(h.portalUI)},
 		{"GET /connect/assets/{file}", http.HandlerFunc(serveAsset)},
-	}
+	}...)
 }
 
 // Register adds every route to mux. It panics when Store, Verifier or

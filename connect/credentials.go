@@ -67,6 +67,10 @@ func (h *Handler) listCredentials(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if r.PathValue("credentialId") == deliveredMarker {
+		writeJSON(w, http.StatusOK, nil) // ends the published SDK's poll (deliveredMarker)
+		return nil
+	}
 	cr, err := h.ownCredential(r, c, r.PathValue("credentialId"))
 	if err != nil {
 		return err
@@ -83,7 +87,9 @@ func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *calle
 func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var in struct {
 		IntegrationID string `json:"integrationId"`
-		Payload       struct {
+		// Code is completeInstall's authorizationCode (not offered).
+		Code    string `json:"code"`
+		Payload struct {
 			CredentialID string `json:"credentialId"`
 			SessionID    string `json:"sessionId"`
 			Completion   string `json:"completion"`
@@ -94,6 +100,10 @@ func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *
 	}
 	if in.Payload.Completion != "" {
 		return h.complete(w, r, c, in.Payload.Completion)
+	}
+	if in.Code != "" {
+		writeNotSupported(w, r, noCompleteInstall)
+		return nil
 	}
 	id := r.PathValue("credentialId")
 	if id == "" {

@@ -184,14 +184,7 @@ func (h *Handler) getSession(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return fmt.Errorf("get install session: %w", err)
 	}
-	out := map[string]string{}
-	if s.CredentialID != "" {
-		out["connectCredentialId"] = s.CredentialID
-	}
-	if s.Error != "" {
-		out["error"] = s.Error
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, sessionView(s, r.Header.Get(paragonVersionHeader) != ""))
 	return nil
 }
 
