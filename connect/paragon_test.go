@@ -58,7 +58,7 @@ window.events = [];
 const dw = {{.Driveway}};
 const sdk = new DrivewayParagon.default({
   ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw, WORKER_PROXY_PUBLIC_URL: dw,
-  API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
+  API_TRIGGER_KIT_PUBLIC_URL: dw, CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
   PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
 });
 ["onPortalOpen", "onPortalClose", "onIntegrationInstall", "onIntegrationUninstall", "onWorkflowChange"].forEach((name) =>

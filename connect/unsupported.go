@@ -35,6 +35,11 @@ func (h *Handler) unsupportedRoutes() []Route {
 	for _, u := range unsupported {
 		out = append(out, Route{u.method + " /projects/{pid}/sdk" + u.path, h.cors(notSupported(u.message))})
 	}
+	// getCustomWebhookUserManualUrl builds this URL in the browser; the
+	// page behind it is the one an end user would open.
+	out = append(out, Route{"GET /triggers/connect/{pid}/{iid}/custom-triggers/{tid}",
+		notSupported("custom webhook triggers (getCustomWebhookUserManualUrl): a workflow's trigger is a Request, " +
+			"an App Event, File Change or a schedule")})
 	return out
 }
 
