@@ -247,11 +247,13 @@ func withTwoAccounts(t *testing.T, e *env, ctx context.Context, first string) {
 		second = ids[1]
 	}
 	var upns []string
-	sdkValue(t, ctx, `Promise.all([sdk.request("onedrive", "/me", { method: "GET" }),
-		sdk.request("onedrive", "/me", { method: "GET", selectedCredentialId: "`+second+`" })]).then((ms) => ms.map((m) => m.userPrincipalName))`, &upns)
+	sdkValue(t, ctx, `Promise.all(["`+first+`", "`+second+`"].map((id) =>
+		sdk.request("onedrive", "/me", { method: "GET", selectedCredentialId: id }))).then((ms) => ms.map((m) => m.userPrincipalName))`, &upns)
 	if !slices.Equal(upns, []string{e.user.UPN, e.user2.UPN}) {
-		t.Fatalf("request /me without and with selectedCredentialId: %v", upns)
+		t.Fatalf("request /me with each selectedCredentialId: %v", upns)
 	}
+	// Without one, the proxy does not guess which account the app meant.
+	wantError(t, ctx, `sdk.request("onedrive", "/me", { method: "GET" })`, "several OneDrive accounts")
 	grants := e.grants()
 	e.emu.SetNextUser(e.user2.UPN)
 	var again []string
