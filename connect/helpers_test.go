@@ -27,8 +27,8 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/connect"
-	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/credential"
+	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/jobs"
