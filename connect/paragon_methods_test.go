@@ -1,6 +1,7 @@
 package connect_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -130,6 +131,9 @@ func TestPublishedSDKMethods(t *testing.T) {
 	}
 	withOneAccount(t, e, ctx, first)
 	withTwoAccounts(t, e, ctx, first)
+	// After withTwoAccounts: the proxy keeps a user's single account for
+	// its CacheTTL where no change feed tells it of a second one.
+	downloadBinary(t, e, ctx)
 	afterLogout(t, ctx)
 }
 
@@ -228,6 +232,37 @@ func withOneAccount(t *testing.T, e *env, ctx context.Context, first string) {
 	if !strings.HasPrefix(manual, e.url+"/triggers/connect/") || status != http.StatusNotImplemented ||
 		json.Unmarshal(raw, &body) != nil || body.Code != "not_supported" || !strings.Contains(body.Message, "custom webhook") {
 		t.Fatalf("getCustomWebhookUserManualUrl = %s, which answers %d %s", manual, status, raw)
+	}
+}
+
+// downloadBinary: the published SDK reads every proxy answer as text, so
+// a browser app downloads a binary file from the item's
+// @microsoft.graph.downloadUrl (Graph's way for JavaScript), got through
+// request(); the bytes arrive intact.
+func downloadBinary(t *testing.T, e *env, ctx context.Context) {
+	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d, 0xff, 0xfe, 0x80, 0x00}
+	req, err := http.NewRequestWithContext(t.Context(), "PUT",
+		e.url+"/projects/"+e.project.ID+"/sdk/proxy/onedrive/me/drive/root:/pixel.png:/content", bytes.NewReader(png))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token("sdk-user"))
+	req.Header.Set("Content-Type", "image/png")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("upload pixel.png: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var got []byte
+	var ints []int
+	sdkValue(t, ctx, `sdk.request("onedrive", "/me/drive/root:/pixel.png", { method: "GET" })
+		.then((item) => fetch(item["@microsoft.graph.downloadUrl"])).then((r) => r.arrayBuffer())
+		.then((b) => Array.from(new Uint8Array(b)))`, &ints)
+	for _, v := range ints {
+		got = append(got, byte(v))
+	}
+	if !bytes.Equal(got, png) {
+		t.Fatalf("pixel.png through its downloadUrl = %x, want %x", got, png)
 	}
 }
 
