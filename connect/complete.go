@@ -118,14 +118,10 @@ func completionError(fe *flowError, cause error) error {
 }
 
 // connected records a finished sign-in: the install session for polling
-// (marked sessionFinishedBySDK when the SDK finished it: getSession), the
-// event, and the OnConnect hooks.
+// (marked sessionFinishedBySDK when the SDK's installIntegration finished
+// it: finishedMark, getSession), the event, and the OnConnect hooks.
 func (h *Handler) connected(r *http.Request, st *driveway.OAuthState, cr *driveway.Credential, reconnected, bySDK bool) {
-	mark := ""
-	if bySDK {
-		mark = sessionFinishedBySDK
-	}
-	h.putSession(r, st, cr.ID, mark)
+	h.putSession(r, st, cr.ID, h.finishedMark(r, st, bySDK))
 	kind := driveway.EventCredentialConnected
 	if reconnected {
 		kind = driveway.EventCredentialReconnected

@@ -111,6 +111,27 @@ func TestPublishedSDKOneInstallEvent(t *testing.T) {
 	step(t, ctx, "the SDK deletes the session", waitJS(sessions+` >= 2`))
 }
 
+// TestPublishedSDKInstallFlow: the headless installFlow (Paragon's
+// documented headless install) completes: its onComplete comes from the
+// SDK's session poll, which must therefore answer the credential's id.
+// startOAuthFlow, which installFlow calls, is covered with it.
+func TestPublishedSDKInstallFlow(t *testing.T) {
+	t.Parallel()
+	e, ctx, _ := paragonApp(t)
+	e.emu.SetNextUser(e.user.UPN)
+	var got struct {
+		CredentialID string
+		Stages       []string
+	}
+	sdkClickValue(t, ctx, `new Promise((resolve, reject) => { const stages = []; sdk.setHeadless(true);
+		sdk.installFlow.start("onedrive", { onNext: (n) => stages.push(n.stage),
+			onComplete: (r) => resolve({ credentialId: r.credentialId, stages }), onError: (err) => reject(err) }); })`, &got)
+	creds := e.credentials(e.project, "sdk-user")
+	if len(creds) != 1 || got.CredentialID != creds[0].ID || !slices.Contains(got.Stages, "oauth") {
+		t.Fatalf("installFlow completed with %+v; stored credentials %d", got, len(creds))
+	}
+}
+
 // TestPublishedSDKMethods drives the published SDK's other public methods
 // against Driveway, row by row of docs/paragon-compatibility.md: those
 // that work, and those Driveway answers with a typed not_supported error

@@ -1,6 +1,39 @@
 package connect
 
-import "github.com/drivewayhq/driveway"
+import (
+	"net/http"
+
+	"github.com/drivewayhq/driveway"
+)
+
+// sessionStartedByInstall marks a pending install session that the
+// published SDK's installIntegration started (its installOptions say
+// isApiInstallation): that call resolves from the SDK's install event, so
+// the event its poll would fire again is a duplicate. Its installFlow and
+// a direct startOAuthFlow learn of success only from the poll (their
+// onSuccess), so their sessions answer the real credential id.
+const sessionStartedByInstall = "pending_install_integration"
+
+// startedBy is the mark of a new install session for req.
+func startedBy(req *signInRequest) string {
+	if req.installIntegration {
+		return sessionStartedByInstall
+	}
+	return ""
+}
+
+// finishedMark is the mark of a finished install session: bySDK says the
+// SDK that started the sign-in finished it itself (its completion call).
+func (h *Handler) finishedMark(r *http.Request, st *driveway.OAuthState, bySDK bool) string {
+	if !bySDK || st.SessionID == "" {
+		return ""
+	}
+	s, err := h.Store.GetInstallSession(r.Context(), st.ProjectID, st.UserID, st.SessionID)
+	if err != nil || s.Error != sessionStartedByInstall {
+		return ""
+	}
+	return sessionFinishedBySDK
+}
 
 // sessionFinishedBySDK marks an install session whose sign-in the SDK that
 // started it finished itself (POST /sdk/credentials with the completion
@@ -30,6 +63,7 @@ func sessionView(s *driveway.InstallSession, paragonSDK bool) map[string]string 
 		out["connectCredentialId"] = deliveredMarker
 	case s.Error == sessionFinishedBySDK:
 		out["connectCredentialId"] = s.CredentialID
+	case s.Error == sessionStartedByInstall:
 	case s.Error != "":
 		out["error"] = s.Error
 	case s.CredentialID != "":
