@@ -205,6 +205,12 @@ func beforeInstall(t *testing.T, e *env, ctx context.Context) {
 	if v, msg := sdkCall(t, ctx, `sdk.getDataSourceOptions("onedrive", "folders")`); msg != "" || v != "null" {
 		t.Fatalf("getDataSourceOptions = %s, %q; want nothing", v, msg)
 	}
+	var onError string
+	sdkValue(t, ctx, `new Promise((resolve) => { sdk.connect("onedrive", { overrideRedirectUrl: "http://[",
+		onError: (err) => resolve("onError: " + err.message) }).catch(() => undefined); })`, &onError)
+	if !strings.HasPrefix(onError, "onError: ") || !strings.Contains(onError, "is not valid url") {
+		t.Fatalf("connect()'s onError got %q", onError)
+	}
 	wantError(t, ctx, `sdk.connectAction("slack", {})`, `No resource found with name "slack"`)
 	wantError(t, ctx, `sdk.completeInstall("onedrive", { authorizationCode: "a-code" })`, "Driveway does not offer completeInstall")
 }
