@@ -88,7 +88,12 @@ func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *
 	var in struct {
 		IntegrationID string `json:"integrationId"`
 		// Code is completeInstall's authorizationCode (not offered).
-		Code    string `json:"code"`
+		Code string `json:"code"`
+		// InstallOptions.ExternalID is installIntegration's externalId
+		// (not offered).
+		InstallOptions struct {
+			ExternalID string `json:"externalId"`
+		} `json:"installOptions"`
 		Payload struct {
 			CredentialID string `json:"credentialId"`
 			SessionID    string `json:"sessionId"`
@@ -97,6 +102,11 @@ func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	if in.InstallOptions.ExternalID != "" {
+		// Refused before the sign-in is taken: nothing is stored.
+		writeNotSupported(w, r, noExternalID)
+		return nil
 	}
 	if in.Payload.Completion != "" {
 		return h.complete(w, r, c, in.Payload.Completion)

@@ -316,6 +316,15 @@ func withTwoAccounts(t *testing.T, e *env, ctx context.Context, first string) {
 	}
 	// Without one, the proxy does not guess which account the app meant.
 	wantError(t, ctx, `sdk.request("onedrive", "/me", { method: "GET" })`, "several OneDrive accounts")
+	// externalId is refused when the SDK finishes the sign-in, before
+	// anything is stored.
+	e.emu.SetNextUser(e.user2.UPN)
+	if v, msg := sdkClick(t, ctx, `sdk.installIntegration("onedrive", { allowMultipleCredentials: true, externalId: "acct-7" })`); !strings.Contains(msg, "Driveway does not offer externalId") {
+		t.Fatalf("installIntegration with externalId = %s, %q", v, msg)
+	}
+	if n := len(e.credentials(e.project, "sdk-user")); n != 2 {
+		t.Fatalf("%d credentials after a refused externalId, want 2", n)
+	}
 	grants := e.grants()
 	e.emu.SetNextUser(e.user2.UPN)
 	var again []string

@@ -26,6 +26,10 @@ var unsupported = []struct{ method, path, message string }{
 const noCompleteInstall = "Driveway does not offer completeInstall: Driveway runs the Microsoft sign-in itself " +
 	"(installIntegration or connect) and takes no authorization code from the app"
 
+// noExternalID answers installIntegration's externalId option.
+const noExternalID = "Driveway does not offer externalId: it keeps no label of yours on an account; " +
+	"tell accounts apart by their credential id (selectedCredentialId) or providerData"
+
 const noConfigurations = "Driveway keeps one configuration per OneDrive account (its User Settings: updateIntegrationUserSettings)"
 
 // unsupportedRoutes serves unsupported under /projects/{pid}/sdk, with
