@@ -338,6 +338,14 @@ func withTwoAccounts(t *testing.T, e *env, ctx context.Context, first string) {
 	if !slices.Equal(ids, again) || e.grants() != grants+1 {
 		t.Fatalf("reconnect with selectedCredentialId: credentials %v, want %v; grants %d, want %d", again, ids, e.grants(), grants+1)
 	}
+	// enableWorkflow, workflow and event for a named account.
+	var answer any
+	sdkValue(t, ctx, `sdk.enableWorkflow("notify", { selectedCredentialId: "`+second+`" })
+		.then(() => sdk.workflow("notify", { selectedCredentialId: "`+second+`", body: {} }))
+		.then((r) => sdk.event("signed-up", { plan: "pro" }, { selectedCredentialId: "`+second+`" }).then(() => r))`, &answer)
+	if wfs, err := e.workflows.UserWorkflows(t.Context(), e.project.ID, "sdk-user"); answer != "ok" || err != nil || !wfs["notify"].Enabled {
+		t.Fatalf("workflow(notify) for the second account answered %v; notify stored %+v, %v", answer, wfs["notify"], err)
+	}
 	step(t, ctx, "the polls end", waitJS(pollEnded(3)))
 	var n int
 	readJSON(t, ctx, `JSON.stringify(`+installs+`)`, &n)
