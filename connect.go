@@ -38,9 +38,11 @@ type InstallSession struct {
 	UserID       string
 	ID           string // the SDK's oauthMetaKeyId
 	CredentialID string // set when the flow succeeded
-	// Error is a caller-safe error code when the flow failed, or, with
-	// CredentialID set, "finished_by_sdk": the SDK that started the flow
-	// finished it itself (package connect's getSession reads it).
+	// Error is a caller-safe error code when the flow failed, or one of
+	// package connect's marks, which are no error: "finished_by_sdk" (with
+	// CredentialID: the SDK that started the flow finished it itself) and
+	// "pending_install_integration" (the flow runs; the published SDK's
+	// installIntegration started it). Its getSession reads them.
 	Error string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
