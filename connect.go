@@ -43,9 +43,9 @@ type InstallSession struct {
 	// CredentialID: the SDK that started the flow finished it itself) and
 	// "pending_install_integration" (the flow runs; the published SDK's
 	// installIntegration started it). Its getSession reads them.
-	Error string
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
+	Error     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Event kinds recorded so far. Delivery to the customer comes with package
