@@ -71,6 +71,9 @@ func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *calle
 		writeJSON(w, http.StatusOK, nil) // ends the published SDK's poll (deliveredMarker)
 		return nil
 	}
+	if err := failedSignIn(r.PathValue("credentialId")); err != nil {
+		return err // ends the published SDK's poll of a failed sign-in
+	}
 	cr, err := h.ownCredential(r, c, r.PathValue("credentialId"))
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/drivewayhq/driveway/connect"
+	"github.com/drivewayhq/driveway/microsoft/emulator"
 )
 
 // sdkCall evaluates expr (a value or a promise) in the app page and
@@ -129,6 +130,38 @@ func TestPublishedSDKInstallFlow(t *testing.T) {
 	creds := e.credentials(e.project, "sdk-user")
 	if len(creds) != 1 || got.CredentialID != creds[0].ID || !slices.Contains(got.Stages, "oauth") {
 		t.Fatalf("installFlow completed with %+v; stored credentials %d", got, len(creds))
+	}
+}
+
+// TestPublishedSDKFailedSignIn: when Microsoft fails the code exchange, the
+// published SDK's installIntegration rejects (the popup's message), its
+// session poll ends at once instead of polling for 180 s, and the headless
+// installFlow, which hears only the poll, gets the failure in onError.
+func TestPublishedSDKFailedSignIn(t *testing.T) {
+	t.Parallel()
+	e, ctx, _ := paragonApp(t)
+	e.emu.AddFault(emulator.Fault{Route: "identity.token", Status: 503, Count: 2})
+	if v, msg := sdkClick(t, ctx, `sdk.installIntegration("onedrive")`); msg == "" {
+		t.Fatalf("installIntegration with Microsoft failing = %s, want an error", v)
+	}
+	const marker = `performance.getEntriesByType("resource").filter((r) => r.name.includes("/sdk/credentials/sign-in-failed-")).length`
+	const polls = `JSON.stringify(performance.getEntriesByType("resource").filter((r) => r.name.includes("/sdk/actions/session-id/")).length)`
+	step(t, ctx, "the poll reads the failure", waitJS(marker+` >= 1`))
+	var before, after int
+	readJSON(t, ctx, polls, &before)
+	step(t, ctx, "a few poll intervals", chromedp.Sleep(3000))
+	readJSON(t, ctx, polls, &after)
+	if after != before {
+		t.Fatalf("session requests went from %d to %d after the failure: the poll goes on", before, after)
+	}
+	var onError string
+	sdkClickValue(t, ctx, `new Promise((resolve) => { sdk.setHeadless(true);
+		sdk.installFlow.start("onedrive", { onComplete: () => resolve("completed"), onError: (err) => resolve("onError: " + err.message) }); })`, &onError)
+	if !strings.Contains(onError, "OneDrive was not connected (temporarily_unavailable)") {
+		t.Fatalf("installFlow with Microsoft failing: %q", onError)
+	}
+	if n := len(e.credentials(e.project, "sdk-user")); n != 0 {
+		t.Fatalf("%d credentials after failed sign-ins", n)
 	}
 }
 

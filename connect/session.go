@@ -2,6 +2,8 @@ package connect
 
 import (
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/drivewayhq/driveway"
 )
@@ -54,6 +56,27 @@ const paragonVersionHeader = "X-Paragon-SDK-Version"
 // once its completion call answered, and is given the real id.
 const deliveredMarker = "finished-by-sdk"
 
+// failedMarkerPrefix, with the failure's code, is the connectCredentialId
+// that ends the published SDK's poll of a failed sign-in: the poll reads
+// no "error", so it would go on for 180 s. Its read of
+// GET /sdk/credentials/{marker} fails with the code (failedSignIn), which
+// reaches the onError of installFlow and startOAuthFlow; the popup's
+// message has told installIntegration already.
+const failedMarkerPrefix = "sign-in-failed-"
+
+// failedCode matches the code in a failed marker (OAuth error codes).
+var failedCode = regexp.MustCompile(`^[a-z_]{1,64}$`)
+
+// failedSignIn answers the read of a failed marker, or nil when id is no
+// such marker.
+func failedSignIn(id string) error {
+	code, ok := strings.CutPrefix(id, failedMarkerPrefix)
+	if !ok || !failedCode.MatchString(code) {
+		return nil
+	}
+	return driveway.Errorf(driveway.EINVALID, "OneDrive was not connected (%s): connect again", code)
+}
+
 // sessionView is what the poll of session s answers: {} while the sign-in
 // runs, {connectCredentialId} once it succeeded, {error} if it failed.
 func sessionView(s *driveway.InstallSession, paragonSDK bool) map[string]string {
@@ -64,6 +87,9 @@ func sessionView(s *driveway.InstallSession, paragonSDK bool) map[string]string 
 	case s.Error == sessionFinishedBySDK:
 		out["connectCredentialId"] = s.CredentialID
 	case s.Error == sessionStartedByInstall:
+	case s.Error != "" && paragonSDK:
+		out["error"] = s.Error
+		out["connectCredentialId"] = failedMarkerPrefix + s.Error
 	case s.Error != "":
 		out["error"] = s.Error
 	case s.CredentialID != "":
