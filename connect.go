@@ -38,9 +38,14 @@ type InstallSession struct {
 	UserID       string
 	ID           string // the SDK's oauthMetaKeyId
 	CredentialID string // set when the flow succeeded
-	Error        string // a caller-safe error code when it failed
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
+	// Error is a caller-safe error code when the flow failed, or one of
+	// package connect's marks, which are no error: "finished_by_sdk" (with
+	// CredentialID: the SDK that started the flow finished it itself) and
+	// "pending_install_integration" (the flow runs; the published SDK's
+	// installIntegration started it). Its getSession reads them.
+	Error     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Event kinds recorded so far. Delivery to the customer comes with package

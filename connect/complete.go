@@ -55,7 +55,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, c *caller, se
 	if err != nil {
 		return err
 	}
-	cr, err := h.redeem(r, st)
+	cr, err := h.redeem(r, st, true)
 	if err != nil {
 		return err
 	}
@@ -64,15 +64,16 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, c *caller, se
 }
 
 // redeem exchanges the waiting sign-in's code and stores the credential,
-// recording the outcome for polling.
-func (h *Handler) redeem(r *http.Request, st *driveway.OAuthState) (*driveway.Credential, error) {
+// recording the outcome for polling; bySDK says the SDK that started the
+// sign-in finished it (it holds the credential already).
+func (h *Handler) redeem(r *http.Request, st *driveway.OAuthState, bySDK bool) (*driveway.Credential, error) {
 	cr, reconnected, err := h.finishSignIn(r, st, st.Code)
 	if err != nil {
 		fe := h.flowFailure(r, st, err)
 		h.putSession(r, st, "", fe.Code)
 		return nil, completionError(fe, err)
 	}
-	h.connected(r, st, cr, reconnected)
+	h.connected(r, st, cr, reconnected, bySDK)
 	return cr, nil
 }
 
@@ -116,10 +117,11 @@ func completionError(fe *flowError, cause error) error {
 	return &driveway.Error{Code: code, Message: fe.Detail}
 }
 
-// connected records a finished sign-in: the install session for polling,
-// the event, and the OnConnect hooks.
-func (h *Handler) connected(r *http.Request, st *driveway.OAuthState, cr *driveway.Credential, reconnected bool) {
-	h.putSession(r, st, cr.ID, "")
+// connected records a finished sign-in: the install session for polling
+// (marked sessionFinishedBySDK when the SDK's installIntegration finished
+// it: finishedMark, getSession), the event, and the OnConnect hooks.
+func (h *Handler) connected(r *http.Request, st *driveway.OAuthState, cr *driveway.Credential, reconnected, bySDK bool) {
+	h.putSession(r, st, cr.ID, h.finishedMark(r, st, bySDK))
 	kind := driveway.EventCredentialConnected
 	if reconnected {
 		kind = driveway.EventCredentialReconnected

@@ -116,7 +116,7 @@ type Route struct {
 // Routes returns the route table.
 func (h *Handler) Routes() []Route {
 	sdk := "/projects/{pid}/sdk"
-	return []Route{
+	return append(h.unsupportedRoutes(), []Route{
 		{"OPTIONS /projects/{pid}/sdk/{rest...}", http.HandlerFunc(h.preflight)},
 		{"OPTIONS /v2/projects/{pid}/sdk/{rest...}", http.HandlerFunc(h.preflight)},
 		{"GET " + sdk + "/me", h.api(h.getMe)},
@@ -139,7 +139,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /connect/{$}", http.HandlerFunc(h.portal)},
 		{"GET /connect/ui", http.HandlerFunc(h.portalUI)},
 		{"GET /connect/assets/{file}", http.HandlerFunc(serveAsset)},
-	}
+	}...)
 }
 
 // Register adds every route to mux. It panics when Store, Verifier or
@@ -151,9 +151,30 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	for _, r := range h.Routes() {
 		mux.Handle(r.Pattern, r.Handler)
 	}
+	preflights := map[string]bool{}
 	for _, r := range h.SDKRoutes {
 		mux.Handle(r.Pattern, h.Authenticated(r.Handler))
+		if path, ok := needsPreflight(r.Pattern); ok && !preflights[path] {
+			preflights[path] = true
+			mux.Handle("OPTIONS "+path, http.HandlerFunc(h.preflight))
+		}
 	}
+}
+
+// needsPreflight returns the path of an SDKRoutes pattern that names a
+// method outside /projects/{pid}/sdk/ (the triggers API): the browser's
+// CORS preflight of its path reaches no other route.
+func needsPreflight(pattern string) (string, bool) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok || method == http.MethodOptions {
+		return "", false
+	}
+	for _, covered := range []string{"/projects/{pid}/sdk/", "/v2/projects/{pid}/sdk/"} {
+		if strings.HasPrefix(path, covered) {
+			return "", false
+		}
+	}
+	return path, true
 }
 
 func (h *Handler) now() time.Time {

@@ -67,6 +67,13 @@ func (h *Handler) listCredentials(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if r.PathValue("credentialId") == deliveredMarker {
+		writeJSON(w, http.StatusOK, nil) // ends the published SDK's poll (deliveredMarker)
+		return nil
+	}
+	if err := failedSignIn(r.PathValue("credentialId")); err != nil {
+		return err // ends the published SDK's poll of a failed sign-in
+	}
 	cr, err := h.ownCredential(r, c, r.PathValue("credentialId"))
 	if err != nil {
 		return err
@@ -83,7 +90,14 @@ func (h *Handler) getCredential(w http.ResponseWriter, r *http.Request, c *calle
 func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var in struct {
 		IntegrationID string `json:"integrationId"`
-		Payload       struct {
+		// Code is completeInstall's authorizationCode (not offered).
+		Code string `json:"code"`
+		// InstallOptions.ExternalID is installIntegration's externalId
+		// (not offered).
+		InstallOptions struct {
+			ExternalID string `json:"externalId"`
+		} `json:"installOptions"`
+		Payload struct {
 			CredentialID string `json:"credentialId"`
 			SessionID    string `json:"sessionId"`
 			Completion   string `json:"completion"`
@@ -92,8 +106,17 @@ func (h *Handler) completeCredential(w http.ResponseWriter, r *http.Request, c *
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
+	if in.InstallOptions.ExternalID != "" {
+		// Refused before the sign-in is taken: nothing is stored.
+		writeNotSupported(w, r, noExternalID)
+		return nil
+	}
 	if in.Payload.Completion != "" {
 		return h.complete(w, r, c, in.Payload.Completion)
+	}
+	if in.Code != "" {
+		writeNotSupported(w, r, noCompleteInstall)
+		return nil
 	}
 	id := r.PathValue("credentialId")
 	if id == "" {

@@ -127,7 +127,7 @@ func (h *Handler) finishFor(w http.ResponseWriter, r *http.Request, projectID, u
 	if err != nil {
 		return err
 	}
-	cr, err := h.redeem(r, st)
+	cr, err := h.redeem(r, st, false)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
+	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/internal/testdb"
 	"github.com/drivewayhq/driveway/jobs"
@@ -422,4 +423,12 @@ func (e *env) wireWorkflows(t *testing.T) {
 	for _, p := range workflow.Patterns {
 		e.handler.SDKRoutes = append(e.handler.SDKRoutes, connect.Route{Pattern: p, Handler: eng.Handler()})
 	}
+	// The triggers API (the Paragon SDK's getTriggers), as the server wires it.
+	ep := &microsoft.Endpoints{Login: e.emu.BaseURL, Graph: e.emu.BaseURL}
+	fc, err := filechange.New(filechange.Options{Store: e.store, Queue: q, PublicURL: e.url,
+		Tokens: &credential.Manager{Store: e.store, Endpoints: ep}, Resolver: microsoft.Resolver{Override: ep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.handler.SDKRoutes = append(e.handler.SDKRoutes, fc.SDKRoutes()...)
 }

@@ -62,6 +62,10 @@ func (h *Handler) buildOAuth(w http.ResponseWriter, r *http.Request) {
 // signInRequest is what build-oauth reads from its query.
 type signInRequest struct {
 	origin, sessionID, credentialID string
+	// installIntegration: the published SDK's installIntegration started
+	// the sign-in (installOptions.isApiInstallation), not its installFlow
+	// or a direct startOAuthFlow (see sessionStartedByInstall).
+	installIntegration bool
 }
 
 func parseSignIn(r *http.Request, projectID string) (*signInRequest, error) {
@@ -77,12 +81,16 @@ func parseSignIn(r *http.Request, projectID string) (*signInRequest, error) {
 	if s.sessionID != "" && !sessionIDPattern.MatchString(s.sessionID) {
 		return nil, driveway.Invalid("oauthMetaKeyId", "malformed session id")
 	}
-	if opts := q.Get("installOptions"); opts != "" && s.credentialID == "" {
+	if opts := q.Get("installOptions"); opts != "" {
 		var io struct {
 			SelectedCredentialID string `json:"selectedCredentialId"`
+			IsAPIInstallation    bool   `json:"isApiInstallation"`
 		}
 		if json.Unmarshal([]byte(opts), &io) == nil {
-			s.credentialID = io.SelectedCredentialID
+			if s.credentialID == "" {
+				s.credentialID = io.SelectedCredentialID
+			}
+			s.installIntegration = io.IsAPIInstallation
 		}
 	}
 	return s, nil
@@ -127,7 +135,7 @@ func (h *Handler) startSignIn(r *http.Request, c *caller) (string, error) {
 	}
 	if req.sessionID != "" {
 		s := &driveway.InstallSession{ProjectID: c.Project.ID, UserID: c.User.ID, ID: req.sessionID,
-			CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
+			Error: startedBy(req), CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
 		if err := h.Store.PutInstallSession(r.Context(), s); err != nil {
 			return "", fmt.Errorf("create install session: %w", err)
 		}
@@ -184,14 +192,7 @@ func (h *Handler) getSession(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return fmt.Errorf("get install session: %w", err)
 	}
-	out := map[string]string{}
-	if s.CredentialID != "" {
-		out["connectCredentialId"] = s.CredentialID
-	}
-	if s.Error != "" {
-		out["error"] = s.Error
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, sessionView(s, r.Header.Get(paragonVersionHeader) != ""))
 	return nil
 }
 

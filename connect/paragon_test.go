@@ -58,13 +58,16 @@ window.events = [];
 const dw = {{.Driveway}};
 const sdk = new DrivewayParagon.default({
   ZEUS_PUBLIC_URL: dw, HERMES_PUBLIC_URL: dw, WORKER_PROXY_PUBLIC_URL: dw,
-  API_TRIGGER_KIT_PUBLIC_URL: dw + "/actionkit", CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
+  API_TRIGGER_KIT_PUBLIC_URL: dw, CONNECT_PUBLIC_URL: dw + "/connect", DASHBOARD_PUBLIC_URL: dw + "/dashboard",
   PASSPORT_PUBLIC_URL: dw, PASSPORT_PRODUCTION_URL: dw, CDN_PUBLIC_URL: dw + "/cdn",
 });
 ["onPortalOpen", "onPortalClose", "onIntegrationInstall", "onIntegrationUninstall", "onWorkflowChange"].forEach((name) =>
   sdk.subscribe(name, () => window.events.push(name)));
+window.options = [];
+const option = (name) => () => window.options.push(name);
 document.getElementById("portal").addEventListener("click", () => {
-  sdk.connect("onedrive").then((r) => { window.result.portalCredential = (r && r.credentialId) || "?"; },
+  sdk.connect("onedrive", { onOpen: option("onOpen"), onSuccess: option("onSuccess"), onError: option("onError"),
+    onClose: option("onClose"), onUninstall: option("onUninstall"), onWorkflowChange: option("onWorkflowChange") }).then((r) => { window.result.portalCredential = (r && r.credentialId) || "?"; },
     (e) => { window.result.error = "connect: " + (e && e.message || String(e)); });
 });
 (async () => {
@@ -301,6 +304,12 @@ func TestPublishedSDKPortal(t *testing.T) {
 	want := []string{"onPortalOpen", "onIntegrationInstall", "onWorkflowChange", "onIntegrationUninstall", "onPortalClose"}
 	if !slices.Equal(events, want) {
 		t.Fatalf("SDK events = %v, want %v", events, want)
+	}
+	// connect()'s callbacks, each once, in the same order.
+	var options []string
+	readJSON(t, ctx, `JSON.stringify(window.options)`, &options)
+	if want := []string{"onOpen", "onSuccess", "onWorkflowChange", "onUninstall", "onClose"}; !slices.Equal(options, want) {
+		t.Fatalf("connect() options called: %v, want %v", options, want)
 	}
 }
 

@@ -9,9 +9,12 @@ import (
 	"github.com/drivewayhq/driveway"
 )
 
-// stableUUID derives a UUID-formatted id (version 8, RFC 9562) from parts,
-// so that the integration, config and configuration ids the SDK keys on
-// stay the same across requests and nodes without being stored.
+// stableUUID derives a UUID-formatted id from parts (a SHA-256 name-based
+// id marked version 5, as RFC 9562's version 8 would be refused), so that
+// the integration, config and configuration ids the SDK keys on stay the
+// same across requests and nodes without being stored. The published SDK
+// takes an id that fails its isUUID (versions 0 to 5 only) for an
+// externalId, so a version 8 configuration id could not be selected.
 func stableUUID(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
@@ -19,7 +22,7 @@ func stableUUID(parts ...string) string {
 		h.Write([]byte{0})
 	}
 	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x80
+	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -67,12 +67,35 @@ func bodyOf(ts *driveway.TriggerSubscription) subBody {
 		NamePattern: ts.NamePattern, ChangeTypes: ct, FileTypes: ft, DriveID: ts.DriveID, CreatedAt: ts.CreatedAt, UpdatedAt: ts.UpdatedAt}
 }
 
+// listTriggers answers ActionKit's shape, which the Paragon SDK's
+// getTriggers returns as it is: {"triggers": {integration: [definition]}}.
+// Each definition has ActionKit's fields (type, triggerModel, title,
+// description, parameters: the subscription's filters) and Driveway's
+// (integration, name, changeTypes, filters, mode).
 func (s *Service) listTriggers(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, []map[string]any{{
-		"type": driveway.TriggerFileChange, "integration": "onedrive", "name": "File Change",
-		"changeTypes": ChangeTypes, "filters": []string{"driveId", "pathPrefix", "itemType", "namePattern", "fileTypes", "changeTypes"},
-		"mode": map[bool]string{true: "webhook", false: "polling"}[s.push],
-	}})
+	model := map[bool]string{true: "WEBHOOK", false: "POLLING"}[s.push]
+	def := map[string]any{
+		"type": driveway.TriggerFileChange, "triggerModel": model, "title": "File Change",
+		"description": "A file or folder in the user's OneDrive was created, updated, renamed, moved or deleted",
+		"parameters":  triggerParameters(),
+		"integration": "onedrive", "name": "File Change", "changeTypes": ChangeTypes,
+		"filters": []string{"driveId", "pathPrefix", "itemType", "namePattern", "fileTypes", "changeTypes"},
+		"mode":    map[bool]string{true: "webhook", false: "polling"}[s.push],
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"triggers": map[string]any{"onedrive": []any{def}}})
+}
+
+// triggerParameters describes the subscription's filters as ActionKit
+// inputs (IntentInputKeyConfig: id, title, type, required).
+func triggerParameters() []map[string]any {
+	return []map[string]any{
+		{"id": "pathPrefix", "title": "Folder path", "type": "TEXT", "required": false},
+		{"id": "itemType", "title": "Item type (file, folder or any)", "type": "TEXT", "required": false},
+		{"id": "namePattern", "title": "Name pattern (as *.pdf)", "type": "TEXT", "required": false},
+		{"id": "fileTypes", "title": "File types (as pdf, docx)", "type": "TEXT", "required": false},
+		{"id": "changeTypes", "title": "Change types", "type": "TEXT", "required": false},
+		{"id": "driveId", "title": "Drive (one of the user's own)", "type": "TEXT", "required": false},
+	}
 }
 
 func (s *Service) listSubs(w http.ResponseWriter, r *http.Request) {

@@ -54,8 +54,12 @@ func TestTriggersAPI(t *testing.T) {
 	base := "/projects/" + pid
 
 	code, body := call(t, srv, "GET", base+"/triggers", "u1", nil)
-	if code != 200 || !bytes.Contains(body, []byte(driveway.TriggerFileChange)) {
-		t.Fatalf("triggers: %d %s", code, body)
+	var triggers struct {
+		Triggers map[string][]struct{ Type, TriggerModel string }
+	}
+	if code != 200 || json.Unmarshal(body, &triggers) != nil || len(triggers.Triggers["onedrive"]) != 1 ||
+		triggers.Triggers["onedrive"][0].Type != driveway.TriggerFileChange || triggers.Triggers["onedrive"][0].TriggerModel == "" {
+		t.Fatalf("triggers (ActionKit's shape, as the Paragon SDK's getTriggers returns it): %d %s", code, body)
 	}
 	code, body = call(t, srv, "POST", base+"/trigger-subscriptions", "u1", map[string]any{"itemType": "bogus"})
 	if code != http.StatusBadRequest {

@@ -55,6 +55,9 @@ func (e *Emulator) download(w http.ResponseWriter, r *http.Request, rest string)
 		e.writeGraphError(w, r, gerr(405, "notAllowed", "Method not allowed."))
 		return
 	}
+	// A browser app reads the downloadUrl with a plain GET, no preflight
+	// (Graph's advice for JavaScript, as /content answers a redirect).
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	driveID, itemID, _ := strings.Cut(rest, "/")
 	driveID, itemID = unescape(driveID), unescape(itemID)
 	q := r.URL.Query()
