@@ -134,6 +134,9 @@ func (e *Executor) exec(ctx context.Context, p *driveway.Principal, credentialID
 	if p == nil {
 		return nil, &Error{Err: driveway.Errorf(driveway.EUNAUTHORIZED, "a user token is required")}
 	}
+	if driveway.PrincipalFrom(ctx) == nil {
+		ctx = driveway.WithPrincipal(ctx, p) // names the project in the Graph metrics of a workflow's call
+	}
 	if params == nil {
 		params = map[string]any{}
 	}

@@ -319,7 +319,8 @@ func configEndpoints(cfg *Config) *microsoft.Endpoints {
 func (s *server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector(), s.graph.counter, newIntegrationHealth(s.db))
+	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector(), newIntegrationHealth(s.db))
+	reg.MustRegister(s.graph.collectors()...)
 	s.signals = signals.New(reg, signalInterval)
 	api := &httpapi.Server{
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,

@@ -132,7 +132,9 @@ func TestOperatorMetrics(t *testing.T) {
 		t.Fatalf("proxied call after one throttle: %d %.200s", s, body)
 	}
 	_, metrics := get(t, r.base+"/metrics")
-	for _, series := range []string{`driveway_graph_responses_total{status="429"} 1`, `driveway_graph_responses_total{status="2xx"} `} {
+	project := `project="` + info.ProjectID + `"`
+	for _, series := range []string{`driveway_graph_responses_total{` + project + `,status="429"} 1`,
+		`driveway_graph_responses_total{` + project + `,status="2xx"} `, `driveway_graph_throttle_wait_seconds_total{` + project + `} 1`} {
 		if !strings.Contains(metrics, series) {
 			t.Errorf("/metrics has no %s", series)
 		}

@@ -13,38 +13,63 @@ import (
 )
 
 // graphResponses counts the answers Microsoft Graph (and its download
-// hosts) gives the proxy, which the actions go through too (File Change's
-// delta and subscription calls use their own client and are not counted),
-// for the Graph
-// throttling alert: driveway_graph_responses_total{status}, where status is
-// "429" or "503" (throttling), else the class ("2xx", "4xx"...), or "error"
-// when no answer came.
+// hosts) gives the proxy and the actions (File Change's delta and
+// subscription calls use their own client and are not counted), for the
+// Graph throttling alert: driveway_graph_responses_total{status,project},
+// where status is "429" or "503" (throttling), else the class ("2xx",
+// "4xx"...), or "error" when no answer came; and the waits Graph asked for:
+// driveway_graph_throttle_wait_seconds_total{project}, the sum of the
+// Retry-After of those 429s and 503s. project is the caller's project
+// ("none" when a call has no principal); a deployment has tens of
+// projects, not thousands, so the label stays small.
 type graphResponses struct {
 	counter *prometheus.CounterVec
+	waits   *prometheus.CounterVec
 }
 
 func newGraphResponses() *graphResponses {
-	return &graphResponses{counter: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "driveway_graph_responses_total",
-		Help: "Responses from Microsoft Graph (and its download hosts) to calls this node's proxy made, by status: 429 and 503 (throttling), else the class (2xx, 3xx, 4xx, 5xx), or error when no response came.",
-	}, []string{"status"})}
+	return &graphResponses{
+		counter: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "driveway_graph_responses_total",
+			Help: "Responses from Microsoft Graph (and its download hosts) to the proxy's and the actions' calls, by status: 429 and 503 (throttling), else the class (2xx, 3xx, 4xx, 5xx), or error when no response came; and by project.",
+		}, []string{"status", "project"}),
+		waits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "driveway_graph_throttle_wait_seconds_total",
+			Help: "Seconds of Retry-After that Microsoft Graph asked for in its 429 and 503 answers, by project.",
+		}, []string{"project"}),
+	}
+}
+
+// collectors are the metrics to register.
+func (g *graphResponses) collectors() []prometheus.Collector {
+	return []prometheus.Collector{g.counter, g.waits}
 }
 
 // wrap counts every round trip of next.
 func (g *graphResponses) wrap(next *http.Transport) http.RoundTripper {
-	return &countingTransport{next: next, counter: g.counter}
+	return &countingTransport{next: next, g: g}
 }
 
 // countingTransport counts the answers of next; it keeps next's
 // CloseIdleConnections, which the proxy calls on shutdown.
 type countingTransport struct {
-	next    *http.Transport
-	counter *prometheus.CounterVec
+	next *http.Transport
+	g    *graphResponses
 }
 
 func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
-	c.counter.WithLabelValues(statusLabel(resp, err)).Inc()
+	project := "none"
+	if p := driveway.PrincipalFrom(req.Context()); p != nil {
+		project = p.ProjectID
+	}
+	status := statusLabel(resp, err)
+	c.g.counter.WithLabelValues(status, project).Inc()
+	if status == "429" || status == "503" {
+		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
+			c.g.waits.WithLabelValues(project).Add(float64(s))
+		}
+	}
 	return resp, err
 }
 
