@@ -73,7 +73,8 @@ type Queries interface {
 	// ListAPIKeys lists a project's keys; projectID "" lists instance keys.
 	ListAPIKeys(ctx context.Context, projectID string) ([]*APIKey, error)
 	RevokeAPIKey(ctx context.Context, projectID, id string, at time.Time) error
-	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+	// TouchAPIKey records a use of the key at a time from an address.
+	TouchAPIKey(ctx context.Context, id string, at time.Time, addr string) error
 
 	// UpsertConnectedUser creates the user or replaces its metadata.
 	UpsertConnectedUser(ctx context.Context, u *ConnectedUser) error
@@ -148,6 +149,7 @@ type Queries interface {
 
 	WorkflowQueries
 	WebhookQueries
+	AuditQueries
 	FileChangeQueries
 	LoginQueries
 }
