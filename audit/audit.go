@@ -26,7 +26,8 @@ import (
 )
 
 // Actor is who acts: Type "key" (ID the key id), "operator" (ID the
-// operator's name), "cli" (ID the OS user) or "system".
+// operator's name), "cli" (ID the OS user), "user" (an end user) or
+// "system".
 type Actor struct {
 	Type string
 	ID   string
@@ -51,10 +52,14 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey, a)
 }
 
-// ActorFrom returns ctx's actor; Type "system" when none was set.
+// ActorFrom returns ctx's actor: the one set by WithActor, else the end
+// user of a user-token request (Type "user"), else Type "system".
 func ActorFrom(ctx context.Context) Actor {
 	if a, ok := ctx.Value(actorKey).(Actor); ok {
 		return a
+	}
+	if p := driveway.PrincipalFrom(ctx); p != nil {
+		return Actor{Type: "user", ID: p.UserID}
 	}
 	return Actor{Type: "system", ID: "driveway"}
 }

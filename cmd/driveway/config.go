@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/microsoft"
 )
 
@@ -96,6 +97,9 @@ type Config struct {
 	// with an http public URL on loopback. Never in production: it lets a
 	// project's admin point webhooks at services of the server's host.
 	AllowLoopback bool
+	// AuditRetention is how long audit entries are kept
+	// (DRIVEWAY_AUDIT_RETENTION; default 400 days; 0 keeps them forever).
+	AuditRetention time.Duration
 }
 
 func defaultConfig() Config {
@@ -109,6 +113,7 @@ func defaultConfig() Config {
 		BodyTimeout:       time.Minute,
 		MaxConnsPerClient: 256,
 		MaxConns:          10000,
+		AuditRetention:    audit.DefaultRetention,
 	}
 }
 
@@ -204,7 +209,7 @@ func loadEnv(cfg *Config, getenv env) error {
 	}
 	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout,
 		"DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter, "DRIVEWAY_BODY_TIMEOUT": &cfg.BodyTimeout,
-		"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": &cfg.FileChangeSafetyInterval}
+		"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": &cfg.FileChangeSafetyInterval, "DRIVEWAY_AUDIT_RETENTION": &cfg.AuditRetention}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
