@@ -56,7 +56,11 @@ func (e *AuditEntry) ChainHash() []byte {
 
 // AuditFilter selects entries; zero fields select everything.
 type AuditFilter struct {
-	After     int64  // only entries with Seq > After (the export cursor)
+	After  int64 // only entries with Seq > After (the export cursor)
+	Before int64 // only entries with Seq < Before, when not 0
+	// Newest returns the newest matching entries, in descending Seq order
+	// (for a page that shows the latest first).
+	Newest    bool
 	ProjectID string // only this project's entries
 	Action    string // only entries whose action starts with this
 	ActorID   string
@@ -70,7 +74,8 @@ type AuditQueries interface {
 	// inserts e, serialized against every other appender on every node, so
 	// the chain stays one line. e.At is truncated to microseconds.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
-	// ListAudit returns up to limit entries matching f in Seq order.
+	// ListAudit returns up to limit entries matching f in Seq order (the
+	// newest first when f.Newest).
 	ListAudit(ctx context.Context, f AuditFilter, limit int) ([]*AuditEntry, error)
 	// DeleteAuditBefore deletes the entries older than t (retention) and
 	// returns how many.

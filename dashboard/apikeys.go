@@ -7,6 +7,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 )
 
 type apiKeysData struct {
@@ -66,6 +67,8 @@ func (h *handler) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	audit.Note(r.Context(), audit.Event{Action: "api_key.create", Target: k.ID,
+		After: map[string]any{"name": k.Name, "role": k.Role, "expiresAt": k.ExpiresAt}})
 	v := &view{Flash: "API key created. Copy the secret now: Driveway keeps only its hash."}
 	h.renderAPIKeys(w, r, http.StatusOK, v, p, apiKeysData{Created: k, Secret: secret})
 }

@@ -13,7 +13,8 @@ import (
 
 // audited records one audit entry for each successful change made through
 // the admin API (every method but GET and HEAD answering below 400). The
-// handler may enrich it with audit.Note.
+// handler may enrich it with audit.Note; a request whose handler named an
+// action with Note is recorded even when it fails (an access attempted).
 func (s *Server) audited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.Audit == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -23,7 +24,7 @@ func (s *Server) audited(next http.Handler) http.Handler {
 		ctx, ev := audit.WithPending(r.Context())
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		if sw.status >= 400 {
+		if sw.status >= 400 && ev.Action == "" {
 			return
 		}
 		if ev.Action == "" {

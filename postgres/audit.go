@@ -68,6 +68,13 @@ func (q *queries) ListAudit(ctx context.Context, f driveway.AuditFilter, limit i
 	if f.ActorID != "" {
 		add(`actor_id = $?`, f.ActorID)
 	}
+	if f.Before > 0 {
+		add(`seq < $?`, f.Before)
+	}
+	order := `seq`
+	if f.Newest {
+		order = `seq DESC`
+	}
 	if !f.Since.IsZero() {
 		add(`at >= $?`, dbTime(f.Since))
 	}
@@ -76,7 +83,7 @@ func (q *queries) ListAudit(ctx context.Context, f driveway.AuditFilter, limit i
 	}
 	args = append(args, limit)
 	rows, err := q.db.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY seq LIMIT $%d`, len(args)), args...)
+		fmt.Sprintf(` ORDER BY %s LIMIT $%d`, order, len(args)), args...)
 	if err != nil {
 		return nil, mapErr(err, "list audit")
 	}

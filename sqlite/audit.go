@@ -58,6 +58,13 @@ func (q *queries) ListAudit(ctx context.Context, f driveway.AuditFilter, limit i
 	if f.ActorID != "" {
 		add(`actor_id = ?`, f.ActorID)
 	}
+	if f.Before > 0 {
+		add(`seq < ?`, f.Before)
+	}
+	order := `seq`
+	if f.Newest {
+		order = `seq DESC`
+	}
 	if !f.Since.IsZero() {
 		add(`at >= ?`, f.Since.UnixMicro())
 	}
@@ -66,7 +73,7 @@ func (q *queries) ListAudit(ctx context.Context, f driveway.AuditFilter, limit i
 	}
 	args = append(args, limit)
 	rows, err := q.r.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY seq LIMIT ?`, args...)
+		` ORDER BY `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, mapErr(err, "list audit")
 	}

@@ -71,6 +71,10 @@ func testAudit(t *testing.T, b *bundle) {
 	ok(t, "ListAudit action and actor", err)
 	eq(t, "ListAudit action and actor", filtered, all[:1])
 
+	newest, err := b.s.ListAudit(ctx, driveway.AuditFilter{Newest: true, Before: 6}, 2)
+	ok(t, "ListAudit newest before", err)
+	eq(t, "ListAudit newest before", newest, []*driveway.AuditEntry{all[4], all[3]})
+
 	n, err := b.s.DeleteAuditBefore(ctx, at(3*time.Second))
 	ok(t, "DeleteAuditBefore", err)
 	if n != 2 {

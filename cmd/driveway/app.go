@@ -322,7 +322,7 @@ func (s *server) handler() http.Handler {
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
 			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions, Workflows: s.workflows,
-			ClientKey: s.cfg.resolver().Key,
+			ClientKey: s.cfg.resolver().Key, Audit: s.audit,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler
