@@ -193,7 +193,11 @@ func proveKeyring(ctx context.Context, db driveway.Store, ring *secret.Keyring) 
 }
 
 func keySummary(k *driveway.APIKey) map[string]any {
-	return map[string]any{"name": k.Name, "projectId": k.ProjectID, "role": k.Role, "surfaces": surfaceList(k), "expiresAt": k.ExpiresAt}
+	m := map[string]any{"name": k.Name, "projectId": k.ProjectID, "role": k.Role, "surfaces": surfaceList(k)}
+	if !k.ExpiresAt.IsZero() {
+		m["expiresAt"] = k.ExpiresAt
+	}
+	return m
 }
 
 func scopeName(k *driveway.APIKey) string {
