@@ -80,4 +80,10 @@ type AuditQueries interface {
 	// DeleteAuditBefore deletes the entries older than t (retention) and
 	// returns how many.
 	DeleteAuditBefore(ctx context.Context, t time.Time) (int, error)
+	// AuditCursor returns the last seq the named consumer finished, 0 when
+	// it never did.
+	AuditCursor(ctx context.Context, name string) (int64, error)
+	// SetAuditCursor records seq as the named consumer's last; it never
+	// moves a cursor back (of two overlapping runs, the further one wins).
+	SetAuditCursor(ctx context.Context, name string, seq int64) error
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -40,40 +39,6 @@ func (s *Server) audited(next http.Handler) http.Handler {
 	})
 }
 
-// auditJSON is one line of the export.
-type auditJSON struct {
-	Seq       int64           `json:"seq"`
-	At        time.Time       `json:"at"`
-	Actor     auditActorJSON  `json:"actor"`
-	ProjectID string          `json:"projectId"`
-	Action    string          `json:"action"`
-	Target    string          `json:"target"`
-	Before    json.RawMessage `json:"before,omitempty"`
-	After     json.RawMessage `json:"after,omitempty"`
-	RequestID string          `json:"requestId"`
-	Address   string          `json:"address"`
-	PrevHash  string          `json:"prevHash"`
-	Hash      string          `json:"hash"`
-}
-
-type auditActorJSON struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
-}
-
-func toAuditJSON(e *driveway.AuditEntry) auditJSON {
-	out := auditJSON{Seq: e.Seq, At: e.At, Actor: auditActorJSON{e.ActorType, e.ActorID}, ProjectID: e.ProjectID,
-		Action: e.Action, Target: e.Target, RequestID: e.RequestID, Address: e.Address,
-		PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
-	if e.Before != "" {
-		out.Before = json.RawMessage(e.Before)
-	}
-	if e.After != "" {
-		out.After = json.RawMessage(e.After)
-	}
-	return out
-}
-
 // exportPage is how many entries the export reads from the store at once.
 const exportPage = 500
 
@@ -101,7 +66,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, e := range page {
-			if err := enc.Encode(toAuditJSON(e)); err != nil {
+			if err := enc.Encode(audit.ToLine(e)); err != nil {
 				return nil // the client went away
 			}
 			f.After = e.Seq

@@ -98,3 +98,20 @@ func (q *queries) DeleteAuditBefore(ctx context.Context, t time.Time) (int, erro
 	}
 	return int(res.RowsAffected()), nil
 }
+
+// AuditCursor returns the consumer's last seq, 0 when none.
+func (q *queries) AuditCursor(ctx context.Context, name string) (int64, error) {
+	var seq int64
+	err := q.db.QueryRow(ctx, `SELECT seq FROM audit_cursors WHERE name = $1`, name).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, mapErr(err, "audit cursor")
+}
+
+// SetAuditCursor records the consumer's last seq.
+func (q *queries) SetAuditCursor(ctx context.Context, name string, seq int64) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO audit_cursors (name, seq) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET seq = greatest(audit_cursors.seq, excluded.seq)`, name, seq)
+	return mapErr(err, "audit cursor")
+}

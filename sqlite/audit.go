@@ -89,3 +89,20 @@ func (q *queries) DeleteAuditBefore(ctx context.Context, t time.Time) (int, erro
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+// AuditCursor returns the consumer's last seq, 0 when none.
+func (q *queries) AuditCursor(ctx context.Context, name string) (int64, error) {
+	var seq int64
+	err := q.r.QueryRowContext(ctx, `SELECT seq FROM audit_cursors WHERE name = ?`, name).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, mapErr(err, "audit cursor")
+}
+
+// SetAuditCursor records the consumer's last seq.
+func (q *queries) SetAuditCursor(ctx context.Context, name string, seq int64) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO audit_cursors (name, seq) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET seq = max(audit_cursors.seq, excluded.seq)`, name, seq)
+	return mapErr(err, "audit cursor")
+}

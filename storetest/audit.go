@@ -83,6 +83,16 @@ func testAudit(t *testing.T, b *bundle) {
 	rest, err := b.s.ListAudit(ctx, driveway.AuditFilter{}, 100)
 	ok(t, "ListAudit after retention", err)
 	eq(t, "ListAudit after retention", rest, all[2:])
+
+	seq, err := b.s.AuditCursor(ctx, "siem")
+	ok(t, "AuditCursor unset", err)
+	eq(t, "AuditCursor unset", seq, int64(0))
+	ok(t, "SetAuditCursor", b.s.SetAuditCursor(ctx, "siem", 4))
+	ok(t, "SetAuditCursor again", b.s.SetAuditCursor(ctx, "siem", 6))
+	ok(t, "SetAuditCursor back", b.s.SetAuditCursor(ctx, "siem", 2))
+	seq, err = b.s.AuditCursor(ctx, "siem")
+	ok(t, "AuditCursor", err)
+	eq(t, "AuditCursor never moves back", seq, int64(6))
 }
 
 // testAuditConcurrent: appenders racing (on Postgres: separate

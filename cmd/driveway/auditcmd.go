@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -61,16 +60,7 @@ func (m *Main) auditExport(ctx context.Context, db driveway.Store, f driveway.Au
 			return err
 		}
 		for _, e := range page {
-			line := map[string]any{"seq": e.Seq, "at": e.At, "actor": map[string]string{"type": e.ActorType, "id": e.ActorID},
-				"projectId": e.ProjectID, "action": e.Action, "target": e.Target, "requestId": e.RequestID,
-				"address": e.Address, "prevHash": hex.EncodeToString(e.PrevHash), "hash": hex.EncodeToString(e.Hash)}
-			if e.Before != "" {
-				line["before"] = json.RawMessage(e.Before)
-			}
-			if e.After != "" {
-				line["after"] = json.RawMessage(e.After)
-			}
-			if err := enc.Encode(line); err != nil {
+			if err := enc.Encode(audit.ToLine(e)); err != nil {
 				return err
 			}
 			f.After = e.Seq

@@ -100,6 +100,11 @@ type Config struct {
 	// AuditRetention is how long audit entries are kept
 	// (DRIVEWAY_AUDIT_RETENTION; default 400 days; 0 keeps them forever).
 	AuditRetention time.Duration
+	// AuditWebhookURL, when set, receives the audit trail as signed batches
+	// of JSON lines, for a SIEM (DRIVEWAY_AUDIT_WEBHOOK_URL), signed with
+	// AuditWebhookSecret (DRIVEWAY_AUDIT_WEBHOOK_SECRET or _FILE, whsec_).
+	AuditWebhookURL    string
+	AuditWebhookSecret string
 }
 
 func defaultConfig() Config {
@@ -179,6 +184,9 @@ func loadEnv(cfg *Config, getenv env) error {
 		return err
 	}
 	if err := loadEdge(cfg, getenv); err != nil {
+		return err
+	}
+	if err := loadAudit(cfg, getenv); err != nil {
 		return err
 	}
 	if v := getenv("DRIVEWAY_FILE_CHANGE_POLLING"); v != "" {
@@ -278,6 +286,9 @@ func (cfg *Config) validate() error {
 		return badConfig("DRIVEWAY_JOB_RESCUE_AFTER", "must be between 10s and 24h")
 	}
 	if err := cfg.validateEdge(); err != nil {
+		return err
+	}
+	if err := cfg.validateAudit(); err != nil {
 		return err
 	}
 	if s := cfg.FileChangeSafetyInterval; s != 0 && (s < 10*time.Second || s > 24*time.Hour) {

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/drivewayhq/driveway/webhook"
 )
 
 // apiCall sends a JSON admin API request with key and returns the status
@@ -29,8 +33,8 @@ func apiCall(t *testing.T, base, key, method, path, body string) (int, string) {
 }
 
 // TestKeysCreateBootstrapsServe scripts a fresh `serve` from nothing: the
-// CLI mints an instance key straight in the database, the key creates a
-// project over HTTP, the CLI mints a read-only project key that the server
+// CLI mints an instance key straight in the database (and the SIEM stream
+// sends that entry at start), the key creates a project over HTTP, the CLI mints a read-only project key that the server
 // holds to its role; a keyring that cannot open the database's secrets is
 // refused; the audit trail has it all and verifies.
 func TestKeysCreateBootstrapsServe(t *testing.T) {
@@ -45,7 +49,24 @@ func TestKeysCreateBootstrapsServe(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(instance, "dwk_") || strings.Contains(errs, instance) {
 		t.Fatalf("keys create: %d %q %s", code, out, errs)
 	}
+	got := make(chan string, 16)
+	siem := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("webhook-signature") != "" {
+			got <- string(b)
+		}
+	}))
+	t.Cleanup(siem.Close)
+	env["DRIVEWAY_AUDIT_WEBHOOK_URL"], env["DRIVEWAY_AUDIT_WEBHOOK_SECRET"] = siem.URL, webhook.GenerateSecret()
 	r := start(t, env, "serve", "--addr", "127.0.0.1:0")
+	select {
+	case batch := <-got:
+		if !strings.Contains(batch, `"action":"api_key.create"`) || strings.Contains(batch, strings.SplitN(instance, ".", 2)[1]) {
+			t.Fatalf("SIEM batch: %s", batch)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the SIEM stream sent nothing within 30 s of start")
+	}
 	status, body := apiCall(t, r.base, instance, "POST", "/api/v1/projects", `{"name":"Scripted"}`)
 	if status != http.StatusCreated {
 		t.Fatalf("create project with the CLI's key: %d %s", status, body)
@@ -77,12 +98,37 @@ func TestKeysCreateBootstrapsServe(t *testing.T) {
 	}
 
 	code, out, errs = run(t, env, "audit", "export")
-	if code != 0 || !strings.Contains(out, `"action":"api_key.create"`) || !strings.Contains(out, `"actor":{"id":"ops","type":"cli"}`) ||
+	if code != 0 || !strings.Contains(out, `"action":"api_key.create"`) || !strings.Contains(out, `"actor":{"type":"cli","id":"ops"}`) ||
 		!strings.Contains(out, `"action":"project.create"`) || strings.Contains(out, "sealed-now") ||
 		strings.Contains(out, strings.SplitN(instance, ".", 2)[1]) {
 		t.Fatalf("audit export: %d %s %s", code, out, errs)
 	}
 	if code, out, errs := run(t, env, "audit", "verify"); code != 0 || !strings.Contains(out, `"ok":true`) {
 		t.Fatalf("audit verify: %d %s %s", code, out, errs)
+	}
+}
+
+// TestAuditWebhookSettingsAreChecked: a stream without a valid secret, or
+// to a URL with credentials in it, stops start-up naming the variable.
+func TestAuditWebhookSettingsAreChecked(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"DRIVEWAY_DATA_DIR": t.TempDir(), "DRIVEWAY_SECRET_KEYS": mustKey(t)}
+	cases := map[string]map[string]string{
+		"DRIVEWAY_AUDIT_WEBHOOK_SECRET": {"DRIVEWAY_AUDIT_WEBHOOK_URL": "https://siem.example.com/in", "DRIVEWAY_AUDIT_WEBHOOK_SECRET": "short"},
+		"DRIVEWAY_AUDIT_WEBHOOK_URL":    {"DRIVEWAY_AUDIT_WEBHOOK_URL": "https://u:p@siem.example.com/in", "DRIVEWAY_AUDIT_WEBHOOK_SECRET": webhook.GenerateSecret()},
+		"DRIVEWAY_AUDIT_RETENTION":      {"DRIVEWAY_AUDIT_RETENTION": "-1h"},
+	}
+	for name, extra := range cases {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		code, _, errs := run(t, env, "serve", "--addr", "127.0.0.1:0")
+		if code != exitConfig || !strings.Contains(errs, name) || strings.Contains(errs, "short") {
+			t.Errorf("%s: exit %d, %q", name, code, errs)
+		}
 	}
 }

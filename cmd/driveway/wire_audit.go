@@ -7,8 +7,8 @@ import (
 	"github.com/drivewayhq/driveway/audit"
 )
 
-// wireAudit builds the audit recorder, registers its retention job and
-// records connects and disconnects (by the end user, an operator or the
+// wireAudit builds the audit recorder, registers its retention job and the
+// SIEM stream when configured, and records connects and disconnects (by the end user, an operator or the
 // admin API, whoever the context names).
 func (s *server) wireAudit() error {
 	s.audit = &audit.Recorder{Store: s.db, Logger: s.logger}
@@ -16,6 +16,13 @@ func (s *server) wireAudit() error {
 		return err
 	}
 	if s.cfg.AuditRetention > 0 {
+		s.workers++
+	}
+	if s.cfg.AuditWebhookURL != "" {
+		st := &audit.Stream{Store: s.db, URL: s.cfg.AuditWebhookURL, Secret: s.cfg.AuditWebhookSecret}
+		if err := audit.RegisterStream(s.db.queue, st, auditStreamInterval, s.logger); err != nil {
+			return err
+		}
 		s.workers++
 	}
 	s.connect.OnConnect = append(s.connect.OnConnect, func(ctx context.Context, cr *driveway.Credential, reconnected bool) {

@@ -42,3 +42,9 @@ END;
 $$;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 	FOR EACH ROW EXECUTE FUNCTION driveway_audit_append_only();
+
+-- How far each consumer of the trail got (the SIEM webhook stream).
+CREATE TABLE audit_cursors (
+	name text COLLATE "C" PRIMARY KEY,
+	seq  bigint NOT NULL
+);

@@ -37,3 +37,9 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
 	SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
+
+-- How far each consumer of the trail got (the SIEM webhook stream).
+CREATE TABLE audit_cursors (
+	name TEXT PRIMARY KEY,
+	seq  INTEGER NOT NULL
+) STRICT;
