@@ -22,7 +22,7 @@ func TestRedactHidesSecretsByNameAndShape(t *testing.T) {
 	in := map[string]any{
 		"name": "kept", "clientSecret": "s3", "refresh_token": "rt", "Password": "pw",
 		"nested": []any{map[string]any{"privateKey": "pk", "url": "https://x"}},
-		"note": "dwk_abc.def", "jwt": "eyJhbGciOi.x.y", "pem": "-----BEGIN PRIVATE KEY-----", "hook": "whsec_zz",
+		"note":   "dwk_abc.def", "jwt": "eyJhbGciOi.x.y", "pem": "-----BEGIN PRIVATE KEY-----", "hook": "whsec_zz",
 	}
 	b, _ := json.Marshal(audit.Redact(in))
 	out := string(b)
