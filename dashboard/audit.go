@@ -26,14 +26,16 @@ type auditData struct {
 
 // audited records each successful dashboard change (a POST answering below
 // 400) in the audit trail, as the operator. A handler may enrich the entry
-// with audit.Note, and naming an action there records the request even if
-// it fails (an access attempted, such as "Try it").
+// with audit.Note, and naming an action there records the request whatever
+// its method and outcome (a page showing end users' data, a "Try it" that
+// failed).
 func (h *handler) audited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, ev := audit.WithPending(audit.WithActor(withSource(r), operator))
 		sw := &statusRecorder{ResponseWriter: w}
 		next(sw, r.WithContext(ctx))
-		if h.opts.Audit == nil || (sw.status >= 400 && ev.Action == "") {
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		if h.opts.Audit == nil || (ev.Action == "" && (read || sw.status >= 400)) {
 			return
 		}
 		if ev.Action == "" {

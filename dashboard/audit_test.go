@@ -42,6 +42,11 @@ func TestAuditRecordsDashboardChangesAndTryIt(t *testing.T) {
 		!strings.Contains(try.After, `"userId":"user-1"`) || !strings.Contains(try.After, "ONEDRIVE_CREATE_FOLDER") {
 		t.Fatalf("try it entry: %+v", try)
 	}
+	b.get(b.projectPath("/users"))
+	views, err := b.svc.Store.ListAudit(t.Context(), driveway.AuditFilter{Action: "users.view"}, 10)
+	if err != nil || len(views) != 1 || views[0].ProjectID != b.project.ID || views[0].ActorType != "operator" {
+		t.Fatalf("the Connected users page view is not recorded once: %+v %v", views, err)
+	}
 	_, page := b.get("/dashboard/audit")
 	for _, want := range []string{"action.try", "dashboard /dashboard/projects", "cred_ada"} {
 		if !strings.Contains(page, want) {

@@ -145,9 +145,10 @@ func (h *handler) routes() *http.ServeMux {
 	return mux
 }
 
-// page wraps a GET handler: it requires a login.
+// page wraps a GET handler: it requires a login. A page that shows end
+// users' data records the view with audit.Note.
 func (h *handler) page(fn http.HandlerFunc) http.HandlerFunc {
-	return h.requireLogin(fn)
+	return h.requireLogin(h.audited(fn))
 }
 
 // action wraps a POST handler: it requires a login and a valid CSRF check,

@@ -12,18 +12,20 @@ import (
 
 // audited records one audit entry for each successful change made through
 // the admin API (every method but GET and HEAD answering below 400). The
-// handler may enrich it with audit.Note; a request whose handler named an
-// action with Note is recorded even when it fails (an access attempted).
+// handler may enrich it with audit.Note; naming an action there records the
+// request whatever its method and outcome: a read of an end user's data, or
+// an access attempted.
 func (s *Server) audited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.Audit == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if s.Audit == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx, ev := audit.WithPending(r.Context())
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		if sw.status >= 400 && ev.Action == "" {
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		if ev.Action == "" && (read || sw.status >= 400) {
 			return
 		}
 		if ev.Action == "" {
