@@ -24,7 +24,7 @@ import (
 // bundle is a server on a real SQLite store with two projects and keys:
 // an instance key and one key per project.
 type bundle struct {
-	t          *testing.T
+	t          testing.TB
 	svc        *admin.Service
 	srv        *httptest.Server
 	instance   string // instance API key
@@ -41,7 +41,7 @@ func setup(t *testing.T) *bundle {
 	return setupOn(t, openSQLite(t))
 }
 
-func testRing(t *testing.T) *secret.Keyring {
+func testRing(t testing.TB) *secret.Keyring {
 	t.Helper()
 	spec, err := secret.GenerateKey()
 	if err != nil {
@@ -54,7 +54,7 @@ func testRing(t *testing.T) *secret.Keyring {
 	return ring
 }
 
-func openSQLite(t *testing.T) driveway.Store {
+func openSQLite(t testing.TB) driveway.Store {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "driveway.db"), testRing(t))
@@ -70,7 +70,7 @@ func openSQLite(t *testing.T) driveway.Store {
 
 // setupOn builds the bundle on a migrated, empty store, with the audit
 // trail recording and a clock the test may move (b.advance).
-func setupOn(t *testing.T, store driveway.Store) *bundle {
+func setupOn(t testing.TB, store driveway.Store) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	var err error
