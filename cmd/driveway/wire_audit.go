@@ -26,12 +26,22 @@ func (s *server) wireAudit() error {
 		s.workers++
 	}
 	s.connect.OnConnect = append(s.connect.OnConnect, func(ctx context.Context, cr *driveway.Credential, reconnected bool) {
-		_ = s.audit.Record(ctx, audit.Event{Action: "credential.connect", ProjectID: cr.ProjectID, Target: cr.ID,
+		_ = s.audit.Record(endUser(ctx, cr), audit.Event{Action: "credential.connect", ProjectID: cr.ProjectID, Target: cr.ID,
 			After: map[string]any{"userId": cr.UserID, "reconnected": reconnected}})
 	})
 	s.connect.OnDisconnect = append(s.connect.OnDisconnect, func(ctx context.Context, cr *driveway.Credential) {
-		_ = s.audit.Record(ctx, audit.Event{Action: "credential.disconnect", ProjectID: cr.ProjectID, Target: cr.ID,
+		_ = s.audit.Record(endUser(ctx, cr), audit.Event{Action: "credential.disconnect", ProjectID: cr.ProjectID, Target: cr.ID,
 			Before: map[string]any{"userId": cr.UserID}})
 	})
 	return nil
+}
+
+// endUser makes the credential's end user the actor of a connect or
+// disconnect that no operator or key made: the SDK and the install flow act
+// for that user.
+func endUser(ctx context.Context, cr *driveway.Credential) context.Context {
+	if audit.ActorFrom(ctx).Type != "system" {
+		return ctx
+	}
+	return audit.WithActor(ctx, audit.Actor{Type: "user", ID: cr.UserID})
 }
