@@ -78,7 +78,9 @@ type AuditQueries interface {
 	// newest first when f.Newest).
 	ListAudit(ctx context.Context, f AuditFilter, limit int) ([]*AuditEntry, error)
 	// DeleteAuditBefore deletes the entries older than t (retention) and
-	// returns how many.
+	// returns how many. It always keeps the newest entry, the chain's head,
+	// so that seq never starts over (export cursors and the SIEM stream's
+	// would skip the entries that reused a seq).
 	DeleteAuditBefore(ctx context.Context, t time.Time) (int, error)
 	// AuditCursor returns the last seq the named consumer finished, 0 when
 	// it never did.

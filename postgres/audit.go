@@ -90,9 +90,9 @@ func (q *queries) ListAudit(ctx context.Context, f driveway.AuditFilter, limit i
 	return collect(rows, scanAudit, "list audit")
 }
 
-// DeleteAuditBefore deletes entries older than t.
+// DeleteAuditBefore deletes entries older than t, except the newest.
 func (q *queries) DeleteAuditBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := q.db.Exec(ctx, `DELETE FROM audit_log WHERE at < $1`, dbTime(t))
+	res, err := q.db.Exec(ctx, `DELETE FROM audit_log WHERE at < $1 AND seq < (SELECT max(seq) FROM audit_log)`, dbTime(t))
 	if err != nil {
 		return 0, mapErr(err, "delete audit")
 	}

@@ -80,9 +80,9 @@ func (q *queries) ListAudit(ctx context.Context, f driveway.AuditFilter, limit i
 	return collect(rows, scanAudit, "list audit")
 }
 
-// DeleteAuditBefore deletes entries older than t.
+// DeleteAuditBefore deletes entries older than t, except the newest.
 func (q *queries) DeleteAuditBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := q.w.ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, t.UnixMicro())
+	res, err := q.w.ExecContext(ctx, `DELETE FROM audit_log WHERE at < ? AND seq < (SELECT max(seq) FROM audit_log)`, t.UnixMicro())
 	if err != nil {
 		return 0, mapErr(err, "delete audit")
 	}

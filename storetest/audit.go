@@ -84,6 +84,18 @@ func testAudit(t *testing.T, b *bundle) {
 	ok(t, "ListAudit after retention", err)
 	eq(t, "ListAudit after retention", rest, all[2:])
 
+	// Retention never deletes the head: the chain and seq continue.
+	n, err = b.s.DeleteAuditBefore(ctx, at(time.Hour))
+	ok(t, "DeleteAuditBefore everything", err)
+	if n != 3 {
+		t.Fatalf("DeleteAuditBefore everything: %d deleted, want 3 (the head stays)", n)
+	}
+	next := auditEntry(7, "prj_a")
+	ok(t, "AppendAudit after retention", b.s.AppendAudit(ctx, next))
+	if next.Seq != 7 || !bytes.Equal(next.PrevHash, all[5].Hash) {
+		t.Fatalf("after retention emptied the trail: seq %d, linked to the head %v", next.Seq, bytes.Equal(next.PrevHash, all[5].Hash))
+	}
+
 	seq, err := b.s.AuditCursor(ctx, "siem")
 	ok(t, "AuditCursor unset", err)
 	eq(t, "AuditCursor unset", seq, int64(0))
