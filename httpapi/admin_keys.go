@@ -184,7 +184,10 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 	pid, id := r.PathValue("pid"), r.PathValue("keyId")
 	k, err := s.Admin.Store.GetAPIKey(r.Context(), id)
-	if err != nil || k.ProjectID != pid {
+	if err != nil {
+		return err
+	}
+	if k.ProjectID != pid {
 		return driveway.Errorf(driveway.ENOTFOUND, "api key not found")
 	}
 	if err := admin.Covers(apiKeyFrom(r.Context()), k); err != nil {
