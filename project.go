@@ -53,7 +53,10 @@ type APIKey struct {
 	ExpiresAt    time.Time // zero: never expires
 	LastUsedAt   time.Time // zero when never used
 	LastUsedAddr string    // the client address of the last recorded use
-	RevokedAt    time.Time // zero while active
+	// ParentID is the key that made this one through the API, "" when an
+	// operator, the CLI or dev did. Revoking a key revokes its descendants.
+	ParentID  string
+	RevokedAt time.Time // zero while active
 }
 
 // API key roles, weakest first. Read may only read; operate may also act on

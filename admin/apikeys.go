@@ -41,6 +41,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, projectID, name string) (*dr
 
 // MintAPIKey makes the key spec describes on behalf of creator (nil: a
 // caller with the whole instance's power) and returns it with its secret.
+// The new key is creator's child: revoking creator revokes it.
 // EFORBIDDEN when creator's power does not cover the new key's (Covers);
 // EINVALID for a bad name, role, surface or an expiry in the past.
 func (s *Service) MintAPIKey(ctx context.Context, creator *driveway.APIKey, spec KeySpec) (*driveway.APIKey, string, error) {
@@ -52,6 +53,7 @@ func (s *Service) MintAPIKey(ctx context.Context, creator *driveway.APIKey, spec
 		if err := Covers(creator, k); err != nil {
 			return nil, "", err
 		}
+		k.ParentID = creator.ID
 	}
 	secret := ids.Random(32)
 	sum := sha256.Sum256([]byte(secret))

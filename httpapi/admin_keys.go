@@ -92,6 +92,7 @@ type apiKeyJSON struct {
 	ExpiresAt    *time.Time `json:"expiresAt"`
 	LastUsedAt   *time.Time `json:"lastUsedAt"`
 	LastUsedAddr string     `json:"lastUsedAddress,omitempty"`
+	CreatedBy    string     `json:"createdBy,omitempty"` // the key that made it; revoked with it
 	RevokedAt    *time.Time `json:"revokedAt"`
 	Secret       string     `json:"secret,omitempty"`
 }
@@ -110,7 +111,7 @@ func toAPIKeyJSON(k *driveway.APIKey) apiKeyJSON {
 	}
 	return apiKeyJSON{ID: k.ID, Name: k.Name, ProjectID: k.ProjectID, Role: k.Role, Surfaces: surfaces,
 		CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
-		LastUsedAddr: k.LastUsedAddr, RevokedAt: optTime(k.RevokedAt)}
+		LastUsedAddr: k.LastUsedAddr, CreatedBy: k.ParentID, RevokedAt: optTime(k.RevokedAt)}
 }
 
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {

@@ -64,6 +64,38 @@ func TestKeyCannotMintAStrongerKey(t *testing.T) {
 	}
 }
 
+// TestStolenKeyLeavesNoCopyBehind is the persistence attack: whoever holds
+// a project key mints a second key with it, then the first key is revoked.
+// Before, the copy kept working; now revoking a key revokes every key it
+// made, down the line.
+func TestStolenKeyLeavesNoCopyBehind(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := "/api/v1/projects/" + b.projA.ID
+	stolen := b.mint(b.instance, a+"/api-keys", map[string]any{"name": "deploy"})
+	copy1 := b.mint(stolen, a+"/api-keys", map[string]any{"name": "innocent-looking"})
+	copy2 := b.mint(copy1, a+"/api-keys", map[string]any{"name": "another"})
+	other := b.mint(b.instance, a+"/api-keys", map[string]any{"name": "unrelated"})
+	_, list := b.call(b.instance, "GET", a+"/api-keys", nil)
+	var stolenID string
+	for _, k := range list["data"].([]any) {
+		if m := k.(map[string]any); m["name"] == "deploy" {
+			stolenID = m["id"].(string)
+		}
+	}
+	if status, _ := b.call(b.instance, "DELETE", a+"/api-keys/"+stolenID, nil); status != http.StatusNoContent {
+		t.Fatalf("revoke the stolen key: %d", status)
+	}
+	for name, key := range map[string]string{"the stolen key": stolen, "its copy": copy1, "the copy's copy": copy2} {
+		if status, _ := b.call(key, "GET", a, nil); status != http.StatusUnauthorized {
+			t.Errorf("%s after revoking the stolen key: status %d, want 401", name, status)
+		}
+	}
+	if status, _ := b.call(other, "GET", a, nil); status != http.StatusOK {
+		t.Errorf("an unrelated key after the revocation: status %d", status)
+	}
+}
+
 // TestScopedKeyRefusedOutsideItsScope: a key reaches only its surfaces, at
 // its role.
 func TestScopedKeyRefusedOutsideItsScope(t *testing.T) {

@@ -51,14 +51,14 @@ func (q *queries) DeleteSigningKey(ctx context.Context, projectID, id string) er
 	return affected(res, err, "signing key")
 }
 
-const apiKeyColumns = `id, project_id, name, hash, created_at, last_used_at, revoked_at, role, surfaces, expires_at, last_used_addr`
+const apiKeyColumns = `id, project_id, name, hash, created_at, last_used_at, revoked_at, role, surfaces, expires_at, last_used_addr, parent_id`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*driveway.APIKey, error) {
 	k := &driveway.APIKey{}
 	var project *string
 	var surfaces string
 	err := row.Scan(&k.ID, &project, &k.Name, &k.Hash, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt},
-		&k.Role, &surfaces, timeCol{&k.ExpiresAt}, &k.LastUsedAddr)
+		&k.Role, &surfaces, timeCol{&k.ExpiresAt}, &k.LastUsedAddr, &k.ParentID)
 	if project != nil {
 		k.ProjectID = *project
 	}
@@ -72,9 +72,9 @@ func scanAPIKey(row interface{ Scan(...any) error }) (*driveway.APIKey, error) {
 // the id exists, ENOTFOUND if the project does not.
 func (q *queries) CreateAPIKey(ctx context.Context, k *driveway.APIKey) error {
 	nowIfZero(&k.CreatedAt)
-	_, err := q.db.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := q.db.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		k.ID, nullString(k.ProjectID), k.Name, k.Hash, dbTime(k.CreatedAt), dbTime(k.LastUsedAt), dbTime(k.RevokedAt),
-		keyRole(k.Role), strings.Join(k.Surfaces, ","), dbTime(k.ExpiresAt), k.LastUsedAddr)
+		keyRole(k.Role), strings.Join(k.Surfaces, ","), dbTime(k.ExpiresAt), k.LastUsedAddr, k.ParentID)
 	return mapErr(err, "api key")
 }
 
@@ -105,9 +105,18 @@ func (q *queries) ListAPIKeys(ctx context.Context, projectID string) ([]*drivewa
 // RevokeAPIKey sets the revocation time of the project's key (an instance
 // key for ""); ENOTFOUND if there is none.
 func (q *queries) RevokeAPIKey(ctx context.Context, projectID, id string, at time.Time) error {
-	res, err := q.db.Exec(ctx,
-		`UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND coalesce(project_id, '') = $3`, dbTime(at), id, projectID)
-	return affected(res, err, "api key")
+	return q.write(ctx, func(q *queries) error {
+		res, err := q.db.Exec(ctx,
+			`UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND coalesce(project_id, '') = $3`, dbTime(at), id, projectID)
+		if err := affected(res, err, "api key"); err != nil {
+			return err
+		}
+		_, err = q.db.Exec(ctx, `WITH RECURSIVE tree(id) AS (
+				SELECT id FROM api_keys WHERE parent_id = $1
+				UNION SELECT k.id FROM api_keys k JOIN tree ON k.parent_id = tree.id)
+			UPDATE api_keys SET revoked_at = $2 WHERE revoked_at IS NULL AND id IN (SELECT id FROM tree)`, id, dbTime(at))
+		return mapErr(err, "revoke descendant api keys")
+	})
 }
 
 // TouchAPIKey records a use of the key; ENOTFOUND if there is none.

@@ -35,6 +35,35 @@ func testAPIKeyScopes(t *testing.T, b *bundle) {
 	}
 }
 
+// testAPIKeyCascade: revoking a key revokes the keys it made, and theirs,
+// and no other key.
+func testAPIKeyCascade(t *testing.T, b *bundle) {
+	ctx := context.Background()
+	p := newProject(t, b.s, "prj_a")
+	mk := func(id, parent string) {
+		ok(t, "CreateAPIKey "+id, b.s.CreateAPIKey(ctx, &driveway.APIKey{ID: id, ProjectID: p.ID, Hash: []byte{1},
+			Role: driveway.KeyAdmin, ParentID: parent, CreatedAt: at(time.Second)}))
+	}
+	mk("key_root", "")
+	mk("key_child", "key_root")
+	mk("key_grandchild", "key_child")
+	mk("key_sibling", "")
+	mk("key_old_child", "key_child")
+	ok(t, "RevokeAPIKey old child", b.s.RevokeAPIKey(ctx, p.ID, "key_old_child", at(time.Minute)))
+	ok(t, "RevokeAPIKey root", b.s.RevokeAPIKey(ctx, p.ID, "key_root", at(time.Hour)))
+	want := map[string]time.Time{"key_root": at(time.Hour), "key_child": at(time.Hour), "key_grandchild": at(time.Hour),
+		"key_sibling": {}, "key_old_child": at(time.Minute)}
+	for id, revoked := range want {
+		k, err := b.s.GetAPIKey(ctx, id)
+		ok(t, "GetAPIKey "+id, err)
+		if !k.RevokedAt.Equal(revoked) {
+			t.Errorf("%s: revoked at %v, want %v", id, k.RevokedAt, revoked)
+		}
+	}
+	got, _ := b.s.GetAPIKey(ctx, "key_child")
+	eq(t, "ParentID", got.ParentID, "key_root")
+}
+
 func auditEntry(i int, project string) *driveway.AuditEntry {
 	return &driveway.AuditEntry{At: at(time.Duration(i) * time.Second), ActorType: "key", ActorID: fmt.Sprintf("key_%d", i%3),
 		ProjectID: project, Action: fmt.Sprintf("thing.%d", i%2), Target: fmt.Sprintf("t%d", i),

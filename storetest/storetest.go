@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SigningKeys", testSigningKeys},
 		{"APIKeys", testAPIKeys},
 		{"APIKeyScopes", testAPIKeyScopes},
+		{"APIKeyCascade", testAPIKeyCascade},
 		{"Audit", testAudit},
 		{"AuditConcurrent", testAuditConcurrent},
 		{"ConnectedUsers", testConnectedUsers},

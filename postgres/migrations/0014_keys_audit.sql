@@ -7,6 +7,11 @@
 ALTER TABLE api_keys ADD COLUMN role text NOT NULL DEFAULT 'admin';
 ALTER TABLE api_keys ADD COLUMN surfaces text NOT NULL DEFAULT ''; -- comma-separated; '' = every surface
 ALTER TABLE api_keys ADD COLUMN expires_at timestamptz;
+-- The key that made this one through the API ('' when an operator, the CLI
+-- or dev did): revoking a key revokes every key it made, so that a stolen
+-- key cannot leave a copy of itself behind.
+ALTER TABLE api_keys ADD COLUMN parent_id text COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX api_keys_parent ON api_keys (parent_id);
 ALTER TABLE api_keys ADD COLUMN last_used_addr text NOT NULL DEFAULT '';
 
 -- The audit trail: one hash chain over every row in seq order (package
