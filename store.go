@@ -72,8 +72,12 @@ type Queries interface {
 	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
 	// ListAPIKeys lists a project's keys; projectID "" lists instance keys.
 	ListAPIKeys(ctx context.Context, projectID string) ([]*APIKey, error)
+	// RevokeAPIKey revokes the key (of projectID; "" for an instance key)
+	// and every key it made, directly or not (ParentID), that is not yet
+	// revoked; ENOTFOUND if there is no such key.
 	RevokeAPIKey(ctx context.Context, projectID, id string, at time.Time) error
-	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+	// TouchAPIKey records a use of the key at a time from an address.
+	TouchAPIKey(ctx context.Context, id string, at time.Time, addr string) error
 
 	// UpsertConnectedUser creates the user or replaces its metadata.
 	UpsertConnectedUser(ctx context.Context, u *ConnectedUser) error
@@ -148,6 +152,7 @@ type Queries interface {
 
 	WorkflowQueries
 	WebhookQueries
+	AuditQueries
 	FileChangeQueries
 	LoginQueries
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
+	"github.com/drivewayhq/driveway/audit"
 )
 
 // The Actions page lists the OneDrive action catalogue with each action's
@@ -135,6 +136,8 @@ func (h *handler) runAction(r *http.Request, projectID string, d *actionsData) (
 		return nil, driveway.Invalid("credential", "choose a connected account")
 	}
 	pr := &driveway.Principal{ProjectID: projectID, UserID: cred.UserID}
+	audit.Note(r.Context(), audit.Event{Action: "action.try", Target: cred.ID,
+		After: map[string]any{"userId": cred.UserID, "action": d.Ran}})
 	return h.opts.Actions.Run(r.Context(), pr, cred.ID, d.Ran, params)
 }
 

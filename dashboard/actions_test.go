@@ -14,6 +14,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
@@ -62,7 +63,7 @@ func withActions(t *testing.T, b *bundle) (*emulator.Server, emulator.User) {
 	ex := &action.Executor{Catalogue: cat, Store: b.svc.Store, Tokens: emuTokens{store: b.svc.Store, token: tok},
 		Resolver: microsoft.Resolver{Override: &microsoft.Endpoints{Login: emu.BaseURL, Graph: emu.BaseURL}}}
 	h := dashboard.New(dashboard.Options{Admin: b.svc, AdminPassword: testPassword, Sealer: parseRing(t, b.keySpec), Now: b.clock.Now,
-		Actions: ex, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Actions: ex, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: &audit.Recorder{Store: b.svc.Store}})
 	mux := http.NewServeMux()
 	mux.Handle("/dashboard/", h)
 	b.srv = httptest.NewServer(mux)

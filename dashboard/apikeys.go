@@ -2,18 +2,33 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 )
 
 type apiKeysData struct {
-	Keys []*driveway.APIKey
+	Keys []apiKeyRow
 	Name string // the create form's input after an error
+	Role string
 	// Created is the key just created, and Secret its secret, shown this
 	// once.
 	Created *driveway.APIKey
 	Secret  string
 }
+
+// apiKeyRow is a key as the page shows it.
+type apiKeyRow struct {
+	*driveway.APIKey
+	Usable   bool   // neither revoked nor expired
+	Surfaces string // "all" or a list
+}
+
+// keyLifetimes are the create form's expiry choices.
+var keyLifetimes = map[string]time.Duration{"": 0, "30d": 30 * 24 * time.Hour, "90d": 90 * 24 * time.Hour, "365d": 365 * 24 * time.Hour}
 
 // apiKeysPage lists the project's API keys, with a form to create one.
 func (h *handler) apiKeysPage(w http.ResponseWriter, r *http.Request) {
@@ -31,18 +46,29 @@ func (h *handler) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PostForm.Get("name")
-	k, secret, err := h.opts.Admin.CreateAPIKey(r.Context(), p.ID, name)
-	if errs, ok := fieldErrors(err, prefixField("", "name")); ok {
+	name, role := r.PostForm.Get("name"), r.PostForm.Get("role")
+	spec := admin.KeySpec{ProjectID: p.ID, Name: name, Role: role}
+	life, ok := keyLifetimes[r.PostForm.Get("expires")]
+	if !ok {
+		h.fail(w, r, driveway.Invalid("expires", "choose a lifetime from the list"))
+		return
+	}
+	if life > 0 {
+		spec.ExpiresAt = h.now().Add(life)
+	}
+	k, secret, err := h.opts.Admin.MintAPIKey(r.Context(), nil, spec)
+	if errs, ok := fieldErrors(err, prefixField("", "name", "role")); ok {
 		v := &view{}
 		v.setFieldErrors(errs)
-		h.renderAPIKeys(w, r, http.StatusBadRequest, v, p, apiKeysData{Name: name})
+		h.renderAPIKeys(w, r, http.StatusBadRequest, v, p, apiKeysData{Name: name, Role: role})
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	audit.Note(r.Context(), audit.Event{Action: "api_key.create", Target: k.ID,
+		After: map[string]any{"name": k.Name, "role": k.Role, "expiresAt": k.ExpiresAt}})
 	v := &view{Flash: "API key created. Copy the secret now: Driveway keeps only its hash."}
 	h.renderAPIKeys(w, r, http.StatusOK, v, p, apiKeysData{Created: k, Secret: secret})
 }
@@ -65,7 +91,13 @@ func (h *handler) renderAPIKeys(w http.ResponseWriter, r *http.Request, status i
 		h.fail(w, r, err)
 		return
 	}
-	d.Keys = keys
+	for _, k := range keys {
+		row := apiKeyRow{APIKey: k, Usable: k.Active(h.now()), Surfaces: "all"}
+		if k.Surfaces != nil {
+			row.Surfaces = strings.Join(k.Surfaces, ", ")
+		}
+		d.Keys = append(d.Keys, row)
+	}
 	v.Title, v.Project, v.Tab, v.Data = "API keys · "+p.Name, p, "api-keys", d
 	h.render(w, r, status, "api_keys", v)
 }

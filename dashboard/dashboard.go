@@ -38,6 +38,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/internal/signals"
 	"github.com/drivewayhq/driveway/webhook"
 )
@@ -87,6 +88,9 @@ type Options struct {
 	// no forwarded header. cmd/driveway passes a clientip.Resolver with
 	// DRIVEWAY_TRUSTED_PROXIES.
 	ClientKey func(*http.Request) string
+	// Audit records every change made in the dashboard and every "Try it";
+	// nil records nothing. The Audit log page reads Admin.Store either way.
+	Audit *audit.Recorder
 }
 
 type handler struct {
@@ -125,6 +129,7 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+Prefix+"/logout", h.withCSRF(h.logout))
 
 	mux.HandleFunc("GET "+Prefix+"/{$}", h.page(h.projectsPage))
+	mux.HandleFunc("GET "+Prefix+"/audit", h.page(h.auditPage))
 	mux.HandleFunc("POST "+Prefix+"/projects", h.action(h.createProject))
 	mux.HandleFunc("GET "+Prefix+"/projects/{pid}", h.page(h.projectPage))
 	mux.HandleFunc("POST "+Prefix+"/projects/{pid}", h.action(h.updateProject))
@@ -147,14 +152,16 @@ func (h *handler) routes() *http.ServeMux {
 	return mux
 }
 
-// page wraps a GET handler: it requires a login.
+// page wraps a GET handler: it requires a login. A page that shows end
+// users' data records the view with audit.Note.
 func (h *handler) page(fn http.HandlerFunc) http.HandlerFunc {
-	return h.requireLogin(fn)
+	return h.requireLogin(h.audited(fn))
 }
 
-// action wraps a POST handler: it requires a login and a valid CSRF check.
+// action wraps a POST handler: it requires a login and a valid CSRF check,
+// and records the change in the audit trail.
 func (h *handler) action(fn http.HandlerFunc) http.HandlerFunc {
-	return h.requireLogin(h.withCSRF(fn))
+	return h.requireLogin(h.withCSRF(h.audited(fn)))
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {

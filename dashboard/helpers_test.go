@@ -18,6 +18,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
@@ -126,7 +127,7 @@ func setup(t *testing.T) *bundle {
 func (b *bundle) serve(password string, sealer driveway.Sealer, changes ...func(*dashboard.Options)) *httptest.Server {
 	opts := dashboard.Options{
 		Admin: b.svc, AdminPassword: password, Sealer: sealer, Now: b.clock.Now, Disconnect: b.disconnect,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: &audit.Recorder{Store: b.svc.Store},
 	}
 	for _, change := range changes {
 		change(&opts)

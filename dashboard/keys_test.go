@@ -82,7 +82,7 @@ func TestAPIKeys(t *testing.T) {
 	if secret == "" {
 		t.Fatalf("the create response shows no secret:\n%s", body)
 	}
-	k, err := b.svc.AuthenticateAPIKey(t.Context(), secret)
+	k, err := b.svc.AuthenticateAPIKey(t.Context(), secret, "127.0.0.1")
 	if err != nil || k.ProjectID != b.project.ID {
 		t.Fatalf("the shown secret does not authenticate for the project: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestAPIKeys(t *testing.T) {
 
 	resp, body = b.post(page, page+"/"+k.ID+"/revoke", url.Values{})
 	wantStatus(t, resp, http.StatusSeeOther, body)
-	if _, err := b.svc.AuthenticateAPIKey(t.Context(), secret); err == nil {
+	if _, err := b.svc.AuthenticateAPIKey(t.Context(), secret, "127.0.0.1"); err == nil {
 		t.Fatal("a revoked key still authenticates")
 	}
 	_, body = b.get(page + "?done=revoked")

@@ -24,7 +24,7 @@ var staticFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "error", "projects", "project", "onedrive", "signing_keys", "api_keys", "users", "file_change"}
+var pageNames = []string{"login", "error", "projects", "project", "onedrive", "signing_keys", "api_keys", "users", "file_change", "audit"}
 
 type pageTemplate = template.Template
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/audit"
 )
 
 // usersPageSize is how many connected users one page lists.
@@ -37,6 +38,7 @@ func (h *handler) usersPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	audit.Note(r.Context(), audit.Event{Action: "users.view", Target: p.ID})
 	v := &view{Flash: flashFrom(r), Title: "Connected users · " + p.Name, Project: p, Tab: "users", Data: d}
 	h.render(w, r, http.StatusOK, "users", v)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 )
 
 func codeOf(err error) string { return driveway.ErrorCode(err) }
@@ -54,6 +55,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	audit.Note(r.Context(), audit.Event{Action: "project.create", ProjectID: p.ID, Target: p.ID, After: toProjectJSON(p)})
 	writeJSON(w, http.StatusCreated, toProjectJSON(p))
 	return nil
 }
@@ -89,10 +91,12 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) error {
 	if in.AllowedOrigins != nil {
 		next.AllowedOrigins = *in.AllowedOrigins
 	}
+	before := toProjectJSON(p)
 	p, err = s.Admin.UpdateProject(r.Context(), p.ID, next)
 	if err != nil {
 		return err
 	}
+	audit.Note(r.Context(), audit.Event{Action: "project.update", Target: p.ID, Before: before, After: toProjectJSON(p)})
 	writeJSON(w, http.StatusOK, toProjectJSON(p))
 	return nil
 }
@@ -102,12 +106,14 @@ func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) error {
 		return driveway.Errorf(driveway.EFORBIDDEN, "only an instance API key can delete projects")
 	}
 	pid := r.PathValue("pid")
-	if _, err := s.Admin.Store.GetProject(r.Context(), pid); err != nil {
+	p, err := s.Admin.Store.GetProject(r.Context(), pid)
+	if err != nil {
 		return err
 	}
 	if err := s.Admin.Store.DeleteProject(r.Context(), pid); err != nil {
 		return err
 	}
+	audit.Note(r.Context(), audit.Event{Action: "project.delete", Target: pid, Before: toProjectJSON(p)})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -134,10 +140,13 @@ func (s *Server) putOrigins(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	before := originsJSON{AllowedOrigins: toProjectJSON(p).AllowedOrigins}
 	p, err = s.Admin.UpdateProject(r.Context(), p.ID, admin.ProjectInput{Name: p.Name, AllowedOrigins: in.AllowedOrigins})
 	if err != nil {
 		return err
 	}
+	audit.Note(r.Context(), audit.Event{Action: "project.origins.update", Target: p.ID, Before: before,
+		After: originsJSON{AllowedOrigins: toProjectJSON(p).AllowedOrigins}})
 	writeJSON(w, http.StatusOK, originsJSON{AllowedOrigins: toProjectJSON(p).AllowedOrigins})
 	return nil
 }

@@ -54,6 +54,12 @@ func (s *Server) adminRoutes() []route {
 		{"GET", "/api/v1/projects/{pid}/runs/{runId}", h(s.getRun)},
 		{"POST", "/api/v1/projects/{pid}/runs/{runId}/cancel", h(s.cancelRun)},
 		{"POST", "/api/v1/projects/{pid}/runs/{runId}/rerun", h(s.rerunRun)},
+		{"GET", "/api/v1/projects/{pid}/audit-log", h(s.exportAudit)},
+		{"GET", "/api/v1/api-keys", h(s.listAPIKeys)},
+		{"POST", "/api/v1/api-keys", h(s.createAPIKey)},
+		{"DELETE", "/api/v1/api-keys/{keyId}", h(s.revokeAPIKey)},
+		{"GET", "/api/v1/audit-log", h(s.exportAudit)},
+		{"GET", "/api/v1/audit-log/verify", h(s.verifyAudit)},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/drivewayhq/driveway"
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/webhook"
 )
 
@@ -143,6 +144,7 @@ func (s *Server) createWebhookEndpoint(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	out := toWebhookEndpointJSON(e)
+	audit.Note(r.Context(), audit.Event{Action: "webhook_endpoint.create", Target: e.ID, After: out})
 	out.Secret = secret
 	writeJSON(w, http.StatusCreated, out)
 	return nil
@@ -170,10 +172,17 @@ func (s *Server) updateWebhookEndpoint(w http.ResponseWriter, r *http.Request) e
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	e, err := svc.UpdateEndpoint(r.Context(), r.PathValue("pid"), r.PathValue("eid"), in.toInput())
+	pid, eid := r.PathValue("pid"), r.PathValue("eid")
+	before, err := svc.GetEndpoint(r.Context(), pid, eid)
 	if err != nil {
 		return err
 	}
+	e, err := svc.UpdateEndpoint(r.Context(), pid, eid, in.toInput())
+	if err != nil {
+		return err
+	}
+	audit.Note(r.Context(), audit.Event{Action: "webhook_endpoint.update", Target: eid,
+		Before: toWebhookEndpointJSON(before), After: toWebhookEndpointJSON(e)})
 	writeJSON(w, http.StatusOK, toWebhookEndpointJSON(e))
 	return nil
 }
@@ -183,9 +192,15 @@ func (s *Server) deleteWebhookEndpoint(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if err := svc.DeleteEndpoint(r.Context(), r.PathValue("pid"), r.PathValue("eid")); err != nil {
+	pid, eid := r.PathValue("pid"), r.PathValue("eid")
+	before, err := svc.GetEndpoint(r.Context(), pid, eid)
+	if err != nil {
 		return err
 	}
+	if err := svc.DeleteEndpoint(r.Context(), pid, eid); err != nil {
+		return err
+	}
+	audit.Note(r.Context(), audit.Event{Action: "webhook_endpoint.delete", Target: eid, Before: toWebhookEndpointJSON(before)})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

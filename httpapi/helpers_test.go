@@ -9,10 +9,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
@@ -21,7 +24,7 @@ import (
 // bundle is a server on a real SQLite store with two projects and keys:
 // an instance key and one key per project.
 type bundle struct {
-	t          *testing.T
+	t          testing.TB
 	svc        *admin.Service
 	srv        *httptest.Server
 	instance   string // instance API key
@@ -29,11 +32,17 @@ type bundle struct {
 	projB      *driveway.Project
 	keyA, keyB string
 	ready      error
+	store      driveway.Store
+	skew       atomic.Int64 // added to the service's clock, in nanoseconds
 }
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	ctx := context.Background()
+	return setupOn(t, openSQLite(t))
+}
+
+func testRing(t testing.TB) *secret.Keyring {
+	t.Helper()
 	spec, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +51,13 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "driveway.db"), ring)
+	return ring
+}
+
+func openSQLite(t testing.TB) driveway.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "driveway.db"), testRing(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +65,17 @@ func setup(t *testing.T) *bundle {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{t: t, svc: &admin.Service{Store: store, PublicURL: "https://driveway.example.com"}}
+	return store
+}
+
+// setupOn builds the bundle on a migrated, empty store, with the audit
+// trail recording and a clock the test may move (b.advance).
+func setupOn(t testing.TB, store driveway.Store) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	b := &bundle{t: t, store: store}
+	b.svc = &admin.Service{Store: store, PublicURL: "https://driveway.example.com", Now: b.now}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -67,7 +92,7 @@ func setup(t *testing.T) *bundle {
 	must(err)
 	_, b.keyB, err = b.svc.CreateAPIKey(ctx, b.projB.ID, "b")
 	must(err)
-	api := &httpapi.Server{Admin: b.svc, ServeMetrics: true, Ready: func(ctx context.Context) error {
+	api := &httpapi.Server{Admin: b.svc, ServeMetrics: true, Audit: &audit.Recorder{Store: store}, Ready: func(ctx context.Context) error {
 		if b.ready != nil {
 			return b.ready
 		}
@@ -77,6 +102,12 @@ func setup(t *testing.T) *bundle {
 	t.Cleanup(b.srv.Close)
 	return b
 }
+
+// now is the admin service's clock: the real time plus b.skew.
+func (b *bundle) now() time.Time { return time.Now().Add(time.Duration(b.skew.Load())) }
+
+// advance moves the service's clock forward by d.
+func (b *bundle) advance(d time.Duration) { b.skew.Add(int64(d)) }
 
 // call sends a JSON request with key as bearer ("" for none) and returns
 // the status and decoded body.

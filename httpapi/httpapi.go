@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
+	"github.com/drivewayhq/driveway/internal/clientip"
 	"github.com/drivewayhq/driveway/webhook"
 )
 
@@ -69,6 +71,13 @@ type Server struct {
 	// answer 503.
 	Workflows Workflows
 
+	// ClientIP finds the client address of a request for the audit trail
+	// and API keys' last use; nil trusts no proxy (the peer's address).
+	ClientIP *clientip.Resolver
+	// Audit, when set, records every successful change through the admin
+	// API; the audit-log routes answer 503 without it.
+	Audit *audit.Recorder
+
 	metrics *httpMetrics
 }
 
@@ -90,7 +99,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(r.Method+" "+r.Pattern, r.Handler)
 	}
 	for _, r := range s.adminRoutes() {
-		mux.Handle(r.Method+" "+r.Pattern, s.requireAPIKey(r.Handler))
+		mux.Handle(r.Method+" "+r.Pattern, s.requireAPIKey(s.audited(r.Handler)))
 	}
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

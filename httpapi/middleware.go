@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/ids"
 	"github.com/drivewayhq/driveway/internal/tracing"
 )
@@ -97,8 +98,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx, span := tracing.StartServer(r)
-		info := &requestInfo{id: id}
-		r = r.WithContext(context.WithValue(ctx, requestIDKey, info))
+		ctx = context.WithValue(ctx, requestIDKey, &requestInfo{id: id})
+		r = r.WithContext(audit.WithSource(ctx, audit.Source{RequestID: id, Address: s.clientAddr(r)}))
 		s.bodyDeadline(w, r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -208,4 +209,13 @@ func (s *Server) bodyDeadline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.BodyTimeout))
+}
+
+// clientAddr is the address the audit trail and a key's last use name:
+// the peer, or behind a trusted proxy the client it forwards for.
+func (s *Server) clientAddr(r *http.Request) string {
+	if a := s.ClientIP.Addr(r); a.IsValid() {
+		return a.String()
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -50,14 +51,19 @@ func (q *queries) DeleteSigningKey(ctx context.Context, projectID, id string) er
 	return affected(res, err, "signing key")
 }
 
-const apiKeyColumns = `id, project_id, name, hash, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, project_id, name, hash, created_at, last_used_at, revoked_at, role, surfaces, expires_at, last_used_addr, parent_id`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*driveway.APIKey, error) {
 	k := &driveway.APIKey{}
 	var project *string
-	err := row.Scan(&k.ID, &project, &k.Name, &k.Hash, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt})
+	var surfaces string
+	err := row.Scan(&k.ID, &project, &k.Name, &k.Hash, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt},
+		&k.Role, &surfaces, timeCol{&k.ExpiresAt}, &k.LastUsedAddr, &k.ParentID)
 	if project != nil {
 		k.ProjectID = *project
+	}
+	if surfaces != "" {
+		k.Surfaces = strings.Split(surfaces, ",")
 	}
 	return k, err
 }
@@ -66,8 +72,9 @@ func scanAPIKey(row interface{ Scan(...any) error }) (*driveway.APIKey, error) {
 // the id exists, ENOTFOUND if the project does not.
 func (q *queries) CreateAPIKey(ctx context.Context, k *driveway.APIKey) error {
 	nowIfZero(&k.CreatedAt)
-	_, err := q.db.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		k.ID, nullString(k.ProjectID), k.Name, k.Hash, dbTime(k.CreatedAt), dbTime(k.LastUsedAt), dbTime(k.RevokedAt))
+	_, err := q.db.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		k.ID, nullString(k.ProjectID), k.Name, k.Hash, dbTime(k.CreatedAt), dbTime(k.LastUsedAt), dbTime(k.RevokedAt),
+		keyRole(k.Role), strings.Join(k.Surfaces, ","), dbTime(k.ExpiresAt), k.LastUsedAddr, k.ParentID)
 	return mapErr(err, "api key")
 }
 
@@ -98,13 +105,31 @@ func (q *queries) ListAPIKeys(ctx context.Context, projectID string) ([]*drivewa
 // RevokeAPIKey sets the revocation time of the project's key (an instance
 // key for ""); ENOTFOUND if there is none.
 func (q *queries) RevokeAPIKey(ctx context.Context, projectID, id string, at time.Time) error {
-	res, err := q.db.Exec(ctx,
-		`UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND coalesce(project_id, '') = $3`, dbTime(at), id, projectID)
-	return affected(res, err, "api key")
+	return q.write(ctx, func(q *queries) error {
+		res, err := q.db.Exec(ctx,
+			`UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND coalesce(project_id, '') = $3`, dbTime(at), id, projectID)
+		if err := affected(res, err, "api key"); err != nil {
+			return err
+		}
+		_, err = q.db.Exec(ctx, `WITH RECURSIVE tree(id) AS (
+				SELECT id FROM api_keys WHERE parent_id = $1
+				UNION SELECT k.id FROM api_keys k JOIN tree ON k.parent_id = tree.id)
+			UPDATE api_keys SET revoked_at = $2 WHERE revoked_at IS NULL AND id IN (SELECT id FROM tree)`, id, dbTime(at))
+		return mapErr(err, "revoke descendant api keys")
+	})
 }
 
 // TouchAPIKey records a use of the key; ENOTFOUND if there is none.
-func (q *queries) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	res, err := q.db.Exec(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, dbTime(at), id)
+func (q *queries) TouchAPIKey(ctx context.Context, id string, at time.Time, addr string) error {
+	res, err := q.db.Exec(ctx, `UPDATE api_keys SET last_used_at = $1, last_used_addr = $2 WHERE id = $3`, dbTime(at), addr, id)
 	return affected(res, err, "api key")
+}
+
+// keyRole stores an unset role as admin, the role of every key made before
+// roles existed.
+func keyRole(r string) string {
+	if r == "" {
+		return driveway.KeyAdmin
+	}
+	return r
 }

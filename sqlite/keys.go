@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -50,14 +51,19 @@ func (q *queries) DeleteSigningKey(ctx context.Context, projectID, id string) er
 	return affected(res, err, "signing key")
 }
 
-const apiKeyColumns = `id, project_id, name, hash, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, project_id, name, hash, created_at, last_used_at, revoked_at, role, surfaces, expires_at, last_used_addr, parent_id`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*driveway.APIKey, error) {
 	k := &driveway.APIKey{}
 	var project *string
-	err := row.Scan(&k.ID, &project, &k.Name, &k.Hash, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt})
+	var surfaces string
+	err := row.Scan(&k.ID, &project, &k.Name, &k.Hash, timeCol{&k.CreatedAt}, timeCol{&k.LastUsedAt}, timeCol{&k.RevokedAt},
+		&k.Role, &surfaces, timeCol{&k.ExpiresAt}, &k.LastUsedAddr, &k.ParentID)
 	if project != nil {
 		k.ProjectID = *project
+	}
+	if surfaces != "" {
+		k.Surfaces = strings.Split(surfaces, ",")
 	}
 	return k, err
 }
@@ -66,8 +72,9 @@ func scanAPIKey(row interface{ Scan(...any) error }) (*driveway.APIKey, error) {
 // the id exists, ENOTFOUND if the project does not.
 func (q *queries) CreateAPIKey(ctx context.Context, k *driveway.APIKey) error {
 	nowIfZero(&k.CreatedAt)
-	_, err := q.w.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, nullString(k.ProjectID), k.Name, k.Hash, dbTime(k.CreatedAt), dbTime(k.LastUsedAt), dbTime(k.RevokedAt))
+	_, err := q.w.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, nullString(k.ProjectID), k.Name, k.Hash, dbTime(k.CreatedAt), dbTime(k.LastUsedAt), dbTime(k.RevokedAt),
+		keyRole(k.Role), strings.Join(k.Surfaces, ","), dbTime(k.ExpiresAt), k.LastUsedAddr, k.ParentID)
 	return mapErr(err, "api key")
 }
 
@@ -98,13 +105,31 @@ func (q *queries) ListAPIKeys(ctx context.Context, projectID string) ([]*drivewa
 // RevokeAPIKey sets the revocation time of the project's key (an instance
 // key for ""); ENOTFOUND if there is none.
 func (q *queries) RevokeAPIKey(ctx context.Context, projectID, id string, at time.Time) error {
-	res, err := q.w.ExecContext(ctx,
-		`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND coalesce(project_id, '') = ?`, dbTime(at), id, projectID)
-	return affected(res, err, "api key")
+	return q.write(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx,
+			`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND coalesce(project_id, '') = ?`, dbTime(at), id, projectID)
+		if err := affected(res, err, "api key"); err != nil {
+			return err
+		}
+		_, err = q.w.ExecContext(ctx, `WITH RECURSIVE tree(id) AS (
+				SELECT id FROM api_keys WHERE parent_id = ?
+				UNION SELECT k.id FROM api_keys k JOIN tree ON k.parent_id = tree.id)
+			UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND id IN (SELECT id FROM tree)`, id, dbTime(at))
+		return mapErr(err, "revoke descendant api keys")
+	})
 }
 
 // TouchAPIKey records a use of the key; ENOTFOUND if there is none.
-func (q *queries) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, dbTime(at), id)
+func (q *queries) TouchAPIKey(ctx context.Context, id string, at time.Time, addr string) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ?, last_used_addr = ? WHERE id = ?`, dbTime(at), addr, id)
 	return affected(res, err, "api key")
+}
+
+// keyRole stores an unset role as admin, the role of every key made before
+// roles existed.
+func keyRole(r string) string {
+	if r == "" {
+		return driveway.KeyAdmin
+	}
+	return r
 }

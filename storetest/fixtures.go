@@ -105,7 +105,8 @@ func newSigningKey(t *testing.T, q driveway.Queries, projectID, id string) *driv
 
 func newAPIKey(t *testing.T, q driveway.Queries, projectID, id string) *driveway.APIKey {
 	t.Helper()
-	k := &driveway.APIKey{ID: id, ProjectID: projectID, Name: "key " + id, Hash: []byte("hash-" + id + "\x00\xff"), CreatedAt: at(time.Second)}
+	k := &driveway.APIKey{ID: id, ProjectID: projectID, Name: "key " + id, Hash: []byte("hash-" + id + "\x00\xff"),
+		Role: driveway.KeyAdmin, CreatedAt: at(time.Second)}
 	ok(t, "CreateAPIKey", q.CreateAPIKey(context.Background(), k))
 	return k
 }

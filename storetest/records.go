@@ -112,7 +112,7 @@ func testAPIKeys(t *testing.T, b *bundle) {
 		got, err := b.s.GetAPIKey(ctx, want.ID)
 		ok(t, "GetAPIKey", err)
 		eq(t, "GetAPIKey", got, want)
-		if !got.Active() {
+		if !got.Active(at(time.Hour)) {
 			t.Fatalf("new key %s is not active", got.ID)
 		}
 	}
@@ -128,21 +128,21 @@ func testAPIKeys(t *testing.T, b *bundle) {
 	ok(t, "ListAPIKeys project", err)
 	eq(t, "ListAPIKeys project", list, []*driveway.APIKey{pk})
 
-	ok(t, "TouchAPIKey", b.s.TouchAPIKey(ctx, pk.ID, at(time.Hour)))
+	ok(t, "TouchAPIKey", b.s.TouchAPIKey(ctx, pk.ID, at(time.Hour), "192.0.2.7"))
 	code(t, "RevokeAPIKey as instance", b.s.RevokeAPIKey(ctx, "", pk.ID, at(2*time.Hour)), driveway.ENOTFOUND)
 	code(t, "RevokeAPIKey instance key as project", b.s.RevokeAPIKey(ctx, p.ID, inst.ID, at(2*time.Hour)), driveway.ENOTFOUND)
 	ok(t, "RevokeAPIKey", b.s.RevokeAPIKey(ctx, p.ID, pk.ID, at(2*time.Hour)))
 	ok(t, "RevokeAPIKey instance", b.s.RevokeAPIKey(ctx, "", inst.ID, at(3*time.Hour)))
-	pk.LastUsedAt, pk.RevokedAt, inst.RevokedAt = at(time.Hour), at(2*time.Hour), at(3*time.Hour)
+	pk.LastUsedAt, pk.LastUsedAddr, pk.RevokedAt, inst.RevokedAt = at(time.Hour), "192.0.2.7", at(2*time.Hour), at(3*time.Hour)
 	for _, want := range []*driveway.APIKey{inst, pk} {
 		got, err := b.s.GetAPIKey(ctx, want.ID)
 		ok(t, "GetAPIKey", err)
 		eq(t, "GetAPIKey after revoke", got, want)
-		if got.Active() {
+		if got.Active(at(time.Hour)) {
 			t.Fatalf("revoked key %s is active", got.ID)
 		}
 	}
-	code(t, "TouchAPIKey missing", b.s.TouchAPIKey(ctx, "key_none", at(0)), driveway.ENOTFOUND)
+	code(t, "TouchAPIKey missing", b.s.TouchAPIKey(ctx, "key_none", at(0), ""), driveway.ENOTFOUND)
 	code(t, "RevokeAPIKey missing", b.s.RevokeAPIKey(ctx, p.ID, "key_none", at(0)), driveway.ENOTFOUND)
 }
 

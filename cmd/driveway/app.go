@@ -20,6 +20,7 @@ import (
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
@@ -186,6 +187,9 @@ type server struct {
 	// to start without one, and there is nothing to run then anyway.
 	workers int
 
+	// audit records changes and access to end users' data.
+	audit *audit.Recorder
+
 	metricsHandler func() http.Handler
 	// dev serves /metrics openly and lets the emulator's uploads stream.
 	dev bool
@@ -233,7 +237,7 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 		return nil, fmt.Errorf("register webhook jobs: %w", err)
 	}
 	s.webhooks, s.workers = wh, s.workers+1
-	return s, nil
+	return s, s.wireAudit()
 }
 
 // wireActions builds the OneDrive action catalogue and serves it three
@@ -327,6 +331,7 @@ func (s *server) handler() http.Handler {
 		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
 		BodyTimeout: s.cfg.BodyTimeout, Streaming: s.streaming, Connect: s.connect, Webhooks: s.webhooks,
 		Workflows: s.workflows, PublicHost: publicHost(s.cfg.PublicURL),
+		ClientIP: s.cfg.resolver(), Audit: s.audit,
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},
@@ -334,7 +339,7 @@ func (s *server) handler() http.Handler {
 			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
 			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
 			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions, Workflows: s.workflows,
-			ClientKey: s.cfg.resolver().Key, Signals: s.signals,
+			ClientKey: s.cfg.resolver().Key, Signals: s.signals, Audit: s.audit,
 		}),
 	}
 	s.metricsHandler = api.MetricsHandler

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/microsoft"
 	"github.com/drivewayhq/driveway/netguard"
 )
@@ -102,6 +103,14 @@ type Config struct {
 	// (DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS); every other private address
 	// stays refused.
 	AllowPrivate netguard.Allowlist
+	// AuditRetention is how long audit entries are kept
+	// (DRIVEWAY_AUDIT_RETENTION; default 400 days; 0 keeps them forever).
+	AuditRetention time.Duration
+	// AuditWebhookURL, when set, receives the audit trail as signed batches
+	// of JSON lines, for a SIEM (DRIVEWAY_AUDIT_WEBHOOK_URL), signed with
+	// AuditWebhookSecret (DRIVEWAY_AUDIT_WEBHOOK_SECRET or _FILE, whsec_).
+	AuditWebhookURL    string
+	AuditWebhookSecret string
 }
 
 func defaultConfig() Config {
@@ -115,6 +124,7 @@ func defaultConfig() Config {
 		BodyTimeout:       time.Minute,
 		MaxConnsPerClient: 256,
 		MaxConns:          10000,
+		AuditRetention:    audit.DefaultRetention,
 	}
 }
 
@@ -182,6 +192,9 @@ func loadEnv(cfg *Config, getenv env) error {
 	if err := loadEdge(cfg, getenv); err != nil {
 		return err
 	}
+	if err := loadAudit(cfg, getenv); err != nil {
+		return err
+	}
 	if v := getenv("DRIVEWAY_FILE_CHANGE_POLLING"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -210,7 +223,7 @@ func loadEnv(cfg *Config, getenv env) error {
 	}
 	durations := map[string]*time.Duration{"DRIVEWAY_SHUTDOWN_TIMEOUT": &cfg.ShutdownTimeout,
 		"DRIVEWAY_JOB_RESCUE_AFTER": &cfg.JobRescueAfter, "DRIVEWAY_BODY_TIMEOUT": &cfg.BodyTimeout,
-		"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": &cfg.FileChangeSafetyInterval}
+		"DRIVEWAY_FILE_CHANGE_SAFETY_INTERVAL": &cfg.FileChangeSafetyInterval, "DRIVEWAY_AUDIT_RETENTION": &cfg.AuditRetention}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -279,6 +292,9 @@ func (cfg *Config) validate() error {
 		return badConfig("DRIVEWAY_JOB_RESCUE_AFTER", "must be between 10s and 24h")
 	}
 	if err := cfg.validateEdge(); err != nil {
+		return err
+	}
+	if err := cfg.validateAudit(); err != nil {
 		return err
 	}
 	if s := cfg.FileChangeSafetyInterval; s != 0 && (s < 10*time.Second || s > 24*time.Hour) {

@@ -95,6 +95,7 @@ func TestDevConnectsOneDriveEndToEnd(t *testing.T) {
 	if status, body, _ = call("GET", sdk+"/proxy/onedrive/me/drive/root/children"); status < 400 {
 		t.Fatalf("the proxy still answered after the disconnect: %d %s", status, body)
 	}
+	checkConnectAudited(t, r.base, info.APIKey, info.ProjectID)
 	// The connection went out to the app as a signed webhook.
 	deadline := time.After(30 * time.Second)
 	for {
@@ -155,5 +156,23 @@ func TestDevActionsAPI(t *testing.T) {
 	status, body, _ = do("POST", actions, `{"action":"ONEDRIVE_CREATE_FOLDER","parameters":{}}`)
 	if status != 400 || !strings.Contains(body, "name") {
 		t.Fatalf("missing parameter: %d %s", status, body)
+	}
+}
+
+// checkConnectAudited: the connect and the disconnect are in the audit
+// trail, by the end user, for the project.
+func checkConnectAudited(t *testing.T, base, key, projectID string) {
+	t.Helper()
+	status, body := apiCall(t, base, key, "GET", "/api/v1/projects/"+projectID+"/audit-log?action=credential.", "")
+	if status != 200 {
+		t.Fatalf("audit export: %d %s", status, body)
+	}
+	for _, action := range []string{"credential.connect", "credential.disconnect"} {
+		if !strings.Contains(body, `"action":"`+action+`"`) {
+			t.Fatalf("no %s in the audit trail:\n%s", action, body)
+		}
+	}
+	if !strings.Contains(body, `"actor":{"type":"user","id":"end-user-1"}`) {
+		t.Fatalf("the end user is not the actor of the connect or disconnect:\n%s", body)
 	}
 }

@@ -84,7 +84,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	cmds := map[string]func(context.Context, []string) error{
 		"serve": m.serve, "dev": m.dev, "emulator": m.emulator, "token": m.token,
 		"keys": m.keys, "migrate": m.migrate, "secrets": m.secrets, "version": m.printVersion,
-		"workflows": m.workflowsCmd, "backup": m.backup, "healthcheck": m.healthcheck,
+		"workflows": m.workflowsCmd, "backup": m.backup, "healthcheck": m.healthcheck, "audit": m.auditCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -123,6 +123,10 @@ commands:
   emulator           run the Microsoft Graph and identity emulator alone
   token --sub USER   print a user token for the dev project
   keys generate      register a user-token key pair and print its private key
+  keys create        make an admin API key (instance or project, scoped) and print its secret
+  keys list|revoke   list or revoke admin API keys
+  audit verify       check the audit trail's hash chain (exit 1 when broken)
+  audit export       print the audit trail as JSON lines
   migrate            apply database migrations
   secrets rotate     re-seal every secret under the newest key
   workflows apply    validate and save the workflow files of a directory

@@ -38,6 +38,12 @@ func Check(t testing.TB, s driveway.Store) {
 	a, err := s.GetAPIKey(ctx, wa.ID)
 	must(t, "API key", err)
 	same(t, "API key hash", string(a.Hash), string(wa.Hash))
+	// Keys made before scopes (migration 0014) keep their power.
+	same(t, "API key role", a.Role, driveway.KeyAdmin)
+	if a.Surfaces != nil || !a.ExpiresAt.IsZero() || a.ProjectID != ProjectID {
+		t.Fatalf("old API key after the upgrade: surfaces %v, expiry %v, project %q; want every surface, never, %q",
+			a.Surfaces, a.ExpiresAt, a.ProjectID, ProjectID)
+	}
 	u, err := s.GetConnectedUser(ctx, ProjectID, UserID)
 	must(t, "user", err)
 	same(t, "user metadata", u.Metadata["Name"], wu.Metadata["Name"])
