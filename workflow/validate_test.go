@@ -186,7 +186,7 @@ func TestValidateAccepts(t *testing.T) {
 // neither refuses a real field nor lets a wrong one through.
 func TestFileChangeTriggerSchema(t *testing.T) {
 	t.Parallel()
-	c := &filechange.Change{ID: "chg_1", ProjectID: "p", UserID: "u", CredentialID: "c", Type: filechange.Renamed,
+	c := &filechange.Change{ID: "chg_1", ProjectID: "p", UserID: "u", CredentialID: "c", DriveID: "d", Type: filechange.Renamed,
 		Item: filechange.Item{ID: "i", Name: "a.txt", Path: "/a.txt", ParentID: "r", Size: 3, MimeType: "text/plain",
 			QuickXorHash: "q", SHA1Hash: "s1", SHA256Hash: "s2", ETag: "e", CTag: "c", ModifiedBy: "Ann",
 			ModifiedAt: time.Now(), WebURL: "https://x"},
