@@ -1,0 +1,34 @@
+package driveway
+
+import (
+	"context"
+	"time"
+)
+
+// DataQueries are the records of data handling: file content kept while a
+// run runs, retention of events, and the erasure of an end user.
+type DataQueries interface {
+	// PutRunContent seals and keeps a step's whole output (key is the step
+	// run's key) until its run ends; it replaces any earlier one. ENOTFOUND
+	// when the run does not exist.
+	PutRunContent(ctx context.Context, projectID, runID, key string, output []byte) error
+	// ListRunContent returns a run's kept outputs, opened, by step key.
+	ListRunContent(ctx context.Context, projectID, runID string) (map[string][]byte, error)
+	// DeleteEndedRunContent deletes the kept outputs of runs that ended (a
+	// step that ended after its run was cancelled leaves one) and returns
+	// how many. UpdateRun deletes a run's own when it ends.
+	DeleteEndedRunContent(ctx context.Context) (int, error)
+
+	// DeleteEventsBefore deletes events created before t, in every project,
+	// with their webhook deliveries, and returns how many events.
+	DeleteEventsBefore(ctx context.Context, t time.Time) (int, error)
+
+	// EraseUserRecords deletes, in one transaction, every record of the
+	// user in the project: runs (with their step runs and content), events
+	// and their webhook deliveries, workflow choices, trigger subscriptions,
+	// pending sign-ins, install sessions, drive watches and their item
+	// index, credentials with their tokens, and the user. It deletes no
+	// Graph subscription: delete those first. No error when nothing is
+	// left.
+	EraseUserRecords(ctx context.Context, projectID, userID string) error
+}

@@ -1,0 +1,16 @@
+-- File content passed between the steps of a run (a download's bytes),
+-- sealed, kept only while the run runs: UpdateRun deletes a run's rows when
+-- it ends, and the purge job deletes any left behind. Step runs record a
+-- reference in its place.
+CREATE TABLE run_content (
+	project_id TEXT NOT NULL,
+	run_id     TEXT NOT NULL,
+	key        TEXT NOT NULL,
+	content    TEXT NOT NULL, -- sealed: the step's whole output (JSON)
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (project_id, run_id, key),
+	FOREIGN KEY (project_id, run_id) REFERENCES workflow_runs (project_id, id) ON DELETE CASCADE
+) STRICT;
+
+-- Retention deletes events by age across projects.
+CREATE INDEX events_created ON events (created_at);
