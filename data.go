@@ -23,12 +23,28 @@ type DataQueries interface {
 	// with their webhook deliveries, and returns how many events.
 	DeleteEventsBefore(ctx context.Context, t time.Time) (int, error)
 
+	// CreateUserErasure records a requested erasure; ECONFLICT if the id
+	// exists.
+	CreateUserErasure(ctx context.Context, e *UserErasure) error
+	// GetUserErasure returns a requested erasure; ENOTFOUND once it is done.
+	GetUserErasure(ctx context.Context, projectID, id string) (*UserErasure, error)
+
 	// EraseUserRecords deletes, in one transaction, every record of the
 	// user in the project: runs (with their step runs and content), events
 	// and their webhook deliveries, workflow choices, trigger subscriptions,
 	// pending sign-ins, install sessions, drive watches and their item
-	// index, credentials with their tokens, and the user. It deletes no
+	// index, credentials with their tokens, requested erasures, and the
+	// user. It deletes no
 	// Graph subscription: delete those first. No error when nothing is
 	// left.
 	EraseUserRecords(ctx context.Context, projectID, userID string) error
+}
+
+// UserErasure is a requested erasure of an end user, pending until the
+// erasure job has deleted the user's records (and, with them, this).
+type UserErasure struct {
+	ProjectID string
+	ID        string
+	UserID    string
+	CreatedAt time.Time
 }

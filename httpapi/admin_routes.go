@@ -51,6 +51,12 @@ func (s *Server) adminRoutes() []route {
 		{"GET", "/api/v1/projects/{pid}/runs/{runId}", h(s.getRun)},
 		{"POST", "/api/v1/projects/{pid}/runs/{runId}/cancel", h(s.cancelRun)},
 		{"POST", "/api/v1/projects/{pid}/runs/{runId}/rerun", h(s.rerunRun)},
+		{"GET", "/api/v1/projects/{pid}/users", h(s.listUsers)},
+		{"GET", "/api/v1/projects/{pid}/users/{uid}", h(s.getUser)},
+		{"DELETE", "/api/v1/projects/{pid}/users/{uid}", h(s.eraseUser)},
+		{"GET", "/api/v1/projects/{pid}/users/{uid}/export", h(s.exportUser)},
+		{"DELETE", "/api/v1/projects/{pid}/users/{uid}/credentials/{cid}", h(s.disconnectUserCredential)},
+		{"GET", "/api/v1/projects/{pid}/erasures/{eid}", h(s.getErasure)},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/drivewayhq/driveway/admin"
+	"github.com/drivewayhq/driveway/userdata"
 	"github.com/drivewayhq/driveway/webhook"
 )
 
@@ -68,6 +69,9 @@ type Server struct {
 	// workflow, project secret and task history routes; without it they
 	// answer 503.
 	Workflows Workflows
+	// Users serves the end-user routes (list, inspect, export, disconnect,
+	// erase); without it they answer 503.
+	Users *userdata.Service
 
 	metrics *httpMetrics
 }

@@ -87,6 +87,7 @@ var eraseStatements = []string{
 	`DELETE FROM install_sessions WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM drive_watches WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM credentials WHERE project_id = $1 AND user_id = $2`,
+	`DELETE FROM user_erasures WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM connected_users WHERE project_id = $1 AND id = $2`,
 }
 
@@ -107,4 +108,23 @@ func count(tag pgconn.CommandTag, err error, what string) (int, error) {
 		return 0, mapErr(err, what)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// CreateUserErasure records a requested erasure.
+func (q *queries) CreateUserErasure(ctx context.Context, e *driveway.UserErasure) error {
+	nowIfZero(&e.CreatedAt)
+	_, err := q.db.Exec(ctx, `INSERT INTO user_erasures (project_id, id, user_id, created_at) VALUES ($1, $2, $3, $4)`,
+		e.ProjectID, e.ID, e.UserID, e.CreatedAt)
+	return mapErr(err, "user erasure")
+}
+
+// GetUserErasure returns a requested erasure.
+func (q *queries) GetUserErasure(ctx context.Context, projectID, id string) (*driveway.UserErasure, error) {
+	e := &driveway.UserErasure{}
+	err := q.db.QueryRow(ctx, `SELECT project_id, id, user_id, created_at FROM user_erasures
+		WHERE project_id = $1 AND id = $2`, projectID, id).Scan(&e.ProjectID, &e.ID, &e.UserID, &e.CreatedAt)
+	if err == nil {
+		e.CreatedAt = e.CreatedAt.UTC()
+	}
+	return e, mapErr(err, "user erasure")
 }

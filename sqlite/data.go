@@ -86,6 +86,7 @@ var eraseStatements = []string{
 	`DELETE FROM install_sessions WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM drive_watches WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM credentials WHERE project_id = ?1 AND user_id = ?2`,
+	`DELETE FROM user_erasures WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM connected_users WHERE project_id = ?1 AND id = ?2`,
 }
 
@@ -107,4 +108,20 @@ func count(res interface{ RowsAffected() (int64, error) }, err error, what strin
 	}
 	n, err := res.RowsAffected()
 	return int(n), mapErr(err, what)
+}
+
+// CreateUserErasure records a requested erasure.
+func (q *queries) CreateUserErasure(ctx context.Context, e *driveway.UserErasure) error {
+	nowIfZero(&e.CreatedAt)
+	_, err := q.w.ExecContext(ctx, `INSERT INTO user_erasures (project_id, id, user_id, created_at) VALUES (?, ?, ?, ?)`,
+		e.ProjectID, e.ID, e.UserID, dbTime(e.CreatedAt))
+	return mapErr(err, "user erasure")
+}
+
+// GetUserErasure returns a requested erasure.
+func (q *queries) GetUserErasure(ctx context.Context, projectID, id string) (*driveway.UserErasure, error) {
+	e := &driveway.UserErasure{}
+	err := q.r.QueryRowContext(ctx, `SELECT project_id, id, user_id, created_at FROM user_erasures
+		WHERE project_id = ? AND id = ?`, projectID, id).Scan(&e.ProjectID, &e.ID, &e.UserID, timeCol{&e.CreatedAt})
+	return e, mapErr(err, "user erasure")
 }

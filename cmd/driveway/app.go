@@ -34,6 +34,7 @@ import (
 	"github.com/drivewayhq/driveway/proxy"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
+	"github.com/drivewayhq/driveway/userdata"
 	"github.com/drivewayhq/driveway/usertoken"
 	"github.com/drivewayhq/driveway/webhook"
 	"github.com/drivewayhq/driveway/workflow"
@@ -166,6 +167,7 @@ type server struct {
 	webhooks   *webhook.Service
 	actions    *action.Executor
 	filechange *filechange.Service
+	users      *userdata.Service
 	graph      *graphResponses // opsmetrics.go
 	// intake are Microsoft's notification routes (no user token).
 	intake map[string]http.Handler
@@ -212,7 +214,11 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := s.wireFileChange(dev); err != nil {
 		return nil, err
 	}
-	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger})
+	if err := s.wireUsers(); err != nil {
+		return nil, err
+	}
+	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger,
+		Retention: cfg.Retention.Deliveries})
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +257,7 @@ func (s *server) wireActions() error {
 func (s *server) wireWorkflows(actions workflow.ActionRunner) error {
 	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{})})
 	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
-		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), FileChangeConsumers: reconcileFileChange(s.db.queue)})
+		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), Retention: s.cfg.Retention.Runs, FileChangeConsumers: reconcileFileChange(s.db.queue)})
 	if err != nil {
 		return err
 	}
@@ -309,7 +315,7 @@ func (s *server) handler() http.Handler {
 		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
 		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
 		BodyTimeout: s.cfg.BodyTimeout, Streaming: s.streaming, Connect: s.connect, Webhooks: s.webhooks,
-		Workflows: s.workflows, PublicHost: publicHost(s.cfg.PublicURL),
+		Workflows: s.workflows, Users: s.users, PublicHost: publicHost(s.cfg.PublicURL),
 		Front: func(router http.Handler) http.Handler {
 			return proxy.Front(s.connect.Authenticated(s.proxy), router)
 		},

@@ -96,6 +96,8 @@ type Config struct {
 	// with an http public URL on loopback. Never in production: it lets a
 	// project's admin point webhooks at services of the server's host.
 	AllowLoopback bool
+	// Retention is how long history is kept (config_retention.go).
+	Retention Retention
 }
 
 func defaultConfig() Config {
@@ -174,6 +176,9 @@ func loadEnv(cfg *Config, getenv env) error {
 		return err
 	}
 	if err := loadEdge(cfg, getenv); err != nil {
+		return err
+	}
+	if err := loadRetention(cfg, getenv); err != nil {
 		return err
 	}
 	if v := getenv("DRIVEWAY_FILE_CHANGE_POLLING"); v != "" {

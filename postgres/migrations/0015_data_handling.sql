@@ -14,3 +14,14 @@ CREATE TABLE run_content (
 
 -- Retention deletes events by age across projects.
 CREATE INDEX events_created ON events (created_at);
+
+-- A requested erasure of an end user: the erasure job's argument names it
+-- by id, so that the job's row (kept by the queue for a while) does not
+-- name the user. EraseUserRecords deletes it with the user's records.
+CREATE TABLE user_erasures (
+	project_id text COLLATE "C" NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	id         text COLLATE "C" NOT NULL,
+	user_id    text COLLATE "C" NOT NULL,
+	created_at timestamptz NOT NULL,
+	PRIMARY KEY (project_id, id)
+);
