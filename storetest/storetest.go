@@ -72,6 +72,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AdmitRun", testAdmitRun},
 		{"AdmitRunConcurrent", testAdmitRunConcurrent},
 		{"ProjectSecrets", testProjectSecrets},
+		{"RunContent", testRunContent},
+		{"EventRetention", testEventRetention},
+		{"EraseUser", testEraseUser},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
