@@ -49,7 +49,7 @@ func testEventRetention(t *testing.T, b *bundle) {
 	for _, p := range []string{"prj_a", "prj_b"} {
 		newProject(t, b.s, p)
 		ep := &driveway.WebhookEndpoint{ProjectID: p, ID: "we_1", URL: "https://hooks.example.com/x", Enabled: true,
-			Secrets: []driveway.WebhookSecret{{ID: "whs_1", Value: "whsec_" + p + "-secret-value", CreatedAt: at(0)}},
+			Secrets:   []driveway.WebhookSecret{{ID: "whs_1", Value: "whsec_" + p + "-secret-value", CreatedAt: at(0)}},
 			CreatedAt: at(0), UpdatedAt: at(0)}
 		ok(t, "CreateWebhookEndpoint", b.s.CreateWebhookEndpoint(ctx, ep))
 		for i, when := range []time.Duration{time.Hour, 3 * time.Hour} {
