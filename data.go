@@ -29,10 +29,22 @@ type DataQueries interface {
 	// GetUserErasure returns a requested erasure; ENOTFOUND once it is done.
 	GetUserErasure(ctx context.Context, projectID, id string) (*UserErasure, error)
 
+	// CreateURLCode stores a code that stands for a user token in a URL,
+	// the token sealed; ECONFLICT if the id exists, ENOTFOUND without the
+	// project.
+	CreateURLCode(ctx context.Context, c *URLCode) error
+	// ConsumeURLCode deletes the code with id and returns it, in one step:
+	// of two callers, one gets it and the other ENOTFOUND. Expired codes
+	// are returned too (the caller checks ExpiresAt).
+	ConsumeURLCode(ctx context.Context, id string) (*URLCode, error)
+	// DeleteExpiredURLCodes deletes codes that expired before t and
+	// returns how many.
+	DeleteExpiredURLCodes(ctx context.Context, t time.Time) (int, error)
+
 	// EraseUserRecords deletes, in one transaction, every record of the
 	// user in the project: runs (with their step runs and content), events
 	// and their webhook deliveries, workflow choices, trigger subscriptions,
-	// pending sign-ins, install sessions, drive watches and their item
+	// pending sign-ins, install sessions, URL codes, drive watches and their item
 	// index, credentials with their tokens, requested erasures, and the
 	// user. It deletes no
 	// Graph subscription: delete those first. No error when nothing is
@@ -47,4 +59,14 @@ type UserErasure struct {
 	ID        string
 	UserID    string
 	CreatedAt time.Time
+}
+
+// URLCode is a short-lived single-use code that a URL carries in place of
+// a user token (package connect).
+type URLCode struct {
+	ID        string // hex SHA-256 of the code
+	ProjectID string
+	UserID    string
+	Token     string // plain text in memory only; the store seals it
+	ExpiresAt time.Time
 }

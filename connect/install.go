@@ -24,7 +24,11 @@ var sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // loaded, by postMessage to the validated originForPostMessage only.
 func (h *Handler) oauthNonce(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	c, err := h.authenticate(r, true)
+	r, err := h.withCodeToken(r)
+	var c *caller
+	if err == nil {
+		c, err = h.authenticate(r, true)
+	}
 	if err != nil {
 		status := http.StatusUnauthorized
 		if driveway.ErrorCode(err) != driveway.EUNAUTHORIZED {
@@ -147,6 +151,11 @@ func (h *Handler) PurgeExpired(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("purge oauth states: %w", err)
 	}
+	c, err := h.Store.DeleteExpiredURLCodes(ctx, h.now())
+	if err != nil {
+		return n, fmt.Errorf("purge url codes: %w", err)
+	}
+	n += c
 	m, err := h.Store.DeleteExpiredInstallSessions(ctx, h.now())
 	if err != nil {
 		return n, fmt.Errorf("purge install sessions: %w", err)

@@ -87,6 +87,7 @@ var eraseStatements = []string{
 	`DELETE FROM install_sessions WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM drive_watches WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM credentials WHERE project_id = $1 AND user_id = $2`,
+	`DELETE FROM url_codes WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM user_erasures WHERE project_id = $1 AND user_id = $2`,
 	`DELETE FROM connected_users WHERE project_id = $1 AND id = $2`,
 }
@@ -127,4 +128,36 @@ func (q *queries) GetUserErasure(ctx context.Context, projectID, id string) (*dr
 		e.CreatedAt = e.CreatedAt.UTC()
 	}
 	return e, mapErr(err, "user erasure")
+}
+
+// CreateURLCode stores a code, its token sealed.
+func (q *queries) CreateURLCode(ctx context.Context, c *driveway.URLCode) error {
+	ct, err := q.seal(c.Token, "url_codes", "token", c.ID)
+	if err != nil {
+		return err
+	}
+	_, err = q.db.Exec(ctx, `INSERT INTO url_codes (id, project_id, user_id, token, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		c.ID, c.ProjectID, c.UserID, ct, c.ExpiresAt)
+	return mapErr(err, "url code")
+}
+
+// ConsumeURLCode deletes and returns a code.
+func (q *queries) ConsumeURLCode(ctx context.Context, id string) (*driveway.URLCode, error) {
+	c := &driveway.URLCode{}
+	err := q.db.QueryRow(ctx, `DELETE FROM url_codes WHERE id = $1 RETURNING id, project_id, user_id, token, expires_at`, id).
+		Scan(&c.ID, &c.ProjectID, &c.UserID, &c.Token, &c.ExpiresAt)
+	if err != nil {
+		return nil, mapErr(err, "url code")
+	}
+	c.ExpiresAt = c.ExpiresAt.UTC()
+	if c.Token, err = q.open(c.Token, "url_codes", "token", c.ID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DeleteExpiredURLCodes deletes expired codes.
+func (q *queries) DeleteExpiredURLCodes(ctx context.Context, t time.Time) (int, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM url_codes WHERE expires_at < $1`, t)
+	return count(tag, err, "delete url codes")
 }

@@ -86,6 +86,7 @@ var eraseStatements = []string{
 	`DELETE FROM install_sessions WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM drive_watches WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM credentials WHERE project_id = ?1 AND user_id = ?2`,
+	`DELETE FROM url_codes WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM user_erasures WHERE project_id = ?1 AND user_id = ?2`,
 	`DELETE FROM connected_users WHERE project_id = ?1 AND id = ?2`,
 }
@@ -124,4 +125,35 @@ func (q *queries) GetUserErasure(ctx context.Context, projectID, id string) (*dr
 	err := q.r.QueryRowContext(ctx, `SELECT project_id, id, user_id, created_at FROM user_erasures
 		WHERE project_id = ? AND id = ?`, projectID, id).Scan(&e.ProjectID, &e.ID, &e.UserID, timeCol{&e.CreatedAt})
 	return e, mapErr(err, "user erasure")
+}
+
+// CreateURLCode stores a code, its token sealed.
+func (q *queries) CreateURLCode(ctx context.Context, c *driveway.URLCode) error {
+	ct, err := q.seal(c.Token, "url_codes", "token", c.ID)
+	if err != nil {
+		return err
+	}
+	_, err = q.w.ExecContext(ctx, `INSERT INTO url_codes (id, project_id, user_id, token, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		c.ID, c.ProjectID, c.UserID, ct, dbTime(c.ExpiresAt))
+	return mapErr(err, "url code")
+}
+
+// ConsumeURLCode deletes and returns a code.
+func (q *queries) ConsumeURLCode(ctx context.Context, id string) (*driveway.URLCode, error) {
+	c := &driveway.URLCode{}
+	err := q.w.QueryRowContext(ctx, `DELETE FROM url_codes WHERE id = ? RETURNING id, project_id, user_id, token, expires_at`, id).
+		Scan(&c.ID, &c.ProjectID, &c.UserID, &c.Token, timeCol{&c.ExpiresAt})
+	if err != nil {
+		return nil, mapErr(err, "url code")
+	}
+	if c.Token, err = q.open(c.Token, "url_codes", "token", c.ID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DeleteExpiredURLCodes deletes expired codes.
+func (q *queries) DeleteExpiredURLCodes(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM url_codes WHERE expires_at < ?`, t.UnixMicro())
+	return count(res, err, "delete url codes")
 }

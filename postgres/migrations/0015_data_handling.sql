@@ -25,3 +25,15 @@ CREATE TABLE user_erasures (
 	created_at timestamptz NOT NULL,
 	PRIMARY KEY (project_id, id)
 );
+
+-- Single-use codes that stand for a user token in a URL (the SDK's popup
+-- and portal), so that no token is ever in one. id is the hex SHA-256 of
+-- the code; the token is sealed.
+CREATE TABLE url_codes (
+	id         text COLLATE "C" PRIMARY KEY,
+	project_id text COLLATE "C" NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	user_id    text COLLATE "C" NOT NULL,
+	token      text NOT NULL, -- sealed
+	expires_at timestamptz NOT NULL
+);
+CREATE INDEX url_codes_expiry ON url_codes (expires_at);

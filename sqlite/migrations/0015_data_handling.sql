@@ -25,3 +25,15 @@ CREATE TABLE user_erasures (
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (project_id, id)
 ) STRICT;
+
+-- Single-use codes that stand for a user token in a URL (the SDK's popup
+-- and portal), so that no token is ever in one. id is the hex SHA-256 of
+-- the code; the token is sealed.
+CREATE TABLE url_codes (
+	id         TEXT PRIMARY KEY,
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	user_id    TEXT NOT NULL,
+	token      TEXT NOT NULL, -- sealed
+	expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX url_codes_expiry ON url_codes (expires_at);
