@@ -231,6 +231,9 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		{map[string]string{"DRIVEWAY_BODY_TIMEOUT": "0s"}, nil, "DRIVEWAY_BODY_TIMEOUT"},
 		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT": "0"}, nil, "DRIVEWAY_MAX_CONNECTIONS_PER_CLIENT"},
 		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS": "many"}, nil, "DRIVEWAY_MAX_CONNECTIONS"},
+		{map[string]string{"DRIVEWAY_RUN_RETENTION": "forever"}, nil, "DRIVEWAY_RUN_RETENTION"},
+		{map[string]string{"DRIVEWAY_EVENT_RETENTION": "1m"}, nil, "DRIVEWAY_EVENT_RETENTION"},
+		{map[string]string{"DRIVEWAY_DELIVERY_RETENTION": "9999d"}, nil, "DRIVEWAY_DELIVERY_RETENTION"},
 	}
 	for _, c := range cases {
 		env := map[string]string{"DRIVEWAY_DATA_DIR": dir}
