@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/drivewayhq/driveway"
 )
 
 // File content in run history. A step's output field that holds a file's
@@ -15,8 +18,8 @@ import (
 // keeps the rest (the file's metadata) and a reference in its place. The
 // whole output is kept sealed (Store.PutRunContent) for the later steps of
 // the run, and deleted when the run ends. Wherever else the content shows
-// up in what a run records (a later step's input, a Response), the
-// reference replaces it too.
+// up in what a run records (a later step's input, a Response, an error),
+// the reference replaces it too.
 
 // contentFields are the output fields that hold a file's bytes.
 var contentFields = map[string]bool{"contentBase64": true, "bodyBase64": true}
@@ -161,4 +164,27 @@ func scrubValue(v any, contents []contentRef) any {
 		return out
 	}
 	return v
+}
+
+// scrubErr returns err with every content value of the run in its message
+// replaced by its reference, keeping its domain code.
+func (x *exec) scrubErr(err error) error {
+	x.mu.Lock()
+	contents := x.contents
+	x.mu.Unlock()
+	if err == nil || len(contents) == 0 {
+		return err
+	}
+	msg := err.Error()
+	clean, _ := scrubValue(msg, contents).(string)
+	if clean == msg {
+		return err
+	}
+	var de *driveway.Error
+	if errors.As(err, &de) {
+		field, _ := scrubValue(de.Field, contents).(string)
+		m, _ := scrubValue(de.Message, contents).(string)
+		return &driveway.Error{Code: de.Code, Field: field, Message: m}
+	}
+	return errors.New(clean)
 }

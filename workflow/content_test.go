@@ -62,6 +62,19 @@ func TestDownloadLeavesNoFileBytesAtRest(t *testing.T) {
 		if !strings.Contains(dl, `"name":"secret.bin"`) || !strings.Contains(dl, "[file content of step dl, contentBase64: 3000 bytes") {
 			t.Fatalf("the download's recorded output keeps no metadata or reference: %s", dl)
 		}
+		// A step that fails with the content in its error leaves it nowhere
+		// either (the error is recorded in the step run and the queue's job).
+		save(t, n.engine, "prj_1", `{"id": "fail", "name": "Fail", "trigger": {"type": "request"}, "steps": [
+			{"id": "dl", "type": "onedrive_action", "input": {"action": "onedrive.downloadFile", "input": {"path": "/secret.bin"}}},
+			{"id": "bad", "type": "onedrive_action", "input": {"action": "{{ steps.dl.output.contentBase64 }}", "input": {}}}]}`)
+		call(t, "POST", srv.URL+"/projects/prj_1/sdk/triggers/fail", "u1", map[string]any{})
+		failed, err := n.engine.ListRuns(t.Context(), "prj_1", RunQuery{WorkflowID: "fail"})
+		if err != nil || len(failed.Runs) != 1 {
+			t.Fatalf("runs of the failing workflow: %v %v", failed, err)
+		}
+		if r := waitRun(t, n.engine, "prj_1", failed.Runs[0].ID, 30*time.Second); r.Status != driveway.RunFailed {
+			t.Fatalf("the failing workflow's run: %s", r.Status)
+		}
 		forms := contentForms(secretFile)
 		for table, row := range scanTables(t, db) {
 			for name, form := range forms {
@@ -186,4 +199,3 @@ func writeValues(sb *strings.Builder, vals []any) {
 	sb.WriteByte('\n')
 }
 
-var _ = driveway.RunSucceeded

@@ -144,7 +144,7 @@ func (x *exec) step(ctx context.Context, s *Step, field, prefix string, top bool
 	res.input = x.scrub(res.input)
 	res.value = val
 	if err != nil {
-		err = x.redactErr(err)
+		err = x.scrubErr(x.redactErr(err))
 	}
 	return res, err
 }
