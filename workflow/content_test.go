@@ -198,4 +198,3 @@ func writeValues(sb *strings.Builder, vals []any) {
 	}
 	sb.WriteByte('\n')
 }
-
