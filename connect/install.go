@@ -143,8 +143,8 @@ func (h *Handler) startSignIn(r *http.Request, c *caller) (string, error) {
 		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), Scopes: microsoft.RequestScopes(in.Scopes)}), nil
 }
 
-// PurgeExpired deletes the sign-ins that expired unused and the expired
-// install sessions, and returns how many; run it periodically (a state is
+// PurgeExpired deletes the sign-ins that expired unused, the expired URL
+// codes and the expired install sessions, and returns how many; run it periodically (a state is
 // useless after StateLifetime, a session after its lifetime).
 func (h *Handler) PurgeExpired(ctx context.Context) (int, error) {
 	n, err := h.Store.DeleteExpiredOAuthStates(ctx, h.now())
