@@ -37,6 +37,8 @@ type DataQueries interface {
 	// of two callers, one gets it and the other ENOTFOUND. Expired codes
 	// are returned too (the caller checks ExpiresAt).
 	ConsumeURLCode(ctx context.Context, id string) (*URLCode, error)
+	// CountURLCodes counts a user's codes that expire at or after t.
+	CountURLCodes(ctx context.Context, projectID, userID string, t time.Time) (int, error)
 	// DeleteExpiredURLCodes deletes codes that expired before t and
 	// returns how many.
 	DeleteExpiredURLCodes(ctx context.Context, t time.Time) (int, error)

@@ -25,9 +25,22 @@ import (
 // URLCodeLifetime is how long a URL code may wait to be used.
 const URLCodeLifetime = time.Minute
 
+// MaxURLCodes is how many unexpired URL codes one user may hold: an SDK
+// asks for one per popup, so more is a loop or a flood, refused (429)
+// with nothing stored.
+const MaxURLCodes = 20
+
 // createURLCode is POST /projects/{pid}/sdk/actions/url-code: a new code
 // for the caller's token ({code, expiresIn} in seconds).
 func (h *Handler) createURLCode(w http.ResponseWriter, r *http.Request, c *caller) error {
+	n, err := h.Store.CountURLCodes(r.Context(), c.Project.ID, c.User.ID, h.now())
+	if err != nil {
+		return err
+	}
+	if n >= MaxURLCodes {
+		return driveway.Errorf(driveway.ETHROTTLED, "this user already has %d unused URL codes, the most allowed: "+
+			"wait up to %v for them to expire", n, URLCodeLifetime)
+	}
 	code := randomToken()
 	uc := &driveway.URLCode{ID: stateID(code), ProjectID: c.Project.ID, UserID: c.User.ID, Token: bearer(r),
 		ExpiresAt: h.now().Add(URLCodeLifetime)}

@@ -161,3 +161,11 @@ func (q *queries) DeleteExpiredURLCodes(ctx context.Context, t time.Time) (int, 
 	tag, err := q.db.Exec(ctx, `DELETE FROM url_codes WHERE expires_at < $1`, t)
 	return count(tag, err, "delete url codes")
 }
+
+// CountURLCodes counts a user's live codes.
+func (q *queries) CountURLCodes(ctx context.Context, projectID, userID string, t time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM url_codes WHERE project_id = $1 AND user_id = $2 AND expires_at >= $3`,
+		projectID, userID, t).Scan(&n)
+	return n, mapErr(err, "count url codes")
+}

@@ -157,3 +157,11 @@ func (q *queries) DeleteExpiredURLCodes(ctx context.Context, t time.Time) (int, 
 	res, err := q.w.ExecContext(ctx, `DELETE FROM url_codes WHERE expires_at < ?`, t.UnixMicro())
 	return count(res, err, "delete url codes")
 }
+
+// CountURLCodes counts a user's live codes.
+func (q *queries) CountURLCodes(ctx context.Context, projectID, userID string, t time.Time) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM url_codes WHERE project_id = ? AND user_id = ? AND expires_at >= ?`,
+		projectID, userID, t.UnixMicro()).Scan(&n)
+	return n, mapErr(err, "count url codes")
+}
