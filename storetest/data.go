@@ -125,3 +125,32 @@ func testEraseUser(t *testing.T, b *bundle) {
 		ok(t, "erasure record of another user", err)
 	}
 }
+
+// testURLCodes: a code's token is sealed and opens as it was put, a code
+// is consumed once, counts and purges go by expiry.
+func testURLCodes(t *testing.T, b *bundle) {
+	ctx := context.Background()
+	newProject(t, b.s, "prj_a")
+	put := func(id, user string, exp time.Duration) *driveway.URLCode {
+		c := &driveway.URLCode{ID: id, ProjectID: "prj_a", UserID: user, Token: "token-of-" + id, ExpiresAt: at(exp)}
+		ok(t, "CreateURLCode", b.s.CreateURLCode(ctx, c))
+		return c
+	}
+	c1 := put("c1", "u1", time.Minute)
+	put("c2", "u1", time.Hour)
+	put("c3", "u2", time.Hour)
+	code(t, "CreateURLCode twice", b.s.CreateURLCode(ctx, c1), driveway.ECONFLICT)
+	code(t, "CreateURLCode without a project", b.s.CreateURLCode(ctx, &driveway.URLCode{ID: "c9", ProjectID: "prj_none",
+		UserID: "u", Token: "t", ExpiresAt: at(time.Hour)}), driveway.ENOTFOUND)
+	n, err := b.s.CountURLCodes(ctx, "prj_a", "u1", at(2*time.Minute))
+	ok(t, "CountURLCodes", err)
+	eq(t, "u1's live codes", n, 1)
+	got, err := b.s.ConsumeURLCode(ctx, "c1")
+	ok(t, "ConsumeURLCode", err)
+	eq(t, "consumed code", got, c1)
+	_, err = b.s.ConsumeURLCode(ctx, "c1")
+	code(t, "ConsumeURLCode twice", err, driveway.ENOTFOUND)
+	n, err = b.s.DeleteExpiredURLCodes(ctx, at(2*time.Hour))
+	ok(t, "DeleteExpiredURLCodes", err)
+	eq(t, "expired codes deleted", n, 2)
+}

@@ -75,6 +75,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RunContent", testRunContent},
 		{"EventRetention", testEventRetention},
 		{"EraseUser", testEraseUser},
+		{"URLCodes", testURLCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
