@@ -151,6 +151,7 @@ type Queries interface {
 	ReplaceSealed(ctx context.Context, v SealedValue, newCiphertext string) (bool, error)
 
 	WorkflowQueries
+	DataQueries
 	WebhookQueries
 	AuditQueries
 	FileChangeQueries

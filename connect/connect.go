@@ -131,6 +131,8 @@ func (h *Handler) Routes() []Route {
 		{"GET " + sdk + "/actions/session-id/{sessionId}", h.api(h.getSession)},
 		{"DELETE " + sdk + "/actions/session-id/{sessionId}", h.api(h.deleteSession)},
 		{"GET " + sdk + "/actions/oauth-nonce", http.HandlerFunc(h.oauthNonce)},
+		{"POST " + sdk + "/actions/url-code", h.api(h.createURLCode)},
+		{"POST " + sdk + "/actions/url-code/redeem", http.HandlerFunc(h.redeemURLCode)},
 		{"GET /v2" + sdk + "/actions/build-oauth", h.cors(http.HandlerFunc(h.buildOAuth))},
 		{"/projects/{pid}/sdk/{rest...}", h.cors(http.HandlerFunc(notFound))},
 		{"GET /oauth", http.HandlerFunc(h.callback)},

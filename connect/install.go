@@ -24,7 +24,11 @@ var sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // loaded, by postMessage to the validated originForPostMessage only.
 func (h *Handler) oauthNonce(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	c, err := h.authenticate(r, true)
+	r, err := h.withCodeToken(r)
+	var c *caller
+	if err == nil {
+		c, err = h.authenticate(r, true)
+	}
 	if err != nil {
 		status := http.StatusUnauthorized
 		if driveway.ErrorCode(err) != driveway.EUNAUTHORIZED {
@@ -147,14 +151,19 @@ func (h *Handler) startSignIn(r *http.Request, c *caller) (string, error) {
 		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), Scopes: microsoft.RequestScopes(in.Scopes)}), nil
 }
 
-// PurgeExpired deletes the sign-ins that expired unused and the expired
-// install sessions, and returns how many; run it periodically (a state is
+// PurgeExpired deletes the sign-ins that expired unused, the expired URL
+// codes and the expired install sessions, and returns how many; run it periodically (a state is
 // useless after StateLifetime, a session after its lifetime).
 func (h *Handler) PurgeExpired(ctx context.Context) (int, error) {
 	n, err := h.Store.DeleteExpiredOAuthStates(ctx, h.now())
 	if err != nil {
 		return 0, fmt.Errorf("purge oauth states: %w", err)
 	}
+	c, err := h.Store.DeleteExpiredURLCodes(ctx, h.now())
+	if err != nil {
+		return n, fmt.Errorf("purge url codes: %w", err)
+	}
+	n += c
 	m, err := h.Store.DeleteExpiredInstallSessions(ctx, h.now())
 	if err != nil {
 		return n, fmt.Errorf("purge install sessions: %w", err)

@@ -27,6 +27,26 @@ import (
 // account picker and consent page (no auto-consent).
 type devServer struct {
 	BaseURL, DemoUser, ProjectID, APIKey string
+	// Logs is everything the server wrote to stdout and stderr so far.
+	Logs *syncLog
+}
+
+// syncLog is a strings.Builder safe for the child's two writers.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // binDir holds the driveway binary built for this test process.
@@ -75,9 +95,9 @@ func startDev(t *testing.T) *devServer {
 	t.Helper()
 	bin := driveway(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	var logs strings.Builder
+	logs := &syncLog{}
 	cmd := exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start driveway dev: %v", err)
 	}
@@ -114,7 +134,7 @@ func startDev(t *testing.T) *devServer {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /demo/ on driveway dev: %s (cmd/driveway must mount demo.Handler at /demo/ in dev)", res.Status)
 	}
-	return &devServer{BaseURL: info.PublicURL, DemoUser: info.DemoUser, ProjectID: info.ProjectID, APIKey: info.APIKey}
+	return &devServer{BaseURL: info.PublicURL, DemoUser: info.DemoUser, ProjectID: info.ProjectID, APIKey: info.APIKey, Logs: logs}
 }
 
 // waitFor polls cond every 50 ms until it holds or the deadline passes.

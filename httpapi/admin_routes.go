@@ -60,6 +60,12 @@ func (s *Server) adminRoutes() []route {
 		{"DELETE", "/api/v1/api-keys/{keyId}", h(s.revokeAPIKey)},
 		{"GET", "/api/v1/audit-log", h(s.exportAudit)},
 		{"GET", "/api/v1/audit-log/verify", h(s.verifyAudit)},
+		{"GET", "/api/v1/projects/{pid}/users", h(s.listUsers)},
+		{"GET", "/api/v1/projects/{pid}/users/{uid}", h(s.getUser)},
+		{"DELETE", "/api/v1/projects/{pid}/users/{uid}", h(s.eraseUser)},
+		{"GET", "/api/v1/projects/{pid}/users/{uid}/export", h(s.exportUser)},
+		{"DELETE", "/api/v1/projects/{pid}/users/{uid}/credentials/{cid}", h(s.disconnectUserCredential)},
+		{"GET", "/api/v1/projects/{pid}/erasures/{eid}", h(s.getErasure)},
 	}
 }
 

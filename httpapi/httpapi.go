@@ -19,6 +19,7 @@ import (
 	"github.com/drivewayhq/driveway/admin"
 	"github.com/drivewayhq/driveway/audit"
 	"github.com/drivewayhq/driveway/internal/clientip"
+	"github.com/drivewayhq/driveway/userdata"
 	"github.com/drivewayhq/driveway/webhook"
 )
 
@@ -70,6 +71,9 @@ type Server struct {
 	// workflow, project secret and task history routes; without it they
 	// answer 503.
 	Workflows Workflows
+	// Users serves the end-user routes (list, inspect, export, disconnect,
+	// erase); without it they answer 503.
+	Users *userdata.Service
 
 	// ClientIP finds the client address of a request for the audit trail
 	// and API keys' last use; nil trusts no proxy (the peer's address).

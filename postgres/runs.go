@@ -50,6 +50,11 @@ func (q *queries) UpdateRun(ctx context.Context, r *driveway.WorkflowRun) error 
 	if err := affected(res, err, "workflow run"); err != nil || !(r.Finished() || r.HasResponse) {
 		return err
 	}
+	if r.Finished() {
+		if err := q.deleteRunContent(ctx, r.ProjectID, r.ID); err != nil {
+			return err
+		}
+	}
 	return notifyRun(ctx, q.db, r.ProjectID, r.ID) // for waiters on other nodes (runwatch.go)
 }
 

@@ -46,7 +46,10 @@ func (q *queries) UpdateRun(ctx context.Context, r *driveway.WorkflowRun) error 
 	res, err := q.w.ExecContext(ctx, `UPDATE workflow_runs SET status = ?, response = ?, has_response = ?, error = ?,
 		updated_at = ?, finished_at = ? WHERE project_id = ? AND id = ?`,
 		r.Status, rawJSON(r.Response), r.HasResponse, r.Error, dbTime(r.UpdatedAt), dbTime(r.FinishedAt), r.ProjectID, r.ID)
-	return affected(res, err, "workflow run")
+	if err := affected(res, err, "workflow run"); err != nil || !r.Finished() {
+		return err
+	}
+	return q.deleteRunContent(ctx, r.ProjectID, r.ID)
 }
 
 // ListRuns lists runs newest first.

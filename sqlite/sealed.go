@@ -26,6 +26,8 @@ var sealedColumns = []sealedColumn{
 	{"oauth_states", "code", "id", []string{"id"}},
 	{"oauth_states", "verifier", "id", []string{"id"}},
 	{"project_secrets", "value", "project_id || '/' || name", []string{"project_id", "name"}},
+	{"run_content", "content", "project_id || '/' || run_id || '/' || key", []string{"project_id", "run_id", "key"}},
+	{"url_codes", "token", "id", []string{"id"}},
 	{"webhook_endpoint_secrets", "value", "project_id || '/' || endpoint_id || '/' || id", []string{"project_id", "endpoint_id", "id"}},
 }
 

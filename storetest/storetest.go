@@ -76,6 +76,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AdmitRun", testAdmitRun},
 		{"AdmitRunConcurrent", testAdmitRunConcurrent},
 		{"ProjectSecrets", testProjectSecrets},
+		{"RunContent", testRunContent},
+		{"EventRetention", testEventRetention},
+		{"EraseUser", testEraseUser},
+		{"URLCodes", testURLCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,7 +30,11 @@ type exec struct {
 	// short are the names of secrets too short to redact (redact.MinLen):
 	// left out of env, and a step whose input names one fails.
 	short map[string]bool
-	mu    sync.Mutex // guards env["steps"] maps written by parallel fan-out items
+	mu    sync.Mutex // guards env["steps"] maps written by parallel fan-out items, and contents
+	// kept are the run's whole outputs that hold file content, by step key
+	// (content.go); contents are those content values, longest first.
+	kept     map[string]any
+	contents []contentRef
 }
 
 // result is a step attempt's recorded input and output.
@@ -68,6 +72,9 @@ func (e *Engine) newExec(ctx context.Context, run *driveway.WorkflowRun) (*exec,
 	x := &exec{e: e, run: run}
 	secrets, err := x.loadSecrets(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := x.loadContent(ctx, steps); err != nil {
 		return nil, err
 	}
 	x.env = map[string]any{"trigger": trig, "steps": steps, "user": user, "secrets": secrets}
@@ -126,13 +133,18 @@ func (x *exec) step(ctx context.Context, s *Step, field, prefix string, top bool
 	}
 	if val != nil {
 		val = x.red.Value(normalize(val))
-		if b, jerr := json.Marshal(val); jerr == nil {
-			res.output = b
+		rec, kerr := x.keep(ctx, prefix+s.ID, val)
+		if kerr != nil {
+			return res, kerr
+		}
+		if b, jerr := json.Marshal(rec); jerr == nil {
+			res.output = x.scrub(b)
 		}
 	}
+	res.input = x.scrub(res.input)
 	res.value = val
 	if err != nil {
-		err = x.redactErr(err)
+		err = x.scrubErr(x.redactErr(err))
 	}
 	return res, err
 }

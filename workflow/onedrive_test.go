@@ -3,7 +3,9 @@ package workflow
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -46,8 +48,16 @@ func (a *emulatorActions) Run(ctx context.Context, p *driveway.Principal, creden
 			return nil, err
 		}
 		return map[string]any{"id": it.ID, "name": it.Name}, nil
+	case "onedrive.downloadFile":
+		return a.download(ctx, str(in["path"]))
 	case "onedrive.saveFile":
 		content := []byte(str(in["content"]))
+		if b64, ok := in["contentBase64"].(string); ok {
+			var err error
+			if content, err = base64.StdEncoding.DecodeString(b64); err != nil {
+				return nil, driveway.Invalid("contentBase64", "not base64")
+			}
+		}
 		it, err := a.client.Upload(ctx, microsoft.ByPath(str(in["path"])), bytes.NewReader(content), int64(len(content)), nil)
 		if err != nil {
 			return nil, err
@@ -128,4 +138,24 @@ func sortFiles(m map[string]any) map[string]any {
 		m["files"] = out
 	}
 	return m
+}
+
+// download returns what ONEDRIVE_DOWNLOAD_FILE returns for a small file:
+// the item's metadata and its bytes as base64.
+func (a *emulatorActions) download(ctx context.Context, path string) (any, error) {
+	it, err := a.client.Get(ctx, microsoft.ByPath(path), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	d, err := a.client.Download(ctx, microsoft.ByPath(path), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Body.Close()
+	b, err := io.ReadAll(d.Body)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"file": map[string]any{"id": it.ID, "name": it.Name, "size": it.Size},
+		"contentBase64": base64.StdEncoding.EncodeToString(b)}, nil
 }

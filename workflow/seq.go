@@ -38,8 +38,12 @@ func (x *exec) nested(ctx context.Context, s *Step, field, prefix string, env ma
 	key := prefix + s.ID
 	sr, err := x.e.store.GetStepRun(ctx, x.run.ProjectID, x.run.ID, key)
 	if err == nil && sr.Status == driveway.StepSucceeded {
-		var out any
-		_ = json.Unmarshal(sr.Output, &out)
+		x.mu.Lock()
+		out, kept := x.kept[key]
+		x.mu.Unlock()
+		if !kept {
+			_ = json.Unmarshal(sr.Output, &out)
+		}
 		return out, nil
 	}
 	for {

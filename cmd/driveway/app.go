@@ -9,13 +9,9 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/action"
@@ -24,7 +20,6 @@ import (
 	"github.com/drivewayhq/driveway/authcache"
 	"github.com/drivewayhq/driveway/connect"
 	"github.com/drivewayhq/driveway/credential"
-	"github.com/drivewayhq/driveway/dashboard"
 	"github.com/drivewayhq/driveway/filechange"
 	"github.com/drivewayhq/driveway/httpapi"
 	"github.com/drivewayhq/driveway/internal/signals"
@@ -37,6 +32,7 @@ import (
 	"github.com/drivewayhq/driveway/proxy"
 	"github.com/drivewayhq/driveway/secret"
 	"github.com/drivewayhq/driveway/sqlite"
+	"github.com/drivewayhq/driveway/userdata"
 	"github.com/drivewayhq/driveway/usertoken"
 	"github.com/drivewayhq/driveway/webhook"
 	"github.com/drivewayhq/driveway/workflow"
@@ -176,6 +172,7 @@ type server struct {
 	webhooks   *webhook.Service
 	actions    *action.Executor
 	filechange *filechange.Service
+	users      *userdata.Service
 	graph      *graphResponses // opsmetrics.go
 	// intake are Microsoft's notification routes (no user token).
 	intake map[string]http.Handler
@@ -228,8 +225,11 @@ func newServer(cfg *Config, logger *slog.Logger, db *database, ring *secret.Keyr
 	if err := s.wireFileChange(dev); err != nil {
 		return nil, err
 	}
+	if err := s.wireUsers(); err != nil {
+		return nil, err
+	}
 	wh, err := webhook.New(db, db.queue, webhook.Config{AllowLoopback: dev || cfg.AllowLoopback, Logger: logger,
-		Guard: netguard.Config{AllowPrivate: cfg.AllowPrivate}})
+		Guard: netguard.Config{AllowPrivate: cfg.AllowPrivate}, Retention: cfg.Retention.Deliveries})
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func (s *server) wireWorkflows(actions *action.Executor) error {
 	reg := workflow.NewRegistry(actions, &workflow.HTTPRequest{Client: netguard.NewClient(netguard.Config{AllowPrivate: s.cfg.AllowPrivate})})
 	reg.SetActions(actions.Catalogue)
 	eng, err := workflow.New(workflow.Config{Store: s.db, Queue: s.db.queue, Registry: reg, Logger: s.logger,
-		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), FileChangeConsumers: reconcileFileChange(s.db.queue)})
+		StepTimeout: min(time.Minute, s.cfg.JobRescueAfter/2), Retention: s.cfg.Retention.Runs, FileChangeConsumers: reconcileFileChange(s.db.queue)})
 	if err != nil {
 		return err
 	}
@@ -318,52 +318,6 @@ func configEndpoints(cfg *Config) *microsoft.Endpoints {
 		return nil
 	}
 	return &microsoft.Endpoints{Login: cfg.MicrosoftLoginURL, Graph: cfg.MicrosoftGraphURL}
-}
-
-func (s *server) handler() http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(s.db.queue.Collector(), s.creds.Collector(), s.webhooks.Collector(), newIntegrationHealth(s.db))
-	reg.MustRegister(s.graph.collectors()...)
-	s.signals = signals.New(reg, signalInterval)
-	api := &httpapi.Server{
-		Admin: s.admin, Logger: s.logger, Registry: reg, Gatherer: reg, Ready: s.db.ready,
-		Mounts: s.publicMounts(), ServeMetrics: s.metricsOnMain(), MetricsToken: s.cfg.MetricsToken,
-		BodyTimeout: s.cfg.BodyTimeout, Streaming: s.streaming, Connect: s.connect, Webhooks: s.webhooks,
-		Workflows: s.workflows, PublicHost: publicHost(s.cfg.PublicURL),
-		ClientIP: s.cfg.resolver(), Audit: s.audit,
-		Front: func(router http.Handler) http.Handler {
-			return proxy.Front(s.connect.Authenticated(s.proxy), router)
-		},
-		Dashboard: dashboard.New(dashboard.Options{
-			Admin: s.admin, AdminPassword: s.cfg.AdminPassword, Sealer: s.ring,
-			Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), Logger: s.logger,
-			Disconnect: s.connect.Disconnect, Webhooks: s.webhooks, Actions: s.actions, Workflows: s.workflows,
-			ClientKey: s.cfg.resolver().Key, Signals: s.signals, Audit: s.audit,
-		}),
-	}
-	s.metricsHandler = api.MetricsHandler
-	return api.Handler()
-}
-
-// microsoftClient is a client for calls to Microsoft outside the proxy
-// (sign-in, token refresh, File Change's delta and subscriptions): the
-// default transport (it honours HTTPS_PROXY), traced.
-func microsoftClient(timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: tracing.Transport(http.DefaultTransport)}
-}
-
-// signalInterval is how often the dashboard's home-page charts sample this
-// node's metrics (288 points a day).
-const signalInterval = 5 * time.Minute
-
-// publicHost is the host name of the public URL (validated at start-up).
-func publicHost(publicURL string) string {
-	u, err := url.Parse(publicURL)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
 }
 
 // listen opens the main listener; dev opens it before building the server

@@ -111,6 +111,8 @@ type Config struct {
 	// AuditWebhookSecret (DRIVEWAY_AUDIT_WEBHOOK_SECRET or _FILE, whsec_).
 	AuditWebhookURL    string
 	AuditWebhookSecret string
+	// Retention is how long history is kept (config_retention.go).
+	Retention Retention
 }
 
 func defaultConfig() Config {
@@ -193,6 +195,9 @@ func loadEnv(cfg *Config, getenv env) error {
 		return err
 	}
 	if err := loadAudit(cfg, getenv); err != nil {
+		return err
+	}
+	if err := loadRetention(cfg, getenv); err != nil {
 		return err
 	}
 	if v := getenv("DRIVEWAY_FILE_CHANGE_POLLING"); v != "" {

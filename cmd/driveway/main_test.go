@@ -241,6 +241,9 @@ func TestInvalidConfigurationStopsWithOneLineAndStatus2(t *testing.T) {
 		{map[string]string{"DRIVEWAY_MAX_CONNECTIONS": "many"}, nil, "DRIVEWAY_MAX_CONNECTIONS"},
 		{map[string]string{"DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS": "10.0.0.0/8,169.254.169.254"}, nil, "DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS"},
 		{map[string]string{"DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS": "localhost"}, nil, "DRIVEWAY_ALLOW_PRIVATE_DESTINATIONS"},
+		{map[string]string{"DRIVEWAY_RUN_RETENTION": "forever"}, nil, "DRIVEWAY_RUN_RETENTION"},
+		{map[string]string{"DRIVEWAY_EVENT_RETENTION": "1m"}, nil, "DRIVEWAY_EVENT_RETENTION"},
+		{map[string]string{"DRIVEWAY_DELIVERY_RETENTION": "9999d"}, nil, "DRIVEWAY_DELIVERY_RETENTION"},
 	}
 	for _, c := range cases {
 		env := map[string]string{"DRIVEWAY_DATA_DIR": dir}

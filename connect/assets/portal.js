@@ -19,6 +19,7 @@
   var embedded = root.dataset.embedded === "1";
   var parentOrigins = embedded ? JSON.parse(root.dataset.parentOrigins || "[]") : [];
   var tokenKey = "driveway-user-token:" + pid;
+  var codeInURL = "";
   var token = embedded ? "" : readToken();
   var pending = null;
   var parentOrigin = null, calls = {}, callSeq = 0, shown = false;
@@ -65,15 +66,37 @@
     if (want && user.integrations && user.integrations.onedrive) { render(user); }
   }
 
+  // readToken takes the user token from the fragment (#userToken=, as the
+  // published Paragon SDK and older links give it) and forgets the
+  // fragment; #code= is a single-use URL code, traded by redeem.
   function readToken() {
     var h = new URLSearchParams(location.hash.slice(1));
     var t = h.get("userToken") || h.get("token");
+    if (t || h.get("code")) {
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     if (t) {
       sessionStorage.setItem(tokenKey, t);
-      history.replaceState(null, "", location.pathname + location.search);
       return t;
     }
+    codeInURL = h.get("code") || "";
     return sessionStorage.getItem(tokenKey) || "";
+  }
+
+  // redeem trades the URL code for the user token (once: the code is then
+  // spent), so that no URL ever holds the token.
+  function redeem() {
+    if (!codeInURL) { return Promise.resolve(); }
+    return fetch("/projects/" + pid + "/sdk/actions/url-code/redeem", {
+      method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ code: codeInURL }),
+    }).then(function (res) {
+      return res.json().then(function (b) {
+        if (!res.ok) { throw new Error((b && b.message) || ("HTTP " + res.status)); }
+        token = b.userToken;
+        sessionStorage.setItem(tokenKey, token);
+      });
+    });
   }
 
   function api(method, path, body, headers) {
@@ -214,10 +237,14 @@
     say("");
     var origin = location.origin;
     var session = Math.random().toString(36).substring(2, 15);
-    var nonce = "/projects/" + pid + "/sdk/actions/oauth-nonce?action=onedrive&integrationId=" + encodeURIComponent(iid) +
-      "&originForPostMessage=" + encodeURIComponent(origin) + "&userToken=" + encodeURIComponent(token);
-    var popup = window.open(nonce, "_blank", "width=500,height=600,left=100,top=150");
+    // The popup opens blank inside the click, then goes to oauth-nonce with
+    // a single-use URL code: the user token never is in a URL.
+    var popup = window.open("", "_blank", "width=500,height=600,left=100,top=150");
     if (!popup) { say("Allow pop-ups for this page to connect OneDrive.", true); return; }
+    api("POST", "/projects/" + pid + "/sdk/actions/url-code").then(function (c) {
+      popup.location.href = "/projects/" + pid + "/sdk/actions/oauth-nonce?action=onedrive&integrationId=" + encodeURIComponent(iid) +
+        "&originForPostMessage=" + encodeURIComponent(origin) + "&code=" + encodeURIComponent(c.code);
+    }).catch(function (e) { say(e.message, true); popup.close(); });
     var q = new URLSearchParams({ action: "onedrive", integrationId: iid, originForPostMessage: origin, oauthMetaKeyId: session });
     if (credentialId) { q.set("selectedCredentialId", credentialId); }
     pending = { popup: popup, built: api("GET", "/v2/projects/" + pid + "/sdk/actions/build-oauth?" + q.toString()) };
@@ -288,6 +315,6 @@
   if (embedded) {
     document.getElementById("close").addEventListener("click", function () { sdk("onClose"); });
   } else {
-    load(); // embedded, the user and their token come with the SDK's UI_UPDATE
+    redeem().then(load, function (e) { say(e.message, true); }); // embedded, the user and their token come with the SDK's UI_UPDATE
   }
 })();

@@ -92,6 +92,11 @@ export declare class DrivewayConnect {
     /** The user's credentials for type: id → status. */
     private credentialStatuses;
     private integrationInfo;
+    /**
+     * A single-use code that stands for the user token in a URL (a minute to
+     * use it): the token itself goes only in Authorization headers.
+     */
+    private urlCode;
     private buildOAuth;
     /** Calls the SDK API; a 401/403 logs the user out and throws AuthenticationError. */
     private api;

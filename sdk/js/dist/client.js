@@ -119,7 +119,7 @@ export class DrivewayConnect {
         }
     }
     async install(type, opts) {
-        const s = this.requireSession();
+        this.requireSession();
         const info = this.integrationInfo(type);
         const win = this.window();
         const credential = await runInstall({
@@ -130,12 +130,12 @@ export class DrivewayConnect {
             pollIntervalMs: this.options.pollIntervalMs ?? 1000,
             window: win,
             drivewayOrigin: new URL(this.baseUrl).origin,
-            nonceUrl: (key, origin) => buildUrl(this.baseUrl, this.path("/sdk/actions/oauth-nonce"), {
+            nonceUrl: async (key, origin) => buildUrl(this.baseUrl, this.path("/sdk/actions/oauth-nonce"), {
                 action: type,
                 integrationId: info.id,
                 originForPostMessage: origin,
                 oauthMetaKeyId: key,
-                userToken: s.token,
+                code: await this.urlCode(),
             }),
             buildOAuth: (key, origin) => this.buildOAuth(type, info.id, key, origin, opts.selectedCredentialId),
             pollSession: async (key) => (await this.api(this.path(`/sdk/actions/session-id/${encodeURIComponent(key)}`))),
@@ -203,7 +203,7 @@ export class DrivewayConnect {
                     window: this.window(),
                     baseUrl: this.baseUrl,
                     projectId: s.projectId,
-                    token: s.token,
+                    code: () => this.urlCode(),
                     returnTo: opts.returnTo,
                     pollIntervalMs: Math.max(this.options.pollIntervalMs ?? 1000, 500),
                     check,
@@ -342,6 +342,16 @@ export class DrivewayConnect {
         }
         return info;
     }
+    /**
+     * A single-use code that stands for the user token in a URL (a minute to
+     * use it): the token itself goes only in Authorization headers.
+     */
+    async urlCode() {
+        const r = (await this.api(this.path("/sdk/actions/url-code"), { method: "POST" }));
+        if (!r?.code)
+            throw new DrivewayError("Driveway did not return a URL code");
+        return r.code;
+    }
     async buildOAuth(type, integrationId, key, origin, credentialId) {
         const s = this.requireSession();
         const installOptions = credentialId ? { selectedCredentialId: credentialId } : {};
@@ -351,7 +361,6 @@ export class DrivewayConnect {
                 integrationId,
                 originForPostMessage: origin,
                 oauthMetaKeyId: key,
-                userToken: s.token,
                 endUserSuppliedValues: "{}",
                 parameters: "[]",
                 installOptions: JSON.stringify(installOptions),

@@ -1,7 +1,10 @@
 /**
  * The install (OAuth popup) protocol, as in connect-sdk-protocol §6.3:
  *
- *  1. open the popup on `…/sdk/actions/oauth-nonce` (inside the click);
+ *  1. open the popup (inside the click, blank), ask for a single-use URL
+ *     code (`POST …/sdk/actions/url-code`, the user token in the
+ *     Authorization header) and send the popup to `…/sdk/actions/oauth-nonce`
+ *     with that code: no URL ever carries the user token;
  *  2. meanwhile fetch `…/v2/…/sdk/actions/build-oauth` for the authorize URL;
  *  3. when the popup posts `{type:"oauth-nonce-loaded"}`, send it to that URL;
  *  4. the user signs in at Microsoft, which redirects to Driveway's `/oauth`;
@@ -32,8 +35,8 @@ export interface InstallRun {
     window: WindowLike;
     /** Driveway's origin: messages from anywhere else are ignored. */
     drivewayOrigin: string;
-    /** The popup's first URL (the oauth-nonce page). */
-    nonceUrl(key: string, origin: string): string;
+    /** The popup's first URL (the oauth-nonce page, with a fresh URL code). */
+    nonceUrl(key: string, origin: string): Promise<string>;
     /** Calls build-oauth and returns the authorize URL. */
     buildOAuth(key: string, origin: string): Promise<string>;
     /** Polls the session: a credential id once the callback stored one, an error if the sign-in failed. */

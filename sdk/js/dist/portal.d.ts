@@ -5,15 +5,16 @@ export interface PortalRun {
     /** Driveway's base URL. */
     baseUrl: string;
     projectId: string;
-    token: string;
+    /** Asks Driveway for a single-use URL code standing for the user token. */
+    code(): Promise<string>;
     /** Where the portal's "Return to the app" link goes (must be an allowed origin). */
     returnTo?: string;
     pollIntervalMs: number;
     /** Called every pollIntervalMs while the portal is open, and once after it closed. */
     check(closed: boolean): Promise<void>;
 }
-/** The portal's URL, with the token in the fragment. */
-export declare function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" | "token" | "returnTo">): string;
+/** The portal's URL, with a URL code in the fragment. */
+export declare function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" | "returnTo">, code: string): string;
 /**
  * Opens the portal, throwing {@link PopupBlockedError} when the browser
  * refuses, and returns a promise that resolves once the portal has closed

@@ -156,7 +156,7 @@ export class DrivewayConnect {
   }
 
   private async install(type: string, opts: InstallOptions): Promise<Credential> {
-    const s = this.requireSession();
+    this.requireSession();
     const info = this.integrationInfo(type);
     const win = this.window();
     const credential = await runInstall({
@@ -167,13 +167,13 @@ export class DrivewayConnect {
       pollIntervalMs: this.options.pollIntervalMs ?? 1000,
       window: win,
       drivewayOrigin: new URL(this.baseUrl).origin,
-      nonceUrl: (key, origin) =>
+      nonceUrl: async (key, origin) =>
         buildUrl(this.baseUrl, this.path("/sdk/actions/oauth-nonce"), {
           action: type,
           integrationId: info.id,
           originForPostMessage: origin,
           oauthMetaKeyId: key,
-          userToken: s.token,
+          code: await this.urlCode(),
         }),
       buildOAuth: (key, origin) => this.buildOAuth(type, info.id, key, origin, opts.selectedCredentialId),
       pollSession: async (key) =>
@@ -238,7 +238,7 @@ export class DrivewayConnect {
           window: this.window(),
           baseUrl: this.baseUrl,
           projectId: s.projectId,
-          token: s.token,
+          code: () => this.urlCode(),
           returnTo: opts.returnTo,
           pollIntervalMs: Math.max(this.options.pollIntervalMs ?? 1000, 500),
           check,
@@ -382,6 +382,16 @@ export class DrivewayConnect {
     return info;
   }
 
+  /**
+   * A single-use code that stands for the user token in a URL (a minute to
+   * use it): the token itself goes only in Authorization headers.
+   */
+  private async urlCode(): Promise<string> {
+    const r = (await this.api(this.path("/sdk/actions/url-code"), { method: "POST" })) as { code?: string } | undefined;
+    if (!r?.code) throw new DrivewayError("Driveway did not return a URL code");
+    return r.code;
+  }
+
   private async buildOAuth(type: string, integrationId: string, key: string, origin: string, credentialId?: string): Promise<string> {
     const s = this.requireSession();
     const installOptions = credentialId ? { selectedCredentialId: credentialId } : {};
@@ -391,7 +401,6 @@ export class DrivewayConnect {
         integrationId,
         originForPostMessage: origin,
         oauthMetaKeyId: key,
-        userToken: s.token,
         endUserSuppliedValues: "{}",
         parameters: "[]",
         installOptions: JSON.stringify(installOptions),

@@ -1,7 +1,10 @@
 /**
  * The install (OAuth popup) protocol, as in connect-sdk-protocol §6.3:
  *
- *  1. open the popup on `…/sdk/actions/oauth-nonce` (inside the click);
+ *  1. open the popup (inside the click, blank), ask for a single-use URL
+ *     code (`POST …/sdk/actions/url-code`, the user token in the
+ *     Authorization header) and send the popup to `…/sdk/actions/oauth-nonce`
+ *     with that code: no URL ever carries the user token;
  *  2. meanwhile fetch `…/v2/…/sdk/actions/build-oauth` for the authorize URL;
  *  3. when the popup posts `{type:"oauth-nonce-loaded"}`, send it to that URL;
  *  4. the user signs in at Microsoft, which redirects to Driveway's `/oauth`;
@@ -33,8 +36,8 @@ export interface InstallRun {
   window: WindowLike;
   /** Driveway's origin: messages from anywhere else are ignored. */
   drivewayOrigin: string;
-  /** The popup's first URL (the oauth-nonce page). */
-  nonceUrl(key: string, origin: string): string;
+  /** The popup's first URL (the oauth-nonce page, with a fresh URL code). */
+  nonceUrl(key: string, origin: string): Promise<string>;
   /** Calls build-oauth and returns the authorize URL. */
   buildOAuth(key: string, origin: string): Promise<string>;
   /** Polls the session: a credential id once the callback stored one, an error if the sign-in failed. */
@@ -67,7 +70,7 @@ export function sessionKey(): string {
 export function runInstall(run: InstallRun): Promise<Credential> {
   const key = sessionKey();
   const origin = run.window.location.origin;
-  const popup = run.window.open(run.nonceUrl(key, origin), "driveway-connect", "width=500,height=600,left=100,top=150");
+  const popup = run.window.open("", "driveway-connect", "width=500,height=600,left=100,top=150");
   if (!popup) {
     return Promise.reject(new PopupBlockedError("the browser blocked the sign-in window: call installIntegration from a click"));
   }
@@ -95,6 +98,12 @@ class Flow {
   start(): void {
     this.run.window.addEventListener("message", this.onMessage);
     this.timers.push(setTimeout(() => this.fail(new InstallTimeoutError("connecting took too long")), this.run.timeoutMs));
+    this.run.nonceUrl(this.key, this.origin).then(
+      (url) => {
+        if (!this.done) this.popup.location.href = url;
+      },
+      (err) => this.fail(err),
+    );
     this.run.buildOAuth(this.key, this.origin).then(
       (url) => {
         this.authorizeUrl = url;

@@ -1,7 +1,10 @@
 /**
  * The hosted Connect Portal, opened in a popup by `connect()`: Driveway's
- * page `GET /connect/?projectId=…#userToken=…` (the token travels in the
- * fragment, so it reaches no server log). The portal runs the install and
+ * page `GET /connect/?projectId=…#code=…`, where the code is a single-use
+ * URL code (a minute to use) that the page trades for the user token with
+ * a POST: no URL, history entry or log holds the token. The popup opens
+ * blank inside the click and goes to the portal once the code is there.
+ * The portal runs the install and
  * disconnect itself and sends the opener nothing, so the SDK watches the
  * user's state instead: it re-reads `/sdk/me` while the portal is open and
  * once more when it closes.
@@ -17,7 +20,8 @@ export interface PortalRun {
   /** Driveway's base URL. */
   baseUrl: string;
   projectId: string;
-  token: string;
+  /** Asks Driveway for a single-use URL code standing for the user token. */
+  code(): Promise<string>;
   /** Where the portal's "Return to the app" link goes (must be an allowed origin). */
   returnTo?: string;
   pollIntervalMs: number;
@@ -25,11 +29,11 @@ export interface PortalRun {
   check(closed: boolean): Promise<void>;
 }
 
-/** The portal's URL, with the token in the fragment. */
-export function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" | "token" | "returnTo">): string {
+/** The portal's URL, with a URL code in the fragment. */
+export function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" | "returnTo">, code: string): string {
   const q = new URLSearchParams({ projectId: run.projectId });
   if (run.returnTo) q.set("returnTo", run.returnTo);
-  return `${run.baseUrl}/connect/?${q}#${new URLSearchParams({ userToken: run.token })}`;
+  return `${run.baseUrl}/connect/?${q}#${new URLSearchParams({ code })}`;
 }
 
 /**
@@ -39,11 +43,20 @@ export function portalUrl(run: Pick<PortalRun, "baseUrl" | "projectId" | "token"
  * next tick; the last check's error rejects.
  */
 export function openPortal(run: PortalRun): Promise<void> {
-  const popup = run.window.open(portalUrl(run), "driveway-connect-portal", "width=520,height=680,left=100,top=100");
+  const popup = run.window.open("", "driveway-connect-portal", "width=520,height=680,left=100,top=100");
   if (!popup) {
     throw new PopupBlockedError("the browser blocked the Connect Portal window: call connect from a click");
   }
-  return watch(popup, run);
+  return run.code().then(
+    (code) => {
+      popup.location.href = portalUrl(run, code);
+      return watch(popup, run);
+    },
+    (err) => {
+      popup.close();
+      throw err;
+    },
+  );
 }
 
 async function watch(popup: PopupLike, run: PortalRun): Promise<void> {

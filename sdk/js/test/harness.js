@@ -118,9 +118,8 @@ export class FakeWindow {
   open(url) {
     if (this.blockPopups) return null;
     const popup = new FakePopup(this);
-    popup.openedWith = url;
     this.popups.push(popup);
-    popup.navigate(url);
+    if (url) popup.navigate(url); // else opened blank: the SDK sends it on
     return popup;
   }
 
@@ -161,6 +160,7 @@ class FakePopup {
   }
 
   navigate(url, init = {}) {
+    this.openedWith ??= url;
     this.load(url, init).catch((err) => {
       this.errors.push(err);
       this.closed = true;

@@ -176,11 +176,22 @@ describe("connect opens the Connect Portal", () => {
     }
     let succeeded;
     const done = client.connect("onedrive", { onSuccess: (e) => (succeeded = e) });
+    for (let i = 0; i < 200 && !win.popups[0].openedWith; i++) await new Promise((r) => setTimeout(r, 10));
     const url = new URL(win.popups[0].openedWith);
     assert.equal(url.pathname, "/connect/");
     assert.equal(url.searchParams.get("projectId"), dw.projectId);
-    assert.equal(new URLSearchParams(url.hash.slice(1)).get("userToken")?.split(".").length, 3, "the token is in the fragment");
-    assert.ok(!url.search.includes("userToken"), "the token is not in the query");
+    const code = new URLSearchParams(url.hash.slice(1)).get("code");
+    assert.ok(code, "a URL code is in the fragment");
+    assert.ok(!url.href.includes("userToken") && !url.href.includes("eyJ"), "no user token in the portal's URL");
+    // The portal page trades the code for the token once; a second time fails.
+    const redeem = () =>
+      fetch(`${dw.baseUrl}/projects/${dw.projectId}/sdk/actions/url-code/redeem`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }),
+      });
+    const first = await redeem();
+    assert.equal(first.status, 200);
+    assert.equal((await first.json()).userToken.split(".").length, 3, "the code stands for the user token");
+    assert.equal((await redeem()).status, 401, "a code works once");
     // The user connects in the portal (the portal page uses the same API).
     const other = await signedIn("user-portal");
     const credential = await other.client.installIntegration("onedrive");

@@ -142,7 +142,7 @@ function scriptedWindow(origin) {
     location: { origin },
     open(url) {
       this.opened.push(url);
-      popup.navigations.push(url);
+      if (url) popup.navigations.push(url);
       return popup;
     },
     addEventListener: (t, l) => listeners.add(l),
@@ -154,21 +154,28 @@ function scriptedWindow(origin) {
 
 test("install: the popup goes to build-oauth's URL after oauth-nonce-loaded from Driveway only; an error callback rejects", async () => {
   answers.set("GET /v2/projects/p1/sdk/actions/build-oauth", [200, { redirectUrl: "http://login.test/authorize?x=1" }]);
+  answers.set("POST /projects/p1/sdk/actions/url-code", [201, { code: "single-use-code", expiresIn: 60 }]);
   const win = scriptedWindow("http://app.test");
   const c = new DrivewayConnect({ baseUrl: base, window: win, pollIntervalMs: 20 });
   await c.authenticate("p1", token);
   const done = c.installIntegration("onedrive", { selectedCredentialId: "c1", timeoutMs: 5000 });
-  const nonce = new URL(win.opened[0]);
+  assert.deepEqual(win.opened, [""], "the popup opens blank, inside the click");
+  for (let i = 0; i < 100 && !win.popup.navigations.length; i++) await new Promise((r) => setTimeout(r, 10));
+  const nonce = new URL(win.popup.navigations[0]);
   assert.equal(nonce.pathname, "/projects/p1/sdk/actions/oauth-nonce");
   assert.equal(nonce.searchParams.get("originForPostMessage"), "http://app.test");
   assert.equal(nonce.searchParams.get("integrationId"), "int-1");
-  assert.equal(nonce.searchParams.get("userToken"), token);
+  assert.equal(nonce.searchParams.get("code"), "single-use-code");
+  assert.equal(last("POST", "/projects/p1/sdk/actions/url-code").headers.authorization, "Bearer " + token);
+  assert.ok(!win.popup.navigations[0].includes(token), "no user token in the popup's URL");
   const key = nonce.searchParams.get("oauthMetaKeyId");
   assert.match(key, /^[0-9a-f]{32}$/);
   // build-oauth carries the same session key and the credential to reconnect.
   for (let i = 0; i < 100 && !seen.some((s) => s.path.endsWith("/build-oauth")); i++) await new Promise((r) => setTimeout(r, 10));
   const b = last("GET", "/v2/projects/p1/sdk/actions/build-oauth");
   assert.equal(b.query.get("oauthMetaKeyId"), key);
+  assert.equal(b.query.get("userToken"), null, "no user token in build-oauth's query");
+  assert.equal(b.headers.authorization, "Bearer " + token);
   assert.equal(b.query.get("selectedCredentialId"), "c1");
   assert.deepEqual(JSON.parse(b.query.get("installOptions")), { selectedCredentialId: "c1" });
   win.post("http://evil.test", { type: "oauth-nonce-loaded" });
