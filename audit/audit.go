@@ -92,7 +92,10 @@ type Event struct {
 type Recorder struct {
 	Store  driveway.AuditQueries
 	Logger *slog.Logger
-	Now    func() time.Time // time.Now when nil
+	// UserKey keys end users' pseudonyms (DeriveUserKey); an end user is
+	// never named in the trail by their id.
+	UserKey []byte
+	Now     func() time.Time // time.Now when nil
 }
 
 // Record appends ev as done by ctx's actor from ctx's source. The caller
@@ -113,6 +116,13 @@ func (r *Recorder) Record(ctx context.Context, ev Event) error {
 
 func (r *Recorder) entry(ctx context.Context, ev Event) (*driveway.AuditEntry, error) {
 	a, src := ActorFrom(ctx), SourceFrom(ctx)
+	if a.Type == "user" {
+		project := ev.ProjectID
+		if p := driveway.PrincipalFrom(ctx); p != nil {
+			project = p.ProjectID
+		}
+		a.ID = r.Pseudonym(project, a.ID)
+	}
 	before, err := encode(ev.Before)
 	if err != nil {
 		return nil, err

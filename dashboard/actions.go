@@ -137,7 +137,7 @@ func (h *handler) runAction(r *http.Request, projectID string, d *actionsData) (
 	}
 	pr := &driveway.Principal{ProjectID: projectID, UserID: cred.UserID}
 	audit.Note(r.Context(), audit.Event{Action: "action.try", Target: cred.ID,
-		After: map[string]any{"userId": cred.UserID, "action": d.Ran}})
+		After: map[string]any{"user": h.userPseudonym(projectID, cred.UserID), "action": d.Ran}})
 	return h.opts.Actions.Run(r.Context(), pr, cred.ID, d.Ran, params)
 }
 
@@ -147,4 +147,13 @@ func indent(v any) string {
 		return ""
 	}
 	return string(b)
+}
+
+// userPseudonym names an end user in the audit trail (audit.Recorder's
+// Pseudonym): never by their id, so an erased user leaves no row naming them.
+func (h *handler) userPseudonym(projectID, userID string) string {
+	if h.opts.Audit == nil {
+		return ""
+	}
+	return h.opts.Audit.Pseudonym(projectID, userID)
 }

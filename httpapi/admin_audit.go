@@ -3,7 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -35,10 +37,20 @@ func (s *Server) audited(next http.Handler) http.Handler {
 			ev.ProjectID = r.PathValue("pid")
 		}
 		if ev.Target == "" {
-			ev.Target = r.URL.Path
+			ev.Target = auditTarget(r, s.Audit)
 		}
 		_ = s.Audit.Record(ctx, *ev) // logged by Record; the change is made
 	})
+}
+
+// auditTarget is the request's path, with an end user's id in it ({uid})
+// replaced by their pseudonym: the trail never names an end user.
+func auditTarget(r *http.Request, rec *audit.Recorder) string {
+	uid := r.PathValue("uid")
+	if uid == "" {
+		return r.URL.Path
+	}
+	return strings.Replace(r.URL.Path, "/users/"+url.PathEscape(uid), "/users/"+rec.Pseudonym(r.PathValue("pid"), uid), 1)
 }
 
 // exportPage is how many entries the export reads from the store at once.
