@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,4 +103,23 @@ func hasAnyScope(have, want []string) bool {
 		}
 	}
 	return false
+}
+
+// IssueResourceToken is IssueAccessToken for another resource (audience):
+// a SharePoint origin or ConsumerOneDriveResource, as the File Picker
+// asks for; it refuses what the token endpoint would refuse.
+func (e *Emulator) IssueResourceToken(user, clientID, audience string, scopes ...string) (string, error) {
+	tok, err := e.IssueAccessToken(user, clientID, scopes...)
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	at := e.st.AccessTokens[tok]
+	if code := e.resourceRefusal(&refreshToken{UserID: at.UserID, Scopes: []string{"Files.Read"}}, audience); code != 0 {
+		delete(e.st.AccessTokens, tok)
+		return "", fmt.Errorf("issue token: AADSTS%d for %s", code, audience)
+	}
+	at.Audience = audience
+	return tok, nil
 }
