@@ -104,3 +104,47 @@ func bearerStatus(t *testing.T, u, tok string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestAccountAuthPickerResource: Driveway's SDK asks accountAuth for the
+// resource each authenticate command names (pickerResource): the tenant's
+// root SharePoint beside its -my origin is given; another tenant's
+// SharePoint, or any other origin, gets no accountAuth at all.
+func TestAccountAuthPickerResource(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{autoConsent: true, proxy: true})
+	tok := e.token("picker-user")
+	if _, status, page := e.install(e.project, tok, "sess-picker", "", e.user.UPN); status != http.StatusOK {
+		t.Fatalf("install: %d %s", status, page)
+	}
+	in, err := e.store.GetIntegration(t.Context(), e.project.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.AllowAccountAuth = true
+	if err := e.store.PutIntegration(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	auth := func(resource string) map[string]string {
+		t.Helper()
+		status, body, _ := e.call("GET", "/projects/"+e.project.ID+"/sdk/credentials?integration=onedrive&includeAccountAuth=true&pickerResource="+resource, tok, nil)
+		if status != http.StatusOK {
+			t.Fatalf("getIntegrationAccount: %d %s", status, body)
+		}
+		var v struct {
+			AccountAuth map[string]string `json:"accountAuth"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.AccountAuth
+	}
+	my, root := auth("https://contoso-my.sharepoint.com"), auth("https://contoso.sharepoint.com")
+	if my == nil || root == nil || my["OAUTH_ACCESS_TOKEN"] == root["OAUTH_ACCESS_TOKEN"] || root["DOMAIN"] != "https://contoso-my.sharepoint.com" {
+		t.Fatalf("-my: %v, root: %v; want two different tokens and the -my DOMAIN", my != nil, root != nil)
+	}
+	for _, bad := range []string{"https://fabrikam-my.sharepoint.com", "https://evil.example", "https://api.onedrive.com", "https://graph.microsoft.com"} {
+		if got := auth(bad); got != nil {
+			t.Fatalf("pickerResource %s gave accountAuth", bad)
+		}
+	}
+}

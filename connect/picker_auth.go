@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/drivewayhq/driveway"
@@ -45,6 +46,13 @@ func (h *Handler) accountAuth(r *http.Request, c *caller, cr *driveway.Credentia
 		h.logger().WarnContext(ctx, "account auth: the picker's domain", "credential", cr.ID, "err", err)
 		return nil
 	}
+	if asked := r.URL.Query().Get("pickerResource"); asked != "" {
+		if !pickerResourceAllowed(resource, asked) {
+			h.logger().WarnContext(ctx, "account auth: a resource outside the credential's", "credential", cr.ID, "resource", asked)
+			return nil
+		}
+		resource = asked
+	}
 	tok, _, err := rs.ResourceToken(ctx, c.Project.ID, cr.ID, resource)
 	if err != nil {
 		h.logger().WarnContext(ctx, "account auth: no token for the picker", "credential", cr.ID, "resource", resource, "err", err)
@@ -77,4 +85,17 @@ func (h *Handler) pickerDomain(ctx context.Context, in *driveway.Integration, cr
 	}
 	origin := "https://" + u.Host
 	return origin, origin, nil
+}
+
+// pickerResourceAllowed reports whether the resource a picker asked for
+// (Driveway's SDK passes it as pickerResource, one authenticate command at
+// a time) belongs to the credential whose picker resource is own: that
+// one, or for a work or school account its tenant's root SharePoint
+// origin (https://contoso.sharepoint.com beside contoso-my).
+func pickerResourceAllowed(own, asked string) bool {
+	if asked == own {
+		return true
+	}
+	root := strings.Replace(own, "-my.sharepoint.", ".sharepoint.", 1)
+	return root != own && asked == root
 }
