@@ -19,6 +19,7 @@ import (
 
 	"github.com/drivewayhq/driveway/internal/browsertest"
 	"github.com/drivewayhq/driveway/microsoft/emulator"
+	sdkjs "github.com/drivewayhq/driveway/sdk/js"
 )
 
 // filePickerPage is an app page using the published SDK's
@@ -74,8 +75,18 @@ const msalStandIn = "window.msal = window.msal || {};"
 // it; it returns the env and the browser tab, authenticated.
 func pickerApp(t *testing.T, prepare func(e *env) string) (*env, context.Context) {
 	t.Helper()
+	return pickerAppWith(t, filePickerPage, prepare)
+}
+
+// pickerAppWith is pickerApp with another page; a page other than
+// filePickerPage gets Driveway's SDK at /sdk/ instead of the published one.
+func pickerAppWith(t *testing.T, page *template.Template, prepare func(e *env) string) (*env, context.Context) {
+	t.Helper()
 	browsertest.Require(t)
-	bundle := bundleParagon(t)
+	bundle := ""
+	if page == filePickerPage {
+		bundle = bundleParagon(t)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +112,9 @@ func pickerApp(t *testing.T, prepare func(e *env) string) (*env, context.Context
 	t.Cleanup(ms.Close)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /paragon.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
+	mux.Handle("GET /sdk/", http.StripPrefix("/sdk/", http.FileServerFS(sdkjs.Dist())))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		_ = filePickerPage.Execute(w, map[string]string{"Driveway": e.url, "Project": e.project.ID, "Token": e.token(user)})
+		_ = page.Execute(w, map[string]string{"Driveway": e.url, "Project": e.project.ID, "Token": e.token(user)})
 	})
 	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	app.Start()

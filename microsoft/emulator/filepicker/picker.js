@@ -114,6 +114,9 @@
 
   async function activated() {
     notify("page-loaded");
+    // An "authentication" object in the options says the host answers
+    // authenticate commands: ask it first, keep the posted token otherwise.
+    if (opts.authentication) await authenticate();
     if (opts.search && opts.search.enabled) $("search").hidden = false;
     const folder = opts.entry && opts.entry.oneDrive && opts.entry.oneDrive.files && opts.entry.oneDrive.files.folder;
     crumbs = [{ id: "root", name: "My files" }];
