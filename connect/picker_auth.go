@@ -58,6 +58,9 @@ func (h *Handler) accountAuth(r *http.Request, c *caller, cr *driveway.Credentia
 		h.logger().WarnContext(ctx, "account auth: no token for the picker", "credential", cr.ID, "resource", resource, "err", err)
 		return nil
 	}
+	if h.PickerBaseURL != "" {
+		domain = strings.TrimRight(h.PickerBaseURL, "/")
+	}
 	return map[string]string{"OAUTH_ACCESS_TOKEN": tok, "DOMAIN": domain}
 }
 

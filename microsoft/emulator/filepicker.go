@@ -77,6 +77,7 @@ func (e *Emulator) serveFilePicker(w http.ResponseWriter, r *http.Request, path 
 		return
 	}
 	cfg := e.pickerConfigFor(r, path == "/picker", raw, r.PostForm.Get("access_token"))
+	cfg.APIBase = strings.TrimSuffix(r.URL.EscapedPath(), path) + "/_api/v2.0" // under a mount prefix too
 	b, _ := json.Marshal(cfg)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -110,27 +111,28 @@ func checkPickerOptions(raw string) string {
 
 // pickerConfigFor names the resource the page will ask tokens for: the
 // consumer OneDrive API for /picker; for FilePicker.aspx the SharePoint
-// origin it is served at, else that of the posted token's tenant.
+// origin it is served at, else (another host: driveway dev) that of the
+// posted token's work or school tenant, or the consumer one.
 func (e *Emulator) pickerConfigFor(r *http.Request, personal bool, raw, token string) pickerConfig {
-	cfg := pickerConfig{Options: json.RawMessage(raw), Token: token, Personal: personal, APIBase: "/_api/v2.0",
+	cfg := pickerConfig{Options: json.RawMessage(raw), Token: token, Personal: true, APIBase: "/_api/v2.0",
 		Resource: ConsumerOneDriveResource, Type: "OneDrive", Endpoint: ConsumerOneDriveResource + "/v1.0"}
 	if personal {
 		return cfg
 	}
-	cfg.Type = "SharePoint"
-	cfg.Resource = ""
 	if h := hostOnly(r.Host); strings.HasSuffix(h, ".sharepoint.com") {
-		cfg.Resource = "https://" + h
-	} else {
-		e.mu.Lock()
-		if at := e.st.AccessTokens[token]; at != nil {
-			if t := e.st.Tenants[at.TenantID]; t != nil && !t.Personal {
-				cfg.Resource = "https://" + tenantLabel(t) + "-my.sharepoint.com"
-			}
-		}
-		e.mu.Unlock()
+		cfg.Type, cfg.Resource, cfg.Endpoint, cfg.Personal = "SharePoint", "https://"+h, "https://"+h+"/_api/v2.0", false
+		return cfg
 	}
-	cfg.Endpoint = cfg.Resource + "/_api/v2.0"
+	// Not at a Microsoft host (driveway dev serves the picker on its own
+	// origin): the posted token's account decides.
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if at := e.st.AccessTokens[token]; at != nil {
+		if t := e.st.Tenants[at.TenantID]; t != nil && !t.Personal {
+			res := "https://" + tenantLabel(t) + "-my.sharepoint.com"
+			cfg.Type, cfg.Resource, cfg.Endpoint, cfg.Personal = "SharePoint", res, res+"/_api/v2.0", false
+		}
+	}
 	return cfg
 }
 
