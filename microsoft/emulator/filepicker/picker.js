@@ -129,13 +129,11 @@
     return load();
   }
 
-  async function load(search) {
+  async function load() {
     $("status").hidden = false;
     $("status").textContent = "Loading…";
     const here = crumbs[crumbs.length - 1];
-    const path = search
-      ? "/me/drive/root/search(q='" + encodeURIComponent(search.replace(/'/g, "''")) + "')"
-      : here.id === "root" ? "/me/drive/root/children" : "/me/drive/items/" + encodeURIComponent(here.id) + "/children";
+    const path = here.id === "root" ? "/me/drive/root/children" : "/me/drive/items/" + encodeURIComponent(here.id) + "/children";
     try {
       const body = await api(path + "?$top=200");
       render(body.value || []);
