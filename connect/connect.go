@@ -58,6 +58,10 @@ type Handler struct {
 	// due), for getIntegrationAccount's accountAuth when the integration
 	// allows it. Without Tokens, accountAuth is never returned.
 	Tokens TokenSource
+	// PickerBaseURL, when set (driveway dev: the emulator's URL), is
+	// accountAuth's DOMAIN for every account, so that the browser opens the
+	// emulator's File Picker rather than Microsoft's hosts (picker_auth.go).
+	PickerBaseURL string
 	// Logger receives operator logs (never a token, code or state);
 	// discarded when nil.
 	Logger *slog.Logger

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 
 	"github.com/drivewayhq/driveway"
 	"github.com/drivewayhq/driveway/ids"
-	"github.com/drivewayhq/driveway/microsoft"
 )
 
 var errNoCredential = driveway.Errorf(driveway.ENOTFOUND, "no such OneDrive credential")
@@ -245,44 +243,4 @@ func (h *Handler) event(ctx context.Context, kind string, cr *driveway.Credentia
 	if err := h.Store.AppendEvent(ctx, e); err != nil {
 		h.logger().ErrorContext(ctx, "record event", "kind", kind, "err", err)
 	}
-}
-
-// personalPickerDomain is the DOMAIN of a personal drive: the SDK's File
-// Picker posts to DOMAIN/picker there.
-const personalPickerDomain = "https://onedrive.live.com"
-
-// accountAuth returns what the OneDrive File Picker needs of a credential:
-// OAUTH_ACCESS_TOKEN, its current Graph access token, and DOMAIN, the
-// origin of its drive's web URL (https://onedrive.live.com for a personal
-// drive, the tenant's -my.sharepoint.com for a business one). Nil unless
-// the integration allows it (Integration.AllowAccountAuth) and the
-// credential is VALID; a failure is logged and leaves it out.
-func (h *Handler) accountAuth(r *http.Request, c *caller, cr *driveway.Credential) map[string]string {
-	ctx := r.Context()
-	in, err := h.integration(r, c.Project.ID)
-	if err != nil || in == nil || !in.AllowAccountAuth || h.Tokens == nil || cr.Status != driveway.CredentialValid {
-		return nil
-	}
-	tok, _, err := h.Tokens.AccessToken(ctx, c.Project.ID, cr.ID)
-	if err != nil {
-		h.logger().WarnContext(ctx, "account auth: no access token", "credential", cr.ID, "err", err)
-		return nil
-	}
-	if cr.DriveType == "personal" { // the consumer picker lives there, whatever the drive's webUrl says
-		return map[string]string{"OAUTH_ACCESS_TOKEN": tok, "DOMAIN": personalPickerDomain}
-	}
-	ep, err := h.Resolver.Endpoints(in.Cloud)
-	if err != nil {
-		return nil
-	}
-	drive, err := (&microsoft.Graph{Endpoints: ep, HTTP: h.client()}).MyDrive(ctx, tok)
-	if err != nil {
-		h.logger().WarnContext(ctx, "account auth: read the drive", "credential", cr.ID, "err", err)
-		return nil
-	}
-	u, err := url.Parse(drive.WebURL)
-	if err != nil || u.Host == "" {
-		return nil
-	}
-	return map[string]string{"OAUTH_ACCESS_TOKEN": tok, "DOMAIN": u.Scheme + "://" + u.Host}
 }

@@ -25,6 +25,15 @@
 // VALID credentials not refreshed for IdleAfter (7 days), so that the
 // 90-day refresh-token lifetime never lapses.
 //
+// ResourceToken (resource.go) serves the OneDrive File Picker, which needs
+// a token for another resource than Graph: the tenant's SharePoint origin
+// for a work or school account, ConsumerOneDriveResource for a personal
+// one. It redeems the stored refresh token for that resource, caches the
+// token in memory until RefreshMargin before it expires (one call per
+// credential and resource at a time), and never stores it nor the refresh
+// token Microsoft returns along; package connect hands it out as
+// accountAuth (docs/file-picker.md).
+//
 // Collector exposes driveway_credential_refreshes_total{outcome} and
 // driveway_token_endpoint_seconds{result} (metrics.go).
 //

@@ -74,8 +74,10 @@ type Manager struct {
 	initOnce sync.Once
 	node     string
 	flights  flights
-	probes   probes
-	metrics  *metrics
+	// resources caches tokens for resources other than Graph (resource.go).
+	resources resourceTokens
+	probes    probes
+	metrics   *metrics
 }
 
 func (m *Manager) init() {

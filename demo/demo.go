@@ -45,8 +45,11 @@ type Options struct {
 
 // csp lets the page load only its own scripts and styles and talk only to
 // its own origin (Driveway); the sign-in popup is a window, not a frame.
+// The File Picker's popup starts as about:blank, which inherits this
+// policy, and form-POSTs to the emulator's picker: driveway dev's own port,
+// under the emulator's host name localhost (the page may be on 127.0.0.1).
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' http://localhost:* https://localhost:*"
 
 // validSub is what the demo accepts as a user id.
 var validSub = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)

@@ -119,6 +119,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		"/demo/":             demo.Handler(demo.Options{MintToken: mint, ProjectID: info.ProjectID, Logger: logger}),
 	}
 	s.tls = useTLS
+	s.connect.PickerBaseURL = emu.LoginURL() // the emulator's File Picker (docs/file-picker.md)
 	if u, err := url.Parse(emu.PreAuthURL()); err == nil {
 		s.proxy.DownloadHosts = []string{u.Host} // follow the emulator's download redirects
 	}
@@ -269,8 +270,9 @@ func devEmulatorApp(ctx context.Context, cfg *Config, svc *admin.Service, emu *e
 	if cur.Configured && cur.ClientID == info.EmulatorClientID {
 		return nil
 	}
+	allowAccountAuth := true // the demo's "Pick files" (docs/file-picker.md)
 	_, err = svc.PutIntegration(ctx, info.ProjectID, admin.IntegrationInput{
-		ClientID: info.EmulatorClientID, Scopes: []string{"User.Read", "Files.ReadWrite.All"}, Tenant: driveway.TenantCommon,
+		AllowAccountAuth: &allowAccountAuth, ClientID: info.EmulatorClientID, Scopes: []string{"User.Read", "Files.ReadWrite.All"}, Tenant: driveway.TenantCommon,
 		ClientSecrets: []admin.ClientSecretInput{{Value: info.EmulatorClientSecret, ExpiresAt: time.Now().AddDate(2, 0, 0)}},
 	})
 	return err

@@ -200,7 +200,8 @@ async function upload() {
 
 async function download(item) {
   // As in the OneDrive guide: request("onedrive", "/me/drive/items/<item-id>/content", {method: "GET"})
-  const blob = await driveway.request("onedrive", `/me/drive/items/${encodeURIComponent(item.id)}/content`, { method: "GET" });
+  const drive = item.parentReference?.driveId ? `/drives/${encodeURIComponent(item.parentReference.driveId)}` : "/me/drive";
+  const blob = await driveway.request("onedrive", `${drive}/items/${encodeURIComponent(item.id)}/content`, { method: "GET" });
   const digest = await sha256(blob);
   const out = $("download-result");
   const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: item.name, textContent: "Save" });
@@ -210,6 +211,25 @@ async function download(item) {
   out.dataset.sha256 = digest;
   out.hidden = false;
   log(`downloaded ${item.name} (${blob.size} bytes)`);
+}
+
+// pickFiles opens Microsoft's OneDrive File Picker (the emulator's, in
+// driveway dev); each picked file can be downloaded by its drive and id.
+async function pickFiles() {
+  const items = await driveway.pickFiles("onedrive", { multiple: true });
+  if (!items.length) return say("Nothing picked.");
+  log(`picked ${items.map((i) => i.name).join(", ")}`);
+  $("picked").replaceChildren(...items.map((item) => {
+    const li = Object.assign(document.createElement("li"), { textContent: `${item.name} ` });
+    li.dataset.id = item.id;
+    li.dataset.name = item.name;
+    li.dataset.driveId = item.parentReference?.driveId ?? "";
+    const dl = Object.assign(document.createElement("button"), { type: "button", className: "secondary download", textContent: "Download" });
+    dl.addEventListener("click", run(() => download(item)));
+    li.append(dl);
+    return li;
+  }));
+  $("picked-section").hidden = false;
 }
 
 // --- wiring ----------------------------------------------------------------
@@ -223,4 +243,5 @@ $("connect").addEventListener("click", run(connect));
 $("portal").addEventListener("click", run(openPortal));
 $("disconnect").addEventListener("click", run(disconnect));
 $("upload").addEventListener("click", run(upload));
+$("pick").addEventListener("click", run(pickFiles));
 document.body.dataset.ready = "true";

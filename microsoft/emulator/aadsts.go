@@ -16,6 +16,8 @@ type aadError struct {
 
 // aadsts is the table of the AADSTS codes the emulator produces.
 var aadsts = map[int]aadError{
+	28000:   {Error: "invalid_scope", Message: "Provided value for the input parameter scope is not valid because it contains more than one resource."},
+	500011:  {Error: "invalid_resource", Message: "The resource principal was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."},
 	50011:   {Error: "invalid_request", Message: "The redirect URI specified in the request does not match the redirect URIs configured for the application."},
 	50058:   {Error: "login_required", Message: "A silent sign-in request was sent but no user is signed in."},
 	50076:   {Error: "invalid_grant", Message: "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.", Suberror: "basic_action"},

@@ -33,7 +33,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *princip
 		e.stats.unknownTokens++
 	case !now.Before(at.Expires) || now.Before(at.Issued.Add(-5*time.Minute)):
 		msg = "Access token has expired or is not yet valid."
-	case at.Cloud != e.cloudOf(r.Host):
+	case at.Cloud != e.cloudOf(r.Host) || !e.audienceOK(r, at):
 		msg = "Access token validation failure. Invalid audience."
 	default:
 		p = &principal{UserID: at.UserID, ClientID: at.ClientID, TenantID: at.TenantID, Scopes: at.Scopes}
@@ -90,8 +90,9 @@ func (e *Emulator) canAccess(p *principal, d *Drive) bool {
 // .default for app-only tokens.
 var (
 	writeScopes = []string{"Files.ReadWrite", "Files.ReadWrite.All", "Files.ReadWrite.AppFolder",
-		"Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
-	readScopes = append([]string{"Files.Read", "Files.Read.All", "Sites.Read.All"}, writeScopes...)
+		"Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All",
+		"OneDrive.ReadWrite"} // the consumer OneDrive API's, for the picker (filepicker_tokens.go)
+	readScopes = append([]string{"Files.Read", "Files.Read.All", "Sites.Read.All", "OneDrive.Read"}, writeScopes...)
 )
 
 // allowed reports whether p's scopes permit the method on drive content.

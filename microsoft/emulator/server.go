@@ -64,6 +64,10 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, path, route 
 		e.serveGraph(w, r, strings.TrimPrefix(path, "/beta"))
 	case strings.HasPrefix(path, "/_preauth/"):
 		e.servePreAuth(w, r, strings.TrimPrefix(path, "/_preauth/"))
+	case isFilePickerPath(path): // filepicker.go
+		e.serveFilePicker(w, r, path)
+	case strings.HasPrefix(path, "/_api/v2.0/"):
+		e.servePickerAPI(w, r, strings.TrimPrefix(path, "/_api/v2.0"))
 	case strings.HasPrefix(path, "/_emulator/"):
 		if !e.opts.ControlAPI {
 			http.NotFound(w, r)

@@ -20,6 +20,10 @@ type accessToken struct {
 	Issued   time.Time `json:"issued"`
 	Expires  time.Time `json:"expires"`
 	Cloud    string    `json:"cloud"`
+	// Audience is the resource the token is for: empty for Microsoft
+	// Graph, else a SharePoint origin or the consumer OneDrive API
+	// (filepicker_tokens.go), which Graph refuses.
+	Audience string `json:"audience,omitempty"`
 }
 
 type refreshToken struct {
@@ -254,6 +258,9 @@ func (e *Emulator) redeemRefresh(w http.ResponseWriter, r *http.Request, app *Ap
 		return
 	}
 	scopes := rt.Scopes
+	if e.resourceGrant(w, r, app, rt, cloud) {
+		return
+	}
 	if s := r.PostForm.Get("scope"); s != "" {
 		for _, sc := range strings.Fields(s) {
 			if !hasScope(rt.Scopes, sc) {
@@ -305,18 +312,25 @@ func (e *Emulator) accessLifetime() time.Duration {
 
 // issue mints tokens and writes the token response. Lock held.
 func (e *Emulator) issue(w http.ResponseWriter, app *App, userID, tenantID string, scopes []string, nonce, cloud string) {
+	e.issueFor(w, app, userID, tenantID, scopes, nonce, cloud, "", scopes)
+}
+
+// issueFor is issue for a resource other than Graph (audience); a refresh
+// token, if any, carries the consent (a refresh token serves every
+// resource the user consented to). Lock held.
+func (e *Emulator) issueFor(w http.ResponseWriter, app *App, userID, tenantID string, scopes []string, nonce, cloud, audience string, consent []string) {
 	now := e.Now()
 	life := e.accessLifetime()
 	at := "EwA" + e.token(96)
 	e.st.AccessTokens[at] = &accessToken{UserID: userID, ClientID: app.ClientID, TenantID: tenantID,
-		Scopes: scopes, Issued: now, Expires: now.Add(life), Cloud: cloud}
+		Scopes: scopes, Issued: now, Expires: now.Add(life), Cloud: cloud, Audience: audience}
 	secs := int(life / time.Second)
 	body := map[string]any{"token_type": "Bearer", "scope": strings.Join(scopes, " "), "expires_in": secs,
 		"ext_expires_in": secs, "access_token": at}
-	if userID != "" && hasScope(scopes, "offline_access") {
+	if userID != "" && hasScope(consent, "offline_access") {
 		rt := "M.C5" + e.token(120)
 		e.st.RefreshTokens[rt] = &refreshToken{UserID: userID, ClientID: app.ClientID, TenantID: tenantID,
-			Scopes: scopes, Expires: now.Add(e.opts.RefreshTokenLifetime), Cloud: cloud}
+			Scopes: consent, Expires: now.Add(e.opts.RefreshTokenLifetime), Cloud: cloud}
 		body["refresh_token"] = rt
 	}
 	if u := e.st.Users[userID]; u != nil && hasScope(scopes, "openid") {

@@ -1,3 +1,4 @@
+import { type PickedItem, type PickFilesOptions } from "./picker.js";
 import type { AuthenticatedUser, Credential, DrivewayConnectOptions, InstallOptions, RequestOptions, SDKEventListener, SDKEventName, WorkflowOptions } from "./types.js";
 /** The header that picks one of several connected accounts. */
 export declare const credentialHeader = "X-Paragon-Credential";
@@ -70,7 +71,13 @@ export declare class DrivewayConnect {
     getIntegrationAccount(type: string, opts?: {
         includeAccountAuth?: boolean;
         selectedCredentialId?: string;
+        pickerResource?: string;
     }): Promise<Credential>;
+    /**
+     * Opens Microsoft's OneDrive File Picker for the connected account and
+     * resolves with the picked items; see picker.ts. Call it from a click.
+     */
+    pickFiles(type: string, opts?: PickFilesOptions): Promise<PickedItem[]>;
     /**
      * Calls the integration's API through Driveway's proxy, e.g.
      * `request("onedrive", "/me/drive/root/children", {method: "GET"})`.

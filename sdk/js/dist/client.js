@@ -18,6 +18,7 @@ import { apiError, buildUrl, graphError, readJSON, send, summarize } from "./htt
 import { runInstall } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
 import { credentialChanges, openPortal } from "./portal.js";
+import { pickFiles } from "./picker.js";
 /** The header that picks one of several connected accounts. */
 export const credentialHeader = "X-Paragon-Credential";
 /** A Driveway Connect client: one per Driveway server and signed-in user. */
@@ -253,8 +254,11 @@ export class DrivewayConnect {
         const headers = {};
         if (opts.selectedCredentialId)
             headers[credentialHeader] = opts.selectedCredentialId;
+        const query = { integration: type, includeAccountAuth: String(Boolean(opts.includeAccountAuth)) };
+        if (opts.pickerResource)
+            query.pickerResource = opts.pickerResource; // the File Picker's resource (picker.ts)
         const r = await this.api(this.path("/sdk/credentials"), {
-            query: { integration: type, includeAccountAuth: String(Boolean(opts.includeAccountAuth)) },
+            query,
             headers,
         }).catch((err) => {
             if (err instanceof DrivewayError && err.status === 404) {
@@ -266,6 +270,13 @@ export class DrivewayConnect {
         if (!c)
             throw new NotConnectedError(type, `${type} is not connected`);
         return c;
+    }
+    /**
+     * Opens Microsoft's OneDrive File Picker for the connected account and
+     * resolves with the picked items; see picker.ts. Call it from a click.
+     */
+    pickFiles(type, opts = {}) {
+        return pickFiles(this, this.window(), type, opts);
     }
     /**
      * Calls the integration's API through Driveway's proxy, e.g.

@@ -14,6 +14,8 @@ import { DrivewayConnect } from "./client.js";
 export { DrivewayConnect, credentialHeader } from "./client.js";
 export { AuthenticationError, DrivewayError, GraphError, InstallError, InstallTimeoutError, NetworkError, NotConnectedError, PopupBlockedError, } from "./errors.js";
 export type { DrivewayErrorDetails } from "./errors.js";
+export { pickerUrl } from "./picker.js";
+export type { PickedItem, PickFilesOptions } from "./picker.js";
 export type * from "./types.js";
 /**
  * The default client, for pages that talk to one Driveway. Its `baseUrl`

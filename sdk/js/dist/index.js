@@ -13,6 +13,7 @@
 import { DrivewayConnect } from "./client.js";
 export { DrivewayConnect, credentialHeader } from "./client.js";
 export { AuthenticationError, DrivewayError, GraphError, InstallError, InstallTimeoutError, NetworkError, NotConnectedError, PopupBlockedError, } from "./errors.js";
+export { pickerUrl } from "./picker.js";
 /**
  * The default client, for pages that talk to one Driveway. Its `baseUrl`
  * is the page's origin unless set with `driveway.configure({baseUrl})`.

@@ -18,6 +18,7 @@ import { apiError, buildUrl, graphError, readJSON, send, summarize, type Transpo
 import { runInstall, type SessionState } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
 import { credentialChanges, openPortal } from "./portal.js";
+import { pickFiles, type PickedItem, type PickFilesOptions } from "./picker.js";
 import type {
   AuthenticatedUser,
   Credential,
@@ -287,12 +288,14 @@ export class DrivewayConnect {
    */
   async getIntegrationAccount(
     type: string,
-    opts: { includeAccountAuth?: boolean; selectedCredentialId?: string } = {},
+    opts: { includeAccountAuth?: boolean; selectedCredentialId?: string; pickerResource?: string } = {},
   ): Promise<Credential> {
     const headers: Record<string, string> = {};
     if (opts.selectedCredentialId) headers[credentialHeader] = opts.selectedCredentialId;
+    const query: Record<string, string> = { integration: type, includeAccountAuth: String(Boolean(opts.includeAccountAuth)) };
+    if (opts.pickerResource) query.pickerResource = opts.pickerResource; // the File Picker's resource (picker.ts)
     const r = await this.api(this.path("/sdk/credentials"), {
-      query: { integration: type, includeAccountAuth: String(Boolean(opts.includeAccountAuth)) },
+      query,
       headers,
     }).catch((err) => {
       if (err instanceof DrivewayError && err.status === 404) {
@@ -303,6 +306,14 @@ export class DrivewayConnect {
     const c = Array.isArray(r) ? r[0] : r;
     if (!c) throw new NotConnectedError(type, `${type} is not connected`);
     return c as Credential;
+  }
+
+  /**
+   * Opens Microsoft's OneDrive File Picker for the connected account and
+   * resolves with the picked items; see picker.ts. Call it from a click.
+   */
+  pickFiles(type: string, opts: PickFilesOptions = {}): Promise<PickedItem[]> {
+    return pickFiles(this, this.window() as unknown as Window, type, opts);
   }
 
   /**

@@ -24,6 +24,8 @@ export {
   PopupBlockedError,
 } from "./errors.js";
 export type { DrivewayErrorDetails } from "./errors.js";
+export { pickerUrl } from "./picker.js";
+export type { PickedItem, PickFilesOptions } from "./picker.js";
 export type * from "./types.js";
 
 /**
