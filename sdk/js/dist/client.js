@@ -14,11 +14,12 @@
 import { decodeBody, encodeBody } from "./body.js";
 import { AuthenticationError, DrivewayError, NotConnectedError } from "./errors.js";
 import { Emitter } from "./events.js";
-import { apiError, buildUrl, graphError, readJSON, send, summarize } from "./http.js";
+import { apiError, buildUrl, readJSON, send } from "./http.js";
 import { runInstall } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
 import { credentialChanges, openPortal } from "./portal.js";
 import { pickFiles } from "./picker.js";
+import { proxyError } from "./proxyerror.js";
 /** The header that picks one of several connected accounts. */
 export const credentialHeader = "X-Paragon-Credential";
 /** A Driveway Connect client: one per Driveway server and signed-in user. */
@@ -405,21 +406,10 @@ export class DrivewayConnect {
         throw err;
     }
     /** Turns a failed proxy response into GraphError, NotConnectedError or DrivewayError. */
-    async proxyError(integration, res) {
-        const body = await readJSON(res);
-        const s = summarize(body);
-        if (!s.fromDriveway && s.code)
-            return graphError(res, body, s);
-        const details = { status: res.status, code: s.code, body };
-        if (res.status === 401 || res.status === 403 || res.status === 404 || s.code === "not_connected") {
-            // Re-read the user's state: a refused user token throws
-            // AuthenticationError here; otherwise the credential is the problem.
-            await this.refresh();
-            const state = this.session?.me?.integrations?.[integration];
-            if (!state?.enabled || s.code === "not_connected") {
-                return new NotConnectedError(integration, s.message ?? `${integration} is not connected`, details);
-            }
-        }
-        return apiError(res, body);
+    proxyError(integration, res) {
+        return proxyError(integration, res, async () => {
+            await this.refresh(); // a refused user token throws AuthenticationError here
+            return this.session?.me?.integrations?.[integration];
+        });
     }
 }

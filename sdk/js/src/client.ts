@@ -14,11 +14,12 @@
 import { decodeBody, encodeBody } from "./body.js";
 import { AuthenticationError, DrivewayError, NotConnectedError } from "./errors.js";
 import { Emitter } from "./events.js";
-import { apiError, buildUrl, graphError, readJSON, send, summarize, type TransportConfig } from "./http.js";
+import { apiError, buildUrl, readJSON, send, type TransportConfig } from "./http.js";
 import { runInstall, type SessionState } from "./install.js";
 import { decodeUserToken } from "./jwt.js";
 import { credentialChanges, openPortal } from "./portal.js";
 import { pickFiles, type PickedItem, type PickFilesOptions } from "./picker.js";
+import { proxyError } from "./proxyerror.js";
 import type {
   AuthenticatedUser,
   Credential,
@@ -444,20 +445,10 @@ export class DrivewayConnect {
   }
 
   /** Turns a failed proxy response into GraphError, NotConnectedError or DrivewayError. */
-  private async proxyError(integration: string, res: Response): Promise<DrivewayError> {
-    const body = await readJSON(res);
-    const s = summarize(body);
-    if (!s.fromDriveway && s.code) return graphError(res, body, s);
-    const details = { status: res.status, code: s.code, body };
-    if (res.status === 401 || res.status === 403 || res.status === 404 || s.code === "not_connected") {
-      // Re-read the user's state: a refused user token throws
-      // AuthenticationError here; otherwise the credential is the problem.
-      await this.refresh();
-      const state = this.session?.me?.integrations?.[integration];
-      if (!state?.enabled || s.code === "not_connected") {
-        return new NotConnectedError(integration, s.message ?? `${integration} is not connected`, details);
-      }
-    }
-    return apiError(res, body);
+  private proxyError(integration: string, res: Response): Promise<DrivewayError> {
+    return proxyError(integration, res, async () => {
+      await this.refresh(); // a refused user token throws AuthenticationError here
+      return this.session?.me?.integrations?.[integration];
+    });
   }
 }
