@@ -54,7 +54,7 @@ func TestClientAgainstARealServer(t *testing.T) {
 	if len(s.ClientSecrets) != 1 || s.ClientSecrets[0].Hint != "1234" || s.RedirectURL != "https://driveway.example.com/oauth" {
 		t.Fatalf("settings = %+v", s)
 	}
-	_, err = c.PutOneDriveSettings(ctx, p.ID, client.OneDriveSettingsInput{ClientID: "abc-123", Scopes: []string{"Files.Everything"}})
+	_, err = c.PutOneDriveSettings(ctx, p.ID, client.OneDriveSettingsInput{ClientID: "abc-123", Scopes: []string{"Files Everything!"}})
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Status != 400 || ce.Field != "scopes" {
 		t.Fatalf("bad scope: %v", err)
