@@ -53,7 +53,7 @@ func TestDrivewaySDKPickFiles(t *testing.T) {
 	step(t, popup, "browse into Reports", chromedp.Click(chromedp.CSS(`tr[data-name="Reports"] td.name button`)),
 		waitJS(`!!document.querySelector('tr[data-name="q1.txt"]') && !document.querySelector('tr[data-name="deck.pptx"]')`))
 	step(t, popup, "pick two files", chromedp.Click(chromedp.CSS(`tr[data-name="q1.txt"] input`)),
-		chromedp.Click(chromedp.CSS(`tr[data-name="q2.txt"] input`)), chromedp.Click(chromedp.ID("pick-button")))
+		chromedp.Click(chromedp.CSS(`tr[data-name="q2.txt"] input`)), browsertest.ClickThatCloses("pick-button"))
 	step(t, ctx, "pickFiles resolves", waitJS(`!!window.result.picked && window.result.closed`))
 	var res struct {
 		Resources                []string

@@ -207,7 +207,7 @@ func publishedPickerFlow(t *testing.T, personalUPN, pickerURL string) {
 		t.Fatalf("the picker opened at %s, want %s…", loc, pickerURL)
 	}
 	step(t, popup, "pick two files", chromedp.Click(chromedp.CSS(`tr[data-name="q1.txt"] input`)),
-		chromedp.Click(chromedp.CSS(`tr[data-name="q2.txt"] input`)), chromedp.Click(chromedp.ID("pick-button")))
+		chromedp.Click(chromedp.CSS(`tr[data-name="q2.txt"] input`)), browsertest.ClickThatCloses("pick-button"))
 	step(t, ctx, "the SDK's onFileSelect", waitJS(`!!window.result.picked && window.result.closed`))
 	readJSON(t, ctx, `JSON.stringify(window.result)`, &res)
 	q1, _ := e.emu.Stat(upn, "/Reports/q1.txt")

@@ -41,7 +41,7 @@ func TestBrowserDemoPickFiles(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`tr[data-name="Documents"] td.name button`)),
 		chromedp.Click(chromedp.CSS(`tr[data-name="budget.csv"] input`)),
 		chromedp.Click(chromedp.CSS(`tr[data-name="Quarterly report.md"] input`)),
-		chromedp.Click(chromedp.ID("pick-button")))
+		browsertest.ClickThatCloses("pick-button"))
 	step(t, ctx, "the demo lists them", waitJS(`document.querySelectorAll("#picked li").length === 2`))
 	if got := text(ctx, t, `Array.from(document.querySelectorAll("#picked li")).map((li) => li.dataset.name).join(",")`); got != "budget.csv,Quarterly report.md" {
 		t.Fatalf("picked %q", got)

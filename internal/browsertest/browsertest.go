@@ -103,13 +103,14 @@ func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.
 			if info.Type != "page" || info.OpenerID == "" || seen[info.TargetID] {
 				continue
 			}
-			switch probePopup(ctx, info.TargetID) {
-			case popupReady:
+			// A failed probe is tried again while the target is listed: a
+			// popup in the middle of a navigation can fail one attach (and
+			// marking it seen then lost it for good); a closed one drops out
+			// of the list.
+			if probePopup(ctx, info.TargetID) {
 				popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
 				return popup
-			case popupGone:
-				seen[info.TargetID] = true
 			}
 		}
 		select {
@@ -120,35 +121,21 @@ func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.
 	}
 }
 
-type probeResult int
-
-const (
-	popupReady probeResult = iota
-	popupGone              // it closed in between: skip it
-	popupBusy              // it did not answer in time: try again
-)
-
 // probeTimeout bounds one attempt to attach to a new popup. On a loaded
 // machine a popup in the middle of its first navigation can keep an attach
 // waiting; without a bound that wait used up the whole test's deadline.
 const probeTimeout = 10 * time.Second
 
 // probePopup attaches to the target id and reads its location, within
-// probeTimeout, then detaches and leaves the tab open.
-func probePopup(ctx context.Context, id target.ID) probeResult {
+// probeTimeout, then detaches and leaves the tab open; false when that
+// failed (busy, navigating or closed).
+func probePopup(ctx context.Context, id target.ID) bool {
 	tctx, cancelTimeout := context.WithTimeout(ctx, probeTimeout)
 	defer cancelTimeout()
 	probe, cancel := chromedp.NewContext(tctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
 	_, err := chromedp.Run(probe, chromedp.Location())
 	cancel()
-	switch {
-	case err == nil:
-		return popupReady
-	case tctx.Err() != nil && ctx.Err() == nil:
-		return popupBusy
-	default:
-		return popupGone
-	}
+	return err == nil
 }
 
 // AttachFrame returns the context of the cross-origin iframe of the page
@@ -177,5 +164,21 @@ func AttachFrame(t testing.TB, ctx context.Context, urlPart string) context.Cont
 			t.Fatalf("no frame %q: %v", urlPart, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// ClickThatCloses clicks the element with id in a window the click may
+// close (a File Picker's Pick button: the host closes the picker when it
+// receives the pick). The window going away while the click's round trip
+// is answered is not a failure; what the click caused is for the caller to
+// check.
+func ClickThatCloses(id string) chromedp.Action[chromedp.Void] {
+	click := chromedp.Click(chromedp.ID(id))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		v, err := click(ctx, t)
+		if err != nil && (strings.Contains(err.Error(), "detached") || strings.Contains(err.Error(), "closed")) {
+			return v, nil
+		}
+		return v, err
 	}
 }

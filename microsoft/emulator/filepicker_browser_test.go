@@ -176,7 +176,9 @@ func TestFilePickerWorkAccountPicksTwoFiles(t *testing.T) {
 	click(t, popup, `tr[data-name="Reports"] td.name button`)
 	click(t, popup, `tr[data-name="q1.txt"] input`)
 	click(t, popup, `tr[data-name="q2.txt"] input`)
-	click(t, popup, `#pick-button`)
+	if err := chromedp.Do(popup, browsertest.ClickThatCloses("pick-button")); err != nil {
+		t.Fatalf("pick: %v", err)
+	}
 	picked := hostValue[[]map[string]any](t, p, `window.picked`)
 	want(t, "picked", len(picked), 2)
 	want(t, "first id", picked[0]["id"], any(p.bizIDs["/Reports/q1.txt"]))
@@ -235,7 +237,9 @@ func TestFilePickerPersonalSingleFilteredSearch(t *testing.T) {
 		t.Fatalf("search: %v", err)
 	}
 	click(t, popup, `tr[data-name="q1.txt"] input`)
-	click(t, popup, `#pick-button`)
+	if err := chromedp.Do(popup, browsertest.ClickThatCloses("pick-button")); err != nil {
+		t.Fatalf("pick: %v", err)
+	}
 	picked := hostValue[[]map[string]any](t, p, `window.picked`)
 	want(t, "picked", len(picked), 1)
 	want(t, "id", picked[0]["id"], any(p.perIDs["/Reports/q1.txt"]))
