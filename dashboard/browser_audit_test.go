@@ -42,12 +42,22 @@ func TestBrowserScopedKeyAndAuditLog(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("audit_filters")),
 		chromedp.SendKeys(chromedp.ID("f_action"), "api_key."),
 		chromedp.Submit(chromedp.ID("f_action")),
-		chromedp.WaitVisible(chromedp.ID("audit_entries")),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	entries := run(t, ctx, chromedp.Text(chromedp.ID("audit_entries")))
+	// Wait for the filtered page, not the one being left: a wait that
+	// starts on the old page fails when it navigates, so it starts again.
+	for range 10 {
+		if err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](
+			`location.search.includes("action=api_key.") && !!document.getElementById("audit_entries")`)); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("the filtered audit log: %v", err)
+	}
+	entries := run(t, ctx, chromedp.Evaluate[string](`document.getElementById("audit_entries").innerText`))
 	if !strings.Contains(entries, "api_key.create") || !strings.Contains(entries, "operator") || strings.Contains(entries, secret) {
 		t.Fatalf("audit log: %q", entries)
 	}

@@ -66,7 +66,7 @@ func TestDownloadLeavesNoFileBytesAtRest(t *testing.T) {
 		// either (the error is recorded in the step run and the queue's job).
 		save(t, n.engine, "prj_1", `{"id": "fail", "name": "Fail", "trigger": {"type": "request"}, "steps": [
 			{"id": "dl", "type": "onedrive_action", "input": {"action": "onedrive.downloadFile", "input": {"path": "/secret.bin"}}},
-			{"id": "bad", "type": "onedrive_action", "input": {"action": "{{ steps.dl.output.contentBase64 }}", "input": {}}}]}`)
+			{"id": "bad", "type": "onedrive_action", "input": {"action": "onedrive.failQuoting", "input": {"value": "{{ steps.dl.output.contentBase64 }}"}}}]}`)
 		call(t, "POST", srv.URL+"/projects/prj_1/sdk/triggers/fail", "u1", map[string]any{})
 		failed, err := n.engine.ListRuns(t.Context(), "prj_1", RunQuery{WorkflowID: "fail"})
 		if err != nil || len(failed.Runs) != 1 {

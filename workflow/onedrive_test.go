@@ -73,6 +73,10 @@ func (a *emulatorActions) Run(ctx context.Context, p *driveway.Principal, creden
 			names = append(names, map[string]any{"id": it.ID, "name": it.Name})
 		}
 		return map[string]any{"value": names}, nil
+	case "onedrive.failQuoting":
+		// An action whose error quotes its input, as a Graph error quoting a
+		// name or the executor's "there is no action called %q" do.
+		return nil, driveway.Invalid("input", "cannot use %q", str(in["value"]))
 	case RequestAction:
 		return nil, driveway.Errorf(driveway.EUNAVAILABLE, "not in this test runner")
 	}
