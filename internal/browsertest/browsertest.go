@@ -91,6 +91,8 @@ func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.
 	for _, info := range before {
 		seen[info.TargetID] = true
 	}
+	failed := map[target.ID]int{}
+	next := map[target.ID]time.Time{}
 	if err := chromedp.Do(ctx, open); err != nil {
 		t.Fatalf("open a popup: %v", err)
 	}
@@ -103,15 +105,22 @@ func OpenPopup(t testing.TB, ctx context.Context, open chromedp.Action[chromedp.
 			if info.Type != "page" || info.OpenerID == "" || seen[info.TargetID] {
 				continue
 			}
-			// A failed probe is tried again while the target is listed: a
-			// popup in the middle of a navigation can fail one attach (and
-			// marking it seen then lost it for good); a closed one drops out
-			// of the list.
+			// A popup still on about:blank is in its first navigation: it
+			// is attached once it has a page. A failed probe is tried again
+			// (marking it seen at once lost popups that had opened), a few
+			// times and not in a burst: attaching while a page streams DOM
+			// events meets a data race inside chromedp.
+			if info.URL == "" || info.URL == "about:blank" || time.Now().Before(next[info.TargetID]) {
+				continue
+			}
 			if probePopup(ctx, info.TargetID) {
 				popup, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
 				return popup
 			}
+			failed[info.TargetID]++
+			seen[info.TargetID] = failed[info.TargetID] >= 4
+			next[info.TargetID] = time.Now().Add(500 * time.Millisecond)
 		}
 		select {
 		case <-ctx.Done():
