@@ -3,9 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -17,34 +14,11 @@ import (
 func TestDevPickedItemsWorkWithActions(t *testing.T) {
 	t.Parallel()
 	r, info, dir := startDev(t)
-	_, out, _ := run(t, nil, "token", "--sub", "u-picker", "--data-dir", dir)
-	tok := strings.TrimSpace(out)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	do := func(method, u, bearer, body string) (int, string, http.Header) {
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+bearer)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b), resp.Header
-	}
-	q := url.Values{"action": {"onedrive"}, "userToken": {tok}, "oauthMetaKeyId": {"s"}, "originForPostMessage": {info.PublicURL}}
-	_, body, _ := do("GET", r.base+"/v2/projects/"+info.ProjectID+"/sdk/actions/build-oauth?"+q.Encode(), tok, "")
-	var built struct{ RedirectURL string }
-	_ = json.Unmarshal([]byte(body), &built)
-	_, _, hdr := do("GET", built.RedirectURL, tok, "")
-	if status, page, _ := do("GET", hdr.Get("Location"), tok, ""); status != 200 {
-		t.Fatalf("callback: %d %s", status, page)
-	} else if status, out := finishSignIn(t, r.base, info.ProjectID, tok, page); status != 200 {
-		t.Fatalf("finish the sign-in: %d %s", status, out)
-	}
-	_, body, _ = do("GET", r.base+"/projects/"+info.ProjectID+"/sdk/credentials?integration=onedrive&includeAccountAuth=true", tok, "")
+	d := newDevClient(t, r, info, dir, "u-picker")
+	d.connect()
+	tok := d.tok
+	do := d.do
+	_, body, _ := do("GET", r.base+"/projects/"+info.ProjectID+"/sdk/credentials?integration=onedrive&includeAccountAuth=true", tok, "")
 	var acct struct{ AccountAuth map[string]string }
 	_ = json.Unmarshal([]byte(body), &acct)
 	domain, pickerTok := acct.AccountAuth["DOMAIN"], acct.AccountAuth["OAUTH_ACCESS_TOKEN"]
